@@ -1,0 +1,161 @@
+import { type Attributes, type Baggage, type SpanContext } from '@opentelemetry/api';
+import { parseBaggage } from '../../propagation/baggage.js';
+import { parseTraceparent } from '../../propagation/traceparent.js';
+import { parseXrayHeader } from '../../propagation/xray.js';
+import { type Obj, arnName, isObj, str } from './lambda-types.js';
+
+/**
+ * What each record of an SQS, SNS, Kinesis or DynamoDB Streams batch carries: its
+ * message id, the producer's context (W3C first — message attributes, an SNS envelope
+ * in an SQS body, a `traceparent` field in Kinesis JSON data — then a sampled X-Ray
+ * `AWSTraceHeader`), its correlation id, and the attributes of its span.
+ */
+export interface BatchRecord {
+  index: number;
+  name: string;
+  messageId: string | undefined;
+  parent: SpanContext | undefined;
+  baggage: Baggage | undefined;
+  correlationId: string | undefined;
+  attributes: Attributes;
+}
+
+type Carrier = { traceparent?: string; tracestate?: string; baggage?: string; correlation_id?: string };
+
+function fromSqsAttributes(attrs: unknown): Carrier {
+  if (!isObj(attrs)) return {};
+  const get = (k: string) => {
+    const a = attrs[k];
+    return isObj(a) ? str(a.stringValue) : undefined;
+  };
+  return { traceparent: get('traceparent'), tracestate: get('tracestate'), baggage: get('baggage'), correlation_id: get('correlation_id') };
+}
+
+function fromSnsAttributes(attrs: unknown): Carrier {
+  if (!isObj(attrs)) return {};
+  const get = (k: string) => {
+    const a = attrs[k];
+    return isObj(a) ? str(a.Value) : undefined;
+  };
+  return { traceparent: get('traceparent'), tracestate: get('tracestate'), baggage: get('baggage'), correlation_id: get('correlation_id') };
+}
+
+/** A JSON document that may hold trace context: a raw object's fields, or an SNS envelope's MessageAttributes. */
+function fromJsonText(text: string | undefined): Carrier {
+  // cheap test first: most bodies carry no context and need no parse
+  if (!text || !text.includes('traceparent')) return {};
+  try {
+    const doc = JSON.parse(text) as unknown;
+    if (!isObj(doc)) return {};
+    if (isObj(doc.MessageAttributes)) return fromSnsAttributes(doc.MessageAttributes);
+    return {
+      traceparent: str(doc.traceparent),
+      tracestate: str(doc.tracestate),
+      baggage: str(doc.baggage),
+      correlation_id: str(doc.correlation_id),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function decodeBase64(data: unknown): string | undefined {
+  const s = str(data);
+  if (!s) return undefined;
+  try {
+    const bin = atob(s);
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    return new TextDecoder().decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function finish(index: number, name: string, messageId: string | undefined, carrier: Carrier, xray: string | undefined, attributes: Attributes): BatchRecord {
+  const baggage = parseBaggage(carrier.baggage);
+  const parent = parseTraceparent(carrier.traceparent, carrier.tracestate) ?? parseXrayHeader(xray);
+  return {
+    index,
+    name,
+    messageId,
+    parent,
+    baggage,
+    correlationId: carrier.correlation_id ?? baggage?.getEntry('correlation_id')?.value,
+    attributes: { ...attributes, 'messaging.message.id': messageId, 'messaging.operation.type': 'process', 'fntrace.batch.index': index },
+  };
+}
+
+function sqs(r: Obj, i: number): BatchRecord {
+  const queue = arnName(r.eventSourceARN);
+  let carrier = fromSqsAttributes(r.messageAttributes);
+  if (!carrier.traceparent) carrier = { ...fromJsonText(str(r.body)), ...dropUndefined(carrier) };
+  const attrs = isObj(r.attributes) ? r.attributes : {};
+  const sent = Number(attrs.SentTimestamp);
+  return finish(i, `${queue ?? 'sqs'} process`, str(r.messageId), carrier, str(attrs.AWSTraceHeader), {
+    'messaging.system': 'aws_sqs',
+    'messaging.destination.name': queue,
+    'fntrace.message.sent_timestamp_ms': Number.isFinite(sent) ? sent : undefined,
+    'fntrace.message.receive_count': Number(attrs.ApproximateReceiveCount) || undefined,
+  });
+}
+
+function sns(r: Obj, i: number): BatchRecord {
+  const msg = isObj(r.Sns) ? r.Sns : {};
+  const topic = arnName(msg.TopicArn);
+  const ts = Date.parse(str(msg.Timestamp) ?? '');
+  return finish(i, `${topic ?? 'sns'} process`, str(msg.MessageId), fromSnsAttributes(msg.MessageAttributes), undefined, {
+    'messaging.system': 'aws_sns',
+    'messaging.destination.name': topic,
+    'aws.sns.topic.arn': str(msg.TopicArn),
+    'fntrace.message.sent_timestamp_ms': Number.isFinite(ts) ? ts : undefined,
+  });
+}
+
+function kinesis(r: Obj, i: number): BatchRecord {
+  const k = isObj(r.kinesis) ? r.kinesis : {};
+  const stream = arnName(r.eventSourceARN);
+  const arrival = Number(k.approximateArrivalTimestamp);
+  return finish(i, `${stream ?? 'kinesis'} process`, str(r.eventID) ?? str(k.sequenceNumber), fromJsonText(decodeBase64(k.data)), undefined, {
+    'messaging.system': 'aws_kinesis',
+    'messaging.destination.name': stream,
+    'messaging.destination.partition.id': str(r.eventID)?.split(':')[0],
+    'aws.kinesis.partition_key': str(k.partitionKey),
+    'aws.kinesis.sequence_number': str(k.sequenceNumber),
+    'fntrace.message.sent_timestamp_ms': Number.isFinite(arrival) ? Math.round(arrival * 1000) : undefined,
+  });
+}
+
+const DOC_OPERATION: Record<string, string> = { INSERT: 'insert', MODIFY: 'edit', REMOVE: 'delete' };
+
+function dynamodb(r: Obj, i: number): BatchRecord {
+  const table = arnName(r.eventSourceARN);
+  const ddb = isObj(r.dynamodb) ? r.dynamodb : {};
+  const created = Number(ddb.ApproximateCreationDateTime);
+  return finish(i, `${table ?? 'dynamodb'} process`, str(r.eventID), {}, undefined, {
+    'messaging.system': 'aws_dynamodb_streams',
+    'messaging.destination.name': table,
+    'faas.document.collection': table,
+    'faas.document.operation': DOC_OPERATION[str(r.eventName) ?? ''] ?? str(r.eventName),
+    'aws.dynamodb.sequence_number': str(ddb.SequenceNumber),
+    'fntrace.message.sent_timestamp_ms': Number.isFinite(created) ? Math.round(created * 1000) : undefined,
+  });
+}
+
+function dropUndefined(c: Carrier): Carrier {
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Carrier;
+}
+
+/** The records of a batch event with what each carries; empty for anything that is not a batch. */
+export function batchRecords(event: unknown): BatchRecord[] {
+  if (!isObj(event) || !Array.isArray(event.Records)) return [];
+  const out: BatchRecord[] = [];
+  event.Records.forEach((r: unknown, i: number) => {
+    if (!isObj(r)) return;
+    const src = str(r.eventSource) ?? str(r.EventSource);
+    if (src === 'aws:sqs') out.push(sqs(r, i));
+    else if (src === 'aws:sns') out.push(sns(r, i));
+    else if (src === 'aws:kinesis') out.push(kinesis(r, i));
+    else if (src === 'aws:dynamodb') out.push(dynamodb(r, i));
+  });
+  return out;
+}

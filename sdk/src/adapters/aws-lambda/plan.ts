@@ -1,0 +1,88 @@
+import { type Context, type Link, ROOT_CONTEXT, type SpanContext, propagation, trace } from '@opentelemetry/api';
+import type { Env } from '../../core/env.js';
+import type { InvocationPlan } from '../../core/lifecycle.js';
+import { newSpanId } from '../../core/ids.js';
+import type { Sdk } from '../../core/setup.js';
+import { W3CPropagator, caseInsensitiveGetter } from '../../propagation/propagator.js';
+import { parseXrayHeader } from '../../propagation/xray.js';
+import { batchRecords } from './batch-records.js';
+import type { LambdaContext } from './lambda-types.js';
+import { detectTrigger } from './triggers.js';
+
+/**
+ * Turns a Lambda event and context into the invocation plan: span name, kind,
+ * attributes, parent context, links, correlation id, deadline.
+ *
+ * Parent context, in order: W3C context in the trigger's carrier (HTTP headers, client
+ * context, EventBridge detail); for batches, the producers' context when every record
+ * comes from one trace; then a *sampled* X-Ray header (the event's, then the
+ * invocation's). Otherwise the invocation starts a trace.
+ */
+const w3c = new W3CPropagator();
+
+function accountFromArn(arn: string | undefined): string | undefined {
+  return arn?.split(':')[4] || undefined;
+}
+
+export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContext, env: Env): InvocationPlan {
+  const info = detectTrigger(event, ctx, sdk.isSecret);
+  let parent: Context = ROOT_CONTEXT;
+  if (info.carrier) parent = w3c.extract(ROOT_CONTEXT, info.carrier, caseInsensitiveGetter);
+  const links: Link[] = [];
+  let batchCorrelation: string | undefined;
+  if (info.batch) {
+    const recs = batchRecords(event);
+    const seen = new Set<string>();
+    for (const r of recs) {
+      if (!r.parent || seen.has(r.parent.spanId)) continue;
+      seen.add(r.parent.spanId);
+      links.push({
+        context: r.parent,
+        attributes: { 'fntrace.link.type': 'producer', 'messaging.message.id': r.messageId ?? '' },
+      });
+    }
+    const traces = new Set(recs.map((r) => r.parent?.traceId));
+    const first = recs[0]?.parent;
+    if (first && traces.size === 1 && !trace.getSpanContext(parent)) parent = trace.setSpanContext(parent, first);
+    const ids = new Set(recs.map((r) => r.correlationId));
+    if (ids.size === 1) batchCorrelation = recs[0]?.correlationId;
+  }
+  if (!trace.getSpanContext(parent)) {
+    const xray: SpanContext | undefined =
+      parseXrayHeader(info.xrayHeader) ?? parseXrayHeader(ctx.xRayTraceId ?? env._X_AMZN_TRACE_ID);
+    if (xray) parent = trace.setSpanContext(parent, xray);
+  }
+  const invocationId = ctx.awsRequestId ?? newSpanId();
+  const correlationId =
+    info.correlationId ??
+    propagation.getBaggage(parent)?.getEntry('correlation_id')?.value ??
+    batchCorrelation ??
+    invocationId;
+  const arn = ctx.invokedFunctionArn ?? undefined;
+  const memory = Number(ctx.memoryLimitInMB ?? env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  const remaining = typeof ctx.getRemainingTimeInMillis === 'function' ? ctx.getRemainingTimeInMillis() : undefined;
+  return {
+    name: info.name,
+    kind: info.kind,
+    parent,
+    links,
+    invocationId,
+    correlationId,
+    deadlineMs: typeof remaining === 'number' && Number.isFinite(remaining) ? Date.now() + remaining : undefined,
+    onResult: info.onResult,
+    attributes: {
+      'faas.trigger': info.trigger,
+      'fntrace.trigger': info.source,
+      'faas.name': ctx.functionName ?? env.AWS_LAMBDA_FUNCTION_NAME,
+      'faas.version': ctx.functionVersion ?? env.AWS_LAMBDA_FUNCTION_VERSION,
+      'faas.max_memory': Number.isFinite(memory) && memory > 0 ? memory * 1024 * 1024 : undefined,
+      'faas.instance': ctx.logStreamName ?? env.AWS_LAMBDA_LOG_STREAM_NAME,
+      'cloud.provider': 'aws',
+      'cloud.platform': 'aws_lambda',
+      'cloud.region': env.AWS_REGION,
+      'cloud.account.id': accountFromArn(arn),
+      'cloud.resource_id': arn,
+      ...info.attributes,
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Env } from '../../core/env.js';
+import type { Platform } from '../../core/setup.js';
+import { nodeTransport } from '../../export/transport-node.js';
+
+/** AWS Lambda on Node.js: resource attributes from the runtime's reserved environment variables. */
+export const lambdaPlatform: Platform = {
+  Als: AsyncLocalStorage,
+  transport: nodeTransport,
+  resourceAttributes(env: Env) {
+    const attrs: Record<string, string | number> = { 'cloud.provider': 'aws', 'cloud.platform': 'aws_lambda' };
+    if (env.AWS_REGION) attrs['cloud.region'] = env.AWS_REGION;
+    if (env.AWS_LAMBDA_FUNCTION_NAME) attrs['faas.name'] = env.AWS_LAMBDA_FUNCTION_NAME;
+    if (env.AWS_LAMBDA_FUNCTION_VERSION) attrs['faas.version'] = env.AWS_LAMBDA_FUNCTION_VERSION;
+    if (env.AWS_LAMBDA_LOG_STREAM_NAME) attrs['faas.instance'] = env.AWS_LAMBDA_LOG_STREAM_NAME;
+    const mb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+    if (Number.isFinite(mb) && mb > 0) attrs['faas.max_memory'] = mb * 1024 * 1024;
+    if (env.AWS_EXECUTION_ENV) attrs['process.runtime.description'] = env.AWS_EXECUTION_ENV;
+    return attrs;
+  },
+};

@@ -1,0 +1,104 @@
+import { type Context, context, propagation, trace } from '@opentelemetry/api';
+import { Exporter } from '../export/exporter.js';
+import { type KeyValue, toKeyValues } from '../export/otlp-json.js';
+import type { Transport } from '../export/transport.js';
+import { W3CPropagator } from '../propagation/propagator.js';
+import { type SdkConfig, resolveConfig } from './config.js';
+import { type AlsLike, AlsContextManager } from './context-manager.js';
+import { report } from './diagnostics.js';
+import { type Env, processEnv } from './env.js';
+import { ERROR_CODES } from './errors.js';
+import { type KeyMatcher, makeKeyMatcher } from './redaction.js';
+import { makeSampler } from './sampler.js';
+import { SdkTracerProvider } from './tracer.js';
+import { VERSION } from './version.js';
+
+/**
+ * The one file that wires the SDK: config, resource, tracer provider, context manager,
+ * propagator and exporter. Built once per process, the first time a handler is wrapped
+ * or the logger writes; platform adapters say which AsyncLocalStorage and transport to use.
+ */
+export interface Platform {
+  /** `cloud.provider`, `cloud.platform`, `faas.*` and other resource attributes of this runtime. */
+  resourceAttributes(env: Env): Record<string, string | number>;
+  Als: new () => AlsLike<Context>;
+  transport: Transport;
+}
+
+export interface Sdk {
+  readonly config: SdkConfig;
+  readonly provider: SdkTracerProvider;
+  readonly tracer: ReturnType<SdkTracerProvider['getTracer']>;
+  readonly contextManager: AlsContextManager;
+  readonly exporter: Exporter;
+  readonly resource: KeyValue[];
+  readonly isSecret: KeyMatcher;
+}
+
+// Kept on globalThis so the ESM and CJS builds, if both get loaded, share one SDK
+// (the "dual package hazard"), as @opentelemetry/api does for its globals.
+const GLOBAL = Symbol.for('fntrace.sdk');
+type Holder = { sdk?: Sdk; config?: SdkConfig };
+const holder: Holder = ((globalThis as Record<symbol, Holder>)[GLOBAL] ??= {});
+
+/** Settings from the environment, resolved once. */
+export function sdkConfig(): SdkConfig {
+  holder.config ??= resolveConfig(processEnv());
+  return holder.config;
+}
+
+/** The SDK of this process, if a platform has set it up. */
+export function currentSdk(): Sdk | undefined {
+  return holder.sdk;
+}
+
+export function initSdk(platform: Platform): Sdk {
+  if (holder.sdk) return holder.sdk;
+  const cfg = sdkConfig();
+  const env = processEnv();
+  const isSecret = makeKeyMatcher(cfg.redactKeys);
+  const resourceAttrs: Record<string, string | number> = {
+    ...platform.resourceAttributes(env),
+    ...cfg.resourceAttributes,
+    'service.name': cfg.serviceName,
+    'telemetry.sdk.name': 'fntrace',
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.sdk.version': VERSION,
+  };
+  const resource = toKeyValues(resourceAttrs);
+  const exporter = new Exporter({
+    tracesUrl: cfg.tracesEndpoint,
+    logsUrl: cfg.logsEndpoint,
+    headers: cfg.headers,
+    resource,
+    maxQueueSize: cfg.maxQueueSize,
+    exportLogs: cfg.exportLogs,
+    enabled: !cfg.disabled,
+    transport: platform.transport,
+  });
+  const sample = makeSampler(cfg.sampler, cfg.samplerArg);
+  const provider = new SdkTracerProvider({ sample, isSecret, onEnd: (span) => exporter.enqueueSpan(span) });
+  const contextManager = new AlsContextManager(platform.Als);
+  // Register globally so user code and instrumentations (`trace.getTracer`, `context.active`,
+  // `propagation.inject`) see fntrace. If another SDK got there first, fntrace keeps working
+  // with its own instances and says so once.
+  const registered = [
+    context.setGlobalContextManager(contextManager),
+    trace.setGlobalTracerProvider(provider),
+    propagation.setGlobalPropagator(new W3CPropagator()),
+  ];
+  if (registered.includes(false)) {
+    report(ERROR_CODES.GLOBAL_REGISTERED, 'another OpenTelemetry SDK is registered globally; fntrace uses its own tracer');
+  }
+  const sdk: Sdk = Object.freeze({
+    config: cfg,
+    provider,
+    tracer: provider.getTracer('@fntrace/sdk', VERSION),
+    contextManager,
+    exporter,
+    resource,
+    isSecret,
+  });
+  holder.sdk = sdk;
+  return sdk;
+}

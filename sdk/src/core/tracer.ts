@@ -1,0 +1,116 @@
+import {
+  type Context,
+  type Span,
+  type SpanOptions,
+  TraceFlags,
+  type Tracer,
+  type TracerProvider,
+  context as apiContext,
+  trace,
+} from '@opentelemetry/api';
+import { newSpanId, newTraceId } from './ids.js';
+import { getInvocation } from './invocation-state.js';
+import type { KeyMatcher } from './redaction.js';
+import { SdkSpan } from './span.js';
+
+/**
+ * fntrace's tracer: the part of an OpenTelemetry SDK a function needs (sampling, ids,
+ * recording spans, handing ended spans to the exporter) and nothing else, so it loads
+ * in a fraction of `@opentelemetry/sdk-trace-base`'s time. Spans started inside a
+ * wrapped invocation are tracked there so the timeout guard can end them.
+ */
+export interface TracerHooks {
+  sample(parent: import('@opentelemetry/api').SpanContext | undefined, traceId: string): boolean;
+  onEnd(span: SdkSpan): void;
+  isSecret: KeyMatcher;
+}
+
+export class SdkTracer implements Tracer {
+  private readonly scope: { name: string; version: string | undefined };
+  private readonly hooks: TracerHooks;
+  private readonly spanHooks: { onEnd(span: SdkSpan): void; isSecret: KeyMatcher };
+
+  constructor(name: string, version: string | undefined, hooks: TracerHooks) {
+    this.scope = { name, version };
+    this.hooks = hooks;
+    this.spanHooks = {
+      isSecret: hooks.isSecret,
+      onEnd: (span) => {
+        span.openIn?.delete(span);
+        hooks.onEnd(span);
+      },
+    };
+  }
+
+  startSpan(name: string, options: SpanOptions = {}, ctx: Context = apiContext.active()): Span {
+    const parent = options.root ? undefined : trace.getSpanContext(ctx);
+    const validParent = parent && trace.isSpanContextValid(parent) ? parent : undefined;
+    const traceId = validParent?.traceId ?? newTraceId();
+    const spanId = newSpanId();
+    if (!this.hooks.sample(validParent, traceId)) {
+      return trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState: validParent?.traceState });
+    }
+    const span = new SdkSpan({
+      name,
+      context: { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: validParent?.traceState },
+      parentSpanId: validParent?.spanId,
+      kind: options.kind,
+      scope: this.scope,
+      startTime: options.startTime,
+      attributes: options.attributes,
+      links: options.links,
+      hooks: this.spanHooks,
+    });
+    const invocation = getInvocation(ctx);
+    if (invocation && !invocation.ended) {
+      invocation.openSpans.add(span);
+      span.openIn = invocation.openSpans;
+    }
+    return span;
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    options: SpanOptions,
+    ctx: Context,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(
+    name: string,
+    a?: SpanOptions | F,
+    b?: Context | F,
+    c?: F,
+  ): ReturnType<F> {
+    let options: SpanOptions = {};
+    let ctx = apiContext.active();
+    let fn: F;
+    if (typeof a === 'function') fn = a;
+    else if (typeof b === 'function') {
+      options = a ?? {};
+      fn = b;
+    } else {
+      options = a ?? {};
+      ctx = b ?? ctx;
+      fn = c as F;
+    }
+    const span = this.startSpan(name, options, ctx);
+    return apiContext.with(trace.setSpan(ctx, span), () => fn(span)) as ReturnType<F>;
+  }
+}
+
+export class SdkTracerProvider implements TracerProvider {
+  private readonly tracers = new Map<string, SdkTracer>();
+  constructor(private readonly hooks: TracerHooks) {}
+
+  getTracer(name: string, version?: string): Tracer {
+    const key = `${name}@${version ?? ''}`;
+    let tracer = this.tracers.get(key);
+    if (!tracer) {
+      tracer = new SdkTracer(name, version, this.hooks);
+      this.tracers.set(key, tracer);
+    }
+    return tracer;
+  }
+}

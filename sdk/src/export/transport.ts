@@ -1,0 +1,22 @@
+/**
+ * How an export request leaves the process. Implementations never reject: a failed
+ * send resolves with `ok: false` and whether a later retry could succeed.
+ */
+export interface SendResult {
+  ok: boolean;
+  /** HTTP status, when the collector answered. */
+  status?: number;
+  /** True for network errors, timeouts, 429 and 5xx: the data is kept for the next flush. */
+  retryable: boolean;
+  /** Short reason for diagnostics (never contains header values). */
+  reason?: string;
+}
+
+export interface Transport {
+  send(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<SendResult>;
+}
+
+export function classifyStatus(status: number): SendResult {
+  if (status >= 200 && status < 300) return { ok: true, status, retryable: false };
+  return { ok: false, status, retryable: status === 429 || status >= 500 || status === 408, reason: `HTTP ${status}` };
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { fixture, runLambda } from '../helpers/run-lambda.js';
+
+// Point 1: a span per invocation with the FaaS semantic conventions; results and errors
+// reach the platform unchanged.
+let rx: Receiver;
+beforeAll(async () => {
+  rx = await startReceiver();
+});
+afterAll(() => rx.close());
+
+describe('invocation span', () => {
+  it('describes an API Gateway invocation with faas.*, cloud.* and http.* attributes', async () => {
+    const event = { ...fixture('apigw-rest-v1'), _test: { statusCode: 201 } };
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
+
+    const outcome = run.outcomes[0]!;
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.result.statusCode).toBe(201);
+    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    expect(span).toBeDefined();
+    expect(span.name).toBe('POST /orders/{id}');
+    expect(span.kind).toBe(2); // SPAN_KIND_SERVER
+    expect(span.attrs).toMatchObject({
+      'faas.trigger': 'http',
+      'fntrace.trigger': 'aws.apigateway.rest',
+      'faas.name': 'orders-fn',
+      'faas.version': '$LATEST',
+      'faas.max_memory': 256 * 1024 * 1024,
+      'faas.instance': '2026/11/27/[$LATEST]0123456789abcdef',
+      'cloud.provider': 'aws',
+      'cloud.region': 'us-east-1',
+      'cloud.account.id': '123456789012',
+      'http.request.method': 'POST',
+      'http.route': '/orders/{id}',
+      'url.path': '/orders/42',
+      'url.scheme': 'https',
+      'http.response.status_code': 201,
+    });
+    expect(span.resource).toMatchObject({ 'service.name': 'orders-fn', 'cloud.provider': 'aws', 'faas.name': 'orders-fn' });
+    expect(span.status.code ?? 0).toBe(0);
+  });
+
+  it('records a thrown error on the span and rethrows it unchanged', async () => {
+    const event = { ...fixture('apigw-http-v2'), _test: { throw: 'card declined' } };
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
+
+    const outcome = run.outcomes[0]!;
+    expect(outcome.error).toMatchObject({ name: 'TypeError', message: 'card declined' });
+    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    expect(span.status).toEqual({ code: 2, message: 'card declined' });
+    expect(span.attrs['error.type']).toBe('TypeError');
+    const exception = span.events.find((e) => e.name === 'exception')!;
+    expect(exception.attrs).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': 'card declined' });
+    expect(String(exception.attrs['exception.stacktrace'])).toContain('app.cjs');
+  });
+
+  it('marks 5xx responses as errors', async () => {
+    const event = { ...fixture('alb'), _test: { statusCode: 503 } };
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
+    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === run.outcomes[0]!.requestId)!;
+    expect(span.attrs['http.response.status_code']).toBe(503);
+    expect(span.status.code).toBe(2);
+  });
+
+  it('passes a callback-style result and error through unchanged', async () => {
+    const run = await runLambda({
+      handler: 'callback.cjs',
+      invocations: [{ event: { fail: false } }, { event: { fail: true } }],
+      endpoint: rx.url,
+      sequential: true,
+    });
+    const [ok, failed] = run.outcomes;
+    expect(ok!.result).toEqual({ ok: true, requestId: ok!.requestId, n: 42 });
+    expect(failed!.error).toMatchObject({ name: 'RangeError', message: 'callback failure' });
+    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === failed!.requestId)!;
+    expect(span.status.code).toBe(2);
+  });
+
+  it('works from an ES module through the ESM build', async () => {
+    const run = await runLambda({ handler: 'esm.mjs', invocations: [{ event: fixture('function-url') }], endpoint: rx.url });
+    const outcome = run.outcomes[0]!;
+    expect(outcome.result).toEqual({ statusCode: 201, body: outcome.requestId });
+    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    expect(span.attrs['fntrace.trigger']).toBe('aws.lambda.url');
+    expect(span.name).toBe('POST');
+  });
+});

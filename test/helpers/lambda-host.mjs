@@ -22,7 +22,8 @@ function run(inv, i) {
       event: inv.event,
       timeoutMs: inv.timeoutMs ?? 3000,
       clientContext: inv.clientContext ? JSON.stringify(inv.clientContext) : undefined,
-      verboseLevel: 0,
+      // level 3: lambda-local would otherwise mute process.stdout/stderr while a handler runs
+      verboseLevel: 3,
       contextOverwrite(ctx) {
         ctx.functionName = env.AWS_LAMBDA_FUNCTION_NAME;
         ctx.logStreamName = env.AWS_LAMBDA_LOG_STREAM_NAME;

@@ -59,8 +59,8 @@ export interface Receiver {
   requests: { path: string; headers: Record<string, unknown>; atMs: number }[];
   spans(): FlatSpan[];
   logs(): FlatLog[];
-  /** Answer every request after `delayMs`, with `status` (default 200). */
-  behave(b: { delayMs?: number; status?: number }): void;
+  /** Answer the next `times` requests (default: all) after `delayMs`, with `status` (default 200). */
+  behave(b: { delayMs?: number; status?: number; times?: number }): void;
   close(): Promise<void>;
 }
 
@@ -69,12 +69,15 @@ export async function startReceiver(): Promise<Receiver> {
   const traceBodies: any[] = [];
   const logBodies: any[] = [];
   const requests: Receiver['requests'] = [];
-  let behaviour: { delayMs?: number; status?: number } = {};
+  let behaviour: { delayMs?: number; status?: number; times?: number } = {};
   const handle = (sink: any[]) => async (req: any, reply: any) => {
     requests.push({ path: req.url, headers: req.headers, atMs: Date.now() });
-    if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs));
-    const status = behaviour.status ?? 200;
-    if (status === 200) sink.push(req.body);
+    const b = behaviour;
+    if (b.times !== undefined && --b.times <= 0) behaviour = {};
+    if (b.delayMs) await new Promise((r) => setTimeout(r, b.delayMs));
+    const status = b.status ?? 200;
+    // a client that gave up waiting did not get an answer: its data was not accepted
+    if (status === 200 && !req.raw.destroyed) sink.push(req.body);
     reply.code(status).send({});
   };
   app.post('/v1/traces', handle(traceBodies));

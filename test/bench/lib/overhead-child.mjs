@@ -1,0 +1,99 @@
+// One variant of sdk-overhead in its own process (stdout is /dev/null): set up, warm up,
+// then ROUNDS rounds of N sequential invocations; writes µs per invocation of each round.
+//   node overhead-child.mjs bare|fntrace|stock
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { LIB_DIR, apiGatewayEvent, lambdaContext, writeChildResult } from './common.mjs';
+
+const require = createRequire(import.meta.url);
+const variant = process.argv[2];
+const N = Number(process.env.BENCH_N ?? 5000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
+
+const { makeHandler } = require('./handler-body.cjs');
+let handler;
+let afterRound = () => {};
+let check = () => ({});
+
+if (variant === 'bare') {
+  const pino = require('pino');
+  handler = makeHandler(pino(pino.destination({ dest: 1, sync: true })));
+} else if (variant === 'fntrace') {
+  const sdk = await import(process.env.BENCH_FNTRACE_BUNDLE);
+  // in-memory transport: the flush still encodes OTLP/JSON, it just does not send it
+  const sent = { requests: 0, bytes: 0, last: {} };
+  const memoryTransport = {
+    send(url, body) {
+      sent.requests++;
+      sent.bytes += body.length;
+      sent.last[url.endsWith('/v1/logs') ? 'logs' : 'traces'] = body;
+      return Promise.resolve({ ok: true, retryable: false });
+    },
+  };
+  sdk.initSdk({ ...sdk.lambdaPlatform, transport: memoryTransport });
+  handler = sdk.wrap(makeHandler(sdk.logger));
+  check = () => {
+    const traces = JSON.parse(sent.last.traces ?? '{}');
+    const logs = JSON.parse(sent.last.logs ?? '{}');
+    const span = traces.resourceSpans?.[0]?.scopeSpans?.[0]?.spans?.[0];
+    return {
+      requests: sent.requests,
+      bytesPerInvocation: sent.bytes / (sent.requests / 2),
+      spansInLastFlush: traces.resourceSpans?.[0]?.scopeSpans?.flatMap((s) => s.spans).length ?? 0,
+      logsInLastFlush: logs.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.length ?? 0,
+      spanName: span?.name,
+      traceId: span?.traceId,
+      dropped: sdk.droppedCounts(),
+    };
+  };
+} else if (variant === 'stock') {
+  process.env.LAMBDA_TASK_ROOT = LIB_DIR;
+  process.env._HANDLER = 'stock-handler.handler';
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+  const { SimpleSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base');
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda');
+  const exporter = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  // AsyncLocalStorageContextManager + W3C trace context and baggage propagators
+  provider.register();
+  registerInstrumentations({ instrumentations: [new AwsLambdaInstrumentation()], tracerProvider: provider });
+  const mod = require(join(LIB_DIR, 'stock-handler.cjs'));
+  handler = mod.handler;
+  let total = 0;
+  afterRound = () => {
+    total += exporter.getFinishedSpans().length;
+    exporter.reset();
+  };
+  check = () => ({
+    patched: handler.name === 'patchedHandlerWithCallback' || handler.name === 'patchedHandler',
+    handlerName: handler.name,
+    spans: total + exporter.getFinishedSpans().length,
+    traceId: exporter.getFinishedSpans().at(-1)?.spanContext().traceId,
+  });
+} else {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+const event = apiGatewayEvent();
+let seq = 0;
+for (let i = 0; i < WARMUP; i++) await handler(event, lambdaContext(seq++));
+afterRound();
+
+const rounds = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const ctxs = Array.from({ length: N }, () => lambdaContext(seq++));
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) await handler(event, ctxs[i]);
+  const t1 = process.hrtime.bigint();
+  rounds.push(Number(t1 - t0) / 1e3 / N);
+  if (r === ROUNDS - 1) {
+    // keep the last round's spans for the check
+    const c = check();
+    afterRound();
+    writeChildResult({ variant, n: N, rounds: rounds, check: c, invocations: seq });
+  } else {
+    afterRound();
+  }
+}

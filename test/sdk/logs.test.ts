@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { fixture, runLambda } from '../helpers/run-lambda.js';
+
+// Point 5: JSON log lines on stdout with the invocation's ids, the same records exported as
+// OTLP logs in the same flush, and secrets redacted in logs and span attributes.
+let rx: Receiver;
+beforeAll(async () => {
+  rx = await startReceiver();
+});
+afterAll(() => rx.close());
+
+describe('structured logs', () => {
+  it('writes JSON lines that name their trace, span, correlation and invocation', async () => {
+    const event = { ...fixture('apigw-rest-v1'), _test: { childSpan: 'load-order' } };
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
+    const { requestId } = run.outcomes[0]!;
+    const spans = rx.spans().filter((s) => s.attrs['faas.invocation_id'] === requestId || s.name === 'load-order');
+    const invocation = spans.find((s) => s.attrs['faas.trigger'])!;
+    const child = spans.find((s) => s.name === 'load-order' && s.traceId === invocation.traceId)!;
+
+    const first = run.logs.find((l) => l.msg === 'handling')!;
+    expect(first).toMatchObject({
+      level: 'info',
+      service: 'orders-fn',
+      function: 'orders-fn',
+      trace_id: invocation.traceId,
+      span_id: invocation.spanId,
+      correlation_id: 'corr-rest-1',
+      invocation_id: requestId,
+      cold_start: true,
+      step: 'start',
+    });
+    expect(typeof first.time).toBe('number');
+    // a line written inside a child span names that span
+    expect(run.logs.find((l) => l.msg === 'inside child')!.span_id).toBe(child.spanId);
+  });
+
+  it('redacts secrets at any depth without touching other fields', async () => {
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event: fixture('apigw-rest-v1') }], endpoint: rx.url });
+    const first = run.logs.find((l) => l.msg === 'handling')!;
+    expect(first.password).toBe('[REDACTED]');
+    expect(first.nested).toEqual({ apiKey: '[REDACTED]', keep: 'visible' });
+    expect(run.stdout).not.toContain('hunter2');
+    expect(run.stdout).not.toContain('k-123');
+  });
+
+  it('exports the same records as OTLP logs in the invocation flush', async () => {
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event: fixture('apigw-http-v2') }], endpoint: rx.url });
+    const { requestId } = run.outcomes[0]!;
+    const stdoutLines = run.logs.filter((l) => l.invocation_id === requestId);
+    const exported = rx.logs().filter((l) => l.attrs.invocation_id === requestId);
+    expect(exported.map((l) => l.body)).toEqual(stdoutLines.map((l) => l.msg));
+    const first = exported[0]!;
+    expect(first).toMatchObject({
+      traceId: stdoutLines[0].trace_id,
+      spanId: stdoutLines[0].span_id,
+      severityText: 'INFO',
+      severityNumber: 9,
+    });
+    expect(first.attrs).toMatchObject({ correlation_id: 'req-http-2', cold_start: true, password: '[REDACTED]' });
+    expect(first.resource['service.name']).toBe('orders-fn');
+  });
+
+  it('redacts secret span attributes and query parameters', async () => {
+    const event = {
+      ...fixture('apigw-http-v2'),
+      rawQueryString: 'page=2&access_token=abc123&api_key=zzz',
+      _test: { childSpan: 'db-call' },
+    };
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
+    const { requestId } = run.outcomes[0]!;
+    const invocation = rx.spans().find((s) => s.attrs['faas.invocation_id'] === requestId)!;
+    expect(invocation.attrs['url.query']).toBe('page=2&access_token=[REDACTED]&api_key=[REDACTED]');
+    const child = rx.spans().find((s) => s.name === 'db-call' && s.traceId === invocation.traceId)!;
+    expect(child.attrs['db.password']).toBe('[REDACTED]');
+    expect(child.attrs['db.system']).toBe('dynamodb');
+    expect(JSON.stringify(rx.traceBodies)).not.toContain('should-not-leak');
+  });
+
+  it('honours FNTRACE_LOG_LEVEL', async () => {
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: fixture('unknown') }],
+      endpoint: rx.url,
+      env: { FNTRACE_LOG_LEVEL: 'warn' },
+    });
+    expect(run.logs.filter((l) => l.level === 'info')).toEqual([]);
+  });
+});

@@ -1,11 +1,11 @@
+import { planLambdaInvocation } from './adapters/aws-lambda/plan.js';
+import { lambdaPlatform } from './adapters/aws-lambda/platform.js';
 import { report } from './core/diagnostics.js';
 import { processEnv } from './core/env.js';
 import { ERROR_CODES } from './core/errors.js';
-import { type InvocationHandle, beginInvocation } from './core/lifecycle.js';
-import { type WrapOptions, resolveWrapOptions } from './core/options.js';
+import { beginInvocation, type InvocationHandle } from './core/lifecycle.js';
+import { resolveWrapOptions, type WrapOptions } from './core/options.js';
 import { initSdk, sdkConfig } from './core/setup.js';
-import { planLambdaInvocation } from './adapters/aws-lambda/plan.js';
-import { lambdaPlatform } from './adapters/aws-lambda/platform.js';
 
 /**
  * middy middleware with the same behaviour as `wrap()`: `before` starts the invocation
@@ -26,7 +26,11 @@ export function fntrace(options?: WrapOptions) {
   // so that the handler, called after it, inherits the invocation context.
   const before = (request: { event: unknown; context: object }): void => {
     try {
-      const handle = beginInvocation(sdk, planLambdaInvocation(sdk, request.event, request.context as never, processEnv()), resolved);
+      const handle = beginInvocation(
+        sdk,
+        planLambdaInvocation(sdk, request.event, request.context as never, processEnv()),
+        resolved,
+      );
       handles.set(request.context, handle);
       sdk.contextManager.enter(handle.context);
     } catch (err) {

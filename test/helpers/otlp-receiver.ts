@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+// @ts-expect-error — plain ES module shared with the demo (examples/), typed by FlatSpan/FlatLog
+import { flattenLogs, flattenSpans } from '../../examples/aws-lambda/otlp-json.mjs';
 
 /**
  * A small OTLP/HTTP JSON receiver on 127.0.0.1 for SDK tests (the real collector
@@ -30,27 +32,6 @@ export interface FlatLog {
   attrs: Record<string, unknown>;
   resource: Record<string, unknown>;
 }
-
-type KV = { key: string; value: Record<string, unknown> };
-
-export function anyValue(v: Record<string, unknown> | undefined): unknown {
-  if (!v) return undefined;
-  if ('stringValue' in v) return v.stringValue;
-  if ('boolValue' in v) return v.boolValue;
-  if ('intValue' in v) return Number(v.intValue);
-  if ('doubleValue' in v) return v.doubleValue;
-  if ('arrayValue' in v) return ((v.arrayValue as { values?: Record<string, unknown>[] }).values ?? []).map(anyValue);
-  if ('kvlistValue' in v) return kvs((v.kvlistValue as { values?: KV[] }).values);
-  return undefined;
-}
-
-export function kvs(list: KV[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const kv of list ?? []) out[kv.key] = anyValue(kv.value);
-  return out;
-}
-
-const nanoToMs = (n: string | number | undefined) => Number(BigInt(n ?? 0) / 1000n) / 1000;
 
 export interface Receiver {
   url: string;
@@ -91,50 +72,8 @@ export async function startReceiver(): Promise<Receiver> {
     behave(b) {
       behaviour = b;
     },
-    spans() {
-      const out: FlatSpan[] = [];
-      for (const body of traceBodies)
-        for (const rs of body.resourceSpans ?? []) {
-          const resource = kvs(rs.resource?.attributes);
-          for (const ss of rs.scopeSpans ?? [])
-            for (const s of ss.spans ?? [])
-              out.push({
-                traceId: s.traceId,
-                spanId: s.spanId,
-                parentSpanId: s.parentSpanId ?? '',
-                name: s.name,
-                kind: s.kind,
-                attrs: kvs(s.attributes),
-                resource,
-                scope: ss.scope?.name,
-                events: (s.events ?? []).map((e: any) => ({ name: e.name, attrs: kvs(e.attributes) })),
-                links: (s.links ?? []).map((l: any) => ({ traceId: l.traceId, spanId: l.spanId, attrs: kvs(l.attributes) })),
-                status: s.status ?? {},
-                startMs: nanoToMs(s.startTimeUnixNano),
-                endMs: nanoToMs(s.endTimeUnixNano),
-              });
-        }
-      return out;
-    },
-    logs() {
-      const out: FlatLog[] = [];
-      for (const body of logBodies)
-        for (const rl of body.resourceLogs ?? []) {
-          const resource = kvs(rl.resource?.attributes);
-          for (const sl of rl.scopeLogs ?? [])
-            for (const r of sl.logRecords ?? [])
-              out.push({
-                traceId: r.traceId,
-                spanId: r.spanId,
-                severityText: r.severityText,
-                severityNumber: r.severityNumber,
-                body: r.body?.stringValue,
-                attrs: kvs(r.attributes),
-                resource,
-              });
-        }
-      return out;
-    },
+    spans: (): FlatSpan[] => flattenSpans(traceBodies),
+    logs: (): FlatLog[] => flattenLogs(logBodies),
     close: () => app.close(),
   };
 }

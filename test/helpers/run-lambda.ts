@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+// @ts-expect-error — plain ES module shared with the demo (examples/), typed below
+import { runLocal } from '../../examples/aws-lambda/run-local.mjs';
 
 /**
  * Runs handler invocations in a fresh Node process under lambda-local, with the
@@ -23,7 +23,7 @@ export interface Outcome {
   requestId: string;
   startedAtMs: number;
   endedAtMs: number;
-  error?: { name: string; message: string; errorType?: string };
+  error?: { name: string; message: string; stackTrace?: string[] };
   result?: any;
 }
 
@@ -42,20 +42,7 @@ export const HANDLERS = resolve(import.meta.dirname, '../fixtures/handlers');
 export const fixture = (name: string): any =>
   JSON.parse(readFileSync(resolve(import.meta.dirname, '../fixtures/aws', `${name}.json`), 'utf8'));
 
-const jsonLines = (text: string) =>
-  text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        return undefined;
-      }
-    })
-    .filter(Boolean);
-
-export async function runLambda(opts: {
+export function runLambda(opts: {
   handler: string;
   invocations: Invocation[];
   endpoint: string;
@@ -63,46 +50,5 @@ export async function runLambda(opts: {
   sequential?: boolean;
   lingerMs?: number;
 }): Promise<RunResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'fntrace-lambda-'));
-  const resultFile = join(dir, 'result.json');
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('FNTRACE_') && !k.startsWith('AWS_') && k !== '_X_AMZN_TRACE_ID')
-      base[k] = v;
-  }
-  const env = {
-    ...base,
-    AWS_LAMBDA_FUNCTION_NAME: 'orders-fn',
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
-    AWS_REGION: 'us-east-1',
-    AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/27/[$LATEST]0123456789abcdef',
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    OTEL_EXPORTER_OTLP_ENDPOINT: opts.endpoint,
-    ...opts.env,
-    FNTRACE_TEST_RESULT: resultFile,
-    FNTRACE_TEST_PLAN: JSON.stringify({
-      handler: resolve(HANDLERS, opts.handler),
-      invocations: opts.invocations,
-      sequential: opts.sequential ?? false,
-      lingerMs: opts.lingerMs,
-    }),
-  };
-  const child = spawn(process.execPath, [resolve(import.meta.dirname, 'lambda-host.mjs')], { env, stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const code = await new Promise<number | null>((r) => child.on('close', r));
-  let outcomes: Outcome[] = [];
-  try {
-    outcomes = JSON.parse(readFileSync(resultFile, 'utf8'));
-  } catch {
-    throw new Error(`lambda host failed (exit ${code}):\n${stderr}`);
-  }
-  return { outcomes, logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr, code };
+  return runLocal({ ...opts, handler: resolve(HANDLERS, opts.handler) });
 }

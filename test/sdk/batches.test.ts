@@ -38,10 +38,18 @@ describe('records(event)', () => {
       // the record continues its producer's trace and links back to the producer and the invocation
       expect([span.traceId, span.parentSpanId]).toEqual(producers[i]);
       expect(span.links).toContainEqual(
-        expect.objectContaining({ traceId: producers[i]![0], spanId: producers[i]![1], attrs: { 'fntrace.link.type': 'producer' } }),
+        expect.objectContaining({
+          traceId: producers[i]![0],
+          spanId: producers[i]![1],
+          attrs: { 'fntrace.link.type': 'producer' },
+        }),
       );
       expect(span.links).toContainEqual(
-        expect.objectContaining({ traceId: invocation.traceId, spanId: invocation.spanId, attrs: { 'fntrace.link.type': 'invocation' } }),
+        expect.objectContaining({
+          traceId: invocation.traceId,
+          spanId: invocation.spanId,
+          attrs: { 'fntrace.link.type': 'invocation' },
+        }),
       );
     });
     expect(recordSpans[0]!.attrs['fntrace.correlation_id']).toBe('corr-sqs-1');
@@ -101,7 +109,9 @@ describe('records(event)', () => {
     if (firstTrace) expect(first.traceId).toBe(firstTrace);
     const lines = run.logs.filter((l) => l.msg === 'record processed');
     expect(lines.map((l) => l.message_id)).toEqual(
-      records.sort((a, b) => Number(a.attrs['fntrace.batch.index']) - Number(b.attrs['fntrace.batch.index'])).map((s) => s.attrs['messaging.message.id']),
+      records
+        .sort((a, b) => Number(a.attrs['fntrace.batch.index']) - Number(b.attrs['fntrace.batch.index']))
+        .map((s) => s.attrs['messaging.message.id']),
     );
   });
 });

@@ -18,7 +18,9 @@ describe('cold start', () => {
       endpoint: rx.url,
       sequential: true,
     });
-    const [first, second] = run.outcomes.map((o) => rx.spans().filter((s) => s.attrs['faas.invocation_id'] === o.requestId));
+    const [first, second] = run.outcomes.map((o) =>
+      rx.spans().filter((s) => s.attrs['faas.invocation_id'] === o.requestId),
+    );
     const cold = first!.find((s) => s.attrs['faas.trigger'])!;
     const warm = second!.find((s) => s.attrs['faas.trigger'])!;
     expect(cold.attrs['faas.coldstart']).toBe(true);

@@ -12,10 +12,18 @@ afterAll(() => rx.close());
 describe('concurrent invocations', () => {
   it('keep their own spans, log lines and correlation ids', async () => {
     const a = fixture('apigw-http-v2');
-    a.headers = { ...a.headers, traceparent: '00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-aaaaaaaaaaaaaaaa-01', 'x-request-id': 'req-A' };
+    a.headers = {
+      ...a.headers,
+      traceparent: '00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-aaaaaaaaaaaaaaaa-01',
+      'x-request-id': 'req-A',
+    };
     a._test = { childSpan: 'child', childMs: 120, delayMs: 40 };
     const b = fixture('apigw-http-v2');
-    b.headers = { ...b.headers, traceparent: '00-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-bbbbbbbbbbbbbbbb-01', 'x-request-id': 'req-B' };
+    b.headers = {
+      ...b.headers,
+      traceparent: '00-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-bbbbbbbbbbbbbbbb-01',
+      'x-request-id': 'req-B',
+    };
     b._test = { childSpan: 'child', childMs: 20, delayMs: 20 };
     const run = await runLambda({
       handler: 'app.cjs',
@@ -34,7 +42,9 @@ describe('concurrent invocations', () => {
       const lines = run.logs.filter((l) => l.invocation_id === outcome.requestId);
       expect(lines).toHaveLength(3); // handling, inside child, done — and nothing of the other invocation
       expect(lines.every((l) => l.trace_id === traceId && l.correlation_id === corr)).toBe(true);
-      const invocation = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId && s.attrs['faas.trigger'])!;
+      const invocation = rx
+        .spans()
+        .find((s) => s.attrs['faas.invocation_id'] === outcome.requestId && s.attrs['faas.trigger'])!;
       expect(invocation.traceId).toBe(traceId);
       const child = rx.spans().find((s) => s.name === 'child' && s.traceId === traceId)!;
       expect(child.parentSpanId).toBe(invocation.spanId);

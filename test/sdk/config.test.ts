@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../sdk/src/core/config.js';
 import { type DiagnosticEvent, setDiagnosticsSink } from '../../sdk/src/core/diagnostics.js';
-import { makeKeyMatcher, redactDeep } from '../../sdk/src/core/redaction.js';
 import { resolveWrapOptions } from '../../sdk/src/core/options.js';
+import { makeKeyMatcher, redactDeep } from '../../sdk/src/core/redaction.js';
 
 const events: DiagnosticEvent[] = [];
 setDiagnosticsSink((e) => events.push(e));
@@ -52,7 +52,11 @@ describe('configuration from the environment', () => {
   });
 
   it('clamps out-of-range numbers and reports bad values once, without throwing', () => {
-    const cfg = resolveConfig({ FNTRACE_FLUSH_TIMEOUT_MS: '-5', FNTRACE_MAX_QUEUE_SIZE: 'lots', OTEL_TRACES_SAMPLER: 'xray' });
+    const cfg = resolveConfig({
+      FNTRACE_FLUSH_TIMEOUT_MS: '-5',
+      FNTRACE_MAX_QUEUE_SIZE: 'lots',
+      OTEL_TRACES_SAMPLER: 'xray',
+    });
     expect(cfg.flushTimeoutMs).toBe(0);
     expect(cfg.maxQueueSize).toBe(2048);
     expect(cfg.sampler).toBe('parentbased_always_on');
@@ -69,7 +73,10 @@ describe('wrap options', () => {
 
   it('fails at set-up with a coded error naming the option', () => {
     expect(() => resolveWrapOptions({ timeoutMarginMs: -1 }, resolveConfig({}))).toThrowError(
-      expect.objectContaining({ code: 'FNTRACE_ERR_SDK_INVALID_OPTION', message: expect.stringContaining('timeoutMarginMs') }),
+      expect.objectContaining({
+        code: 'FNTRACE_ERR_SDK_INVALID_OPTION',
+        message: expect.stringContaining('timeoutMarginMs'),
+      }),
     );
   });
 });
@@ -77,7 +84,12 @@ describe('wrap options', () => {
 describe('redaction', () => {
   const isSecret = makeKeyMatcher(['ssn']);
   it('redacts secret keys at any depth and leaves the input untouched', () => {
-    const input = { user: 'ann', headers: { Authorization: 'Bearer x', Cookie: 'a=b' }, list: [{ client_secret: 's', ok: 1 }], ssn: '123' };
+    const input = {
+      user: 'ann',
+      headers: { Authorization: 'Bearer x', Cookie: 'a=b' },
+      list: [{ client_secret: 's', ok: 1 }],
+      ssn: '123',
+    };
     const out = redactDeep(input, isSecret);
     expect(out).toEqual({
       user: 'ann',
@@ -97,6 +109,8 @@ describe('redaction', () => {
 describe('wrap()', () => {
   it('refuses something that is not a handler with a coded error', async () => {
     const { wrap } = await import('../../sdk/src/adapters/aws-lambda/wrap.js');
-    expect(() => wrap('handler' as never)).toThrowError(expect.objectContaining({ code: 'FNTRACE_ERR_SDK_INVALID_HANDLER' }));
+    expect(() => wrap('handler' as never)).toThrowError(
+      expect.objectContaining({ code: 'FNTRACE_ERR_SDK_INVALID_HANDLER' }),
+    );
   });
 });

@@ -26,7 +26,9 @@ describe('correlation id', () => {
     const outcome = run.outcomes[0]!;
     const body = JSON.parse(outcome.result.body);
     expect(body.correlationId).toBe(expected);
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId && s.attrs['faas.trigger'])!;
+    const span = rx
+      .spans()
+      .find((s) => s.attrs['faas.invocation_id'] === outcome.requestId && s.attrs['faas.trigger'])!;
     expect(span.attrs['fntrace.correlation_id']).toBe(expected);
     const lines = run.logs.filter((l) => l.invocation_id === outcome.requestId);
     expect(lines.length).toBeGreaterThanOrEqual(2);
@@ -35,16 +37,26 @@ describe('correlation id', () => {
   });
 
   it('falls back to the platform request id', async () => {
-    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event: fixture('scheduled') }], endpoint: rx.url });
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: fixture('scheduled') }],
+      endpoint: rx.url,
+    });
     const outcome = run.outcomes[0]!;
     expect(JSON.parse(outcome.result.body).correlationId).toBe(outcome.requestId);
   });
 
   it('propagates trace context and incoming baggage to downstream calls', async () => {
-    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event: fixture('apigw-rest-v1') }], endpoint: rx.url });
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: fixture('apigw-rest-v1') }],
+      endpoint: rx.url,
+    });
     const outcome = run.outcomes[0]!;
     const { headers } = JSON.parse(outcome.result.body);
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId && s.attrs['faas.trigger'])!;
+    const span = rx
+      .spans()
+      .find((s) => s.attrs['faas.invocation_id'] === outcome.requestId && s.attrs['faas.trigger'])!;
     expect(headers.traceparent).toBe(`00-${span.traceId}-${span.spanId}-01`);
     expect(headers.tracestate).toBe('vendor=abc');
     expect(headers.baggage.split(',').sort()).toEqual(['correlation_id=corr-rest-1', 'tenant=acme']);

@@ -22,7 +22,11 @@ async function closedPort(): Promise<number> {
 describe('flush', () => {
   it('delivers spans and logs before the runtime gets the result', async () => {
     const before = rx.requests.length;
-    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event: fixture('apigw-http-v2') }], endpoint: rx.url });
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: fixture('apigw-http-v2') }],
+      endpoint: rx.url,
+    });
     const outcome = run.outcomes[0]!;
     const mine = rx.requests.slice(before);
     const traces = mine.find((r) => r.path === '/v1/traces')!;
@@ -97,8 +101,12 @@ describe('flush', () => {
     });
     const [first, second] = run.outcomes;
     const spans = rx.spans();
-    expect(spans.filter((s) => s.attrs['faas.invocation_id'] === first!.requestId && s.attrs['faas.trigger'])).toHaveLength(1);
-    expect(spans.filter((s) => s.attrs['faas.invocation_id'] === second!.requestId && s.attrs['faas.trigger'])).toHaveLength(1);
+    expect(
+      spans.filter((s) => s.attrs['faas.invocation_id'] === first!.requestId && s.attrs['faas.trigger']),
+    ).toHaveLength(1);
+    expect(
+      spans.filter((s) => s.attrs['faas.invocation_id'] === second!.requestId && s.attrs['faas.trigger']),
+    ).toHaveLength(1);
     expect(rx.logs().filter((l) => l.attrs.invocation_id === first!.requestId).length).toBeGreaterThan(0);
   });
 });

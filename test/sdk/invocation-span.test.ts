@@ -38,7 +38,11 @@ describe('invocation span', () => {
       'url.scheme': 'https',
       'http.response.status_code': 201,
     });
-    expect(span.resource).toMatchObject({ 'service.name': 'orders-fn', 'cloud.provider': 'aws', 'faas.name': 'orders-fn' });
+    expect(span.resource).toMatchObject({
+      'service.name': 'orders-fn',
+      'cloud.provider': 'aws',
+      'faas.name': 'orders-fn',
+    });
     expect(span.status.code ?? 0).toBe(0);
   });
 
@@ -79,7 +83,11 @@ describe('invocation span', () => {
   });
 
   it('works from an ES module through the ESM build', async () => {
-    const run = await runLambda({ handler: 'esm.mjs', invocations: [{ event: fixture('function-url') }], endpoint: rx.url });
+    const run = await runLambda({
+      handler: 'esm.mjs',
+      invocations: [{ event: fixture('function-url') }],
+      endpoint: rx.url,
+    });
     const outcome = run.outcomes[0]!;
     expect(outcome.result).toEqual({ statusCode: 201, body: outcome.requestId });
     const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;

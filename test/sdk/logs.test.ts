@@ -37,7 +37,11 @@ describe('structured logs', () => {
   });
 
   it('redacts secrets at any depth without touching other fields', async () => {
-    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event: fixture('apigw-rest-v1') }], endpoint: rx.url });
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: fixture('apigw-rest-v1') }],
+      endpoint: rx.url,
+    });
     const first = run.logs.find((l) => l.msg === 'handling')!;
     expect(first.password).toBe('[REDACTED]');
     expect(first.nested).toEqual({ apiKey: '[REDACTED]', keep: 'visible' });
@@ -46,7 +50,11 @@ describe('structured logs', () => {
   });
 
   it('exports the same records as OTLP logs in the invocation flush', async () => {
-    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event: fixture('apigw-http-v2') }], endpoint: rx.url });
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: fixture('apigw-http-v2') }],
+      endpoint: rx.url,
+    });
     const { requestId } = run.outcomes[0]!;
     const stdoutLines = run.logs.filter((l) => l.invocation_id === requestId);
     const exported = rx.logs().filter((l) => l.attrs.invocation_id === requestId);
@@ -86,5 +94,21 @@ describe('structured logs', () => {
       env: { FNTRACE_LOG_LEVEL: 'warn' },
     });
     expect(run.logs.filter((l) => l.level === 'info')).toEqual([]);
+  });
+
+  it('keeps logging and exporting logs when the sampler drops the trace', async () => {
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: { ...fixture('apigw-http-v2'), _test: { childSpan: 'unsampled-child' } } }],
+      endpoint: rx.url,
+      env: { OTEL_TRACES_SAMPLER: 'always_off' },
+    });
+    const { requestId, result } = run.outcomes[0]!;
+    expect(result.statusCode).toBe(200);
+    expect(rx.spans().filter((s) => s.attrs['faas.invocation_id'] === requestId || s.name === 'unsampled-child')).toEqual([]);
+    const lines = run.logs.filter((l) => l.invocation_id === requestId);
+    expect(lines.length).toBe(3); // handling, inside child, done
+    expect(lines[0].trace_flags).toBe(0);
+    expect(rx.logs().filter((l) => l.attrs.invocation_id === requestId)).toHaveLength(3);
   });
 });

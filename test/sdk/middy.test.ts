@@ -11,14 +11,22 @@ afterAll(() => rx.close());
 
 describe('middy middleware', () => {
   it('traces the invocation and binds the logger, like wrap()', async () => {
-    const run = await runLambda({ handler: 'middy.mjs', invocations: [{ event: fixture('apigw-rest-v1') }], endpoint: rx.url });
+    const run = await runLambda({
+      handler: 'middy.mjs',
+      invocations: [{ event: fixture('apigw-rest-v1') }],
+      endpoint: rx.url,
+    });
     const outcome = run.outcomes[0]!;
     expect(outcome.result).toEqual({ statusCode: 200, body: 'corr-rest-1' });
     const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
     expect(span).toMatchObject({ name: 'POST /orders/{id}', traceId: '0af7651916cd43dd8448eb211c80319c' });
     expect(span.attrs['http.response.status_code']).toBe(200);
     const line = run.logs.find((l) => l.msg === 'inside middy handler')!;
-    expect(line).toMatchObject({ span_id: span.spanId, correlation_id: 'corr-rest-1', invocation_id: outcome.requestId });
+    expect(line).toMatchObject({
+      span_id: span.spanId,
+      correlation_id: 'corr-rest-1',
+      invocation_id: outcome.requestId,
+    });
   });
 
   it('records the handler error and lets middy rethrow it', async () => {

@@ -7,7 +7,12 @@ import { parseXrayHeader } from '../../sdk/src/propagation/xray.js';
 describe('traceparent', () => {
   it('parses a valid header and formats it back', () => {
     const ctx = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'congo=t61rcWkgMzE')!;
-    expect(ctx).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true });
+    expect(ctx).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: 1,
+      isRemote: true,
+    });
     expect(ctx.traceState?.get('congo')).toBe('t61rcWkgMzE');
     expect(formatTraceparent(ctx)).toBe('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
   });
@@ -24,17 +29,21 @@ describe('traceparent', () => {
   });
 
   it('accepts a future version with extra fields', () => {
-    expect(parseTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future')?.spanId).toBe('00f067aa0ba902b7');
+    expect(parseTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future')?.spanId).toBe(
+      '00f067aa0ba902b7',
+    );
   });
 });
 
 describe('X-Ray header', () => {
   it('converts a sampled header into a W3C span context', () => {
-    expect(parseXrayHeader('Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1')).toMatchObject({
-      traceId: '5759e988bd862e3fe1be46a994272793',
-      spanId: '53995c3f42cd8ad8',
-      traceFlags: 1,
-    });
+    expect(parseXrayHeader('Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1')).toMatchObject(
+      {
+        traceId: '5759e988bd862e3fe1be46a994272793',
+        spanId: '53995c3f42cd8ad8',
+        traceFlags: 1,
+      },
+    );
   });
 
   it.each([

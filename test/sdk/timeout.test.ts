@@ -23,7 +23,9 @@ describe('timeout guard', () => {
     const outcome = run.outcomes[0]!;
     expect(outcome.error?.message).toMatch(/timed out/i); // lambda-local killed it, as Lambda would
 
-    const spans = rx.spans().filter((s) => s.attrs['faas.invocation_id'] === outcome.requestId || s.name === 'slow-query');
+    const spans = rx
+      .spans()
+      .filter((s) => s.attrs['faas.invocation_id'] === outcome.requestId || s.name === 'slow-query');
     const invocation = spans.find((s) => s.attrs['faas.trigger'])!;
     expect(invocation.attrs).toMatchObject({ 'fntrace.timeout': true, 'error.type': 'timeout' });
     expect(invocation.status).toEqual({ code: 2, message: 'invocation timed out' });

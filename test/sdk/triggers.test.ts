@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FlatSpan, type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
-import { type RunResult, fixture, runLambda } from '../helpers/run-lambda.js';
+import { fixture, type RunResult, runLambda } from '../helpers/run-lambda.js';
 
 // Point 2: every documented trigger is recognised, and parent context comes from W3C
 // headers / message attributes first, X-Ray only as a sampled fallback.
@@ -39,7 +39,10 @@ beforeAll(async () => {
     sequential: true,
     invocations: NAMES.map((name) => ({
       event: fixture(name),
-      clientContext: name === 'direct-invoke' ? { Custom: { traceparent: '00-66666666666666666666666666666666-6666666666666666-01' } } : undefined,
+      clientContext:
+        name === 'direct-invoke'
+          ? { Custom: { traceparent: '00-66666666666666666666666666666666-6666666666666666-01' } }
+          : undefined,
     })),
   });
 });
@@ -87,7 +90,10 @@ describe('trigger detection', () => {
       'messaging.destination.name': 'orders-queue',
       'messaging.batch.message_count': 3,
     });
-    expect(spanOf('kinesis-batch-2').attrs).toMatchObject({ 'messaging.system': 'aws_kinesis', 'messaging.destination.name': 'clicks' });
+    expect(spanOf('kinesis-batch-2').attrs).toMatchObject({
+      'messaging.system': 'aws_kinesis',
+      'messaging.destination.name': 'clicks',
+    });
     expect(spanOf('s3-put').attrs).toMatchObject({
       'faas.document.collection': 'uploads-bucket',
       'faas.document.name': 'invoices/2026/inv-42.pdf',
@@ -155,7 +161,8 @@ describe('X-Ray fallback from the environment', () => {
       env: { _X_AMZN_TRACE_ID: 'Root=1-6744d2a1-0123456789abcdef01234568;Parent=89abcdef01234568;Sampled=0' },
       invocations: [{ event: fixture('scheduled') }],
     });
-    const find = (id: string) => rx.spans().find((s) => s.attrs['faas.invocation_id'] === id && s.attrs['faas.trigger'])!;
+    const find = (id: string) =>
+      rx.spans().find((s) => s.attrs['faas.invocation_id'] === id && s.attrs['faas.trigger'])!;
     const timer = find(sampled.outcomes[0]!.requestId);
     expect(timer.traceId).toBe('6744d2a10123456789abcdef01234567');
     expect(timer.parentSpanId).toBe('89abcdef01234567');

@@ -1,6 +1,6 @@
 import { report } from './diagnostics.js';
-import { ERROR_CODES } from './errors.js';
 import type { Env } from './env.js';
+import { ERROR_CODES } from './errors.js';
 
 /**
  * Process-wide SDK settings, resolved once when the first handler is wrapped.

@@ -21,7 +21,12 @@ const dropped = new Map<string, number>();
 let droppedReported = 0;
 
 function stderrSink(event: DiagnosticEvent): void {
-  const line = JSON.stringify({ level: 'warn', fntrace_diagnostic: event.code, msg: event.message, count: event.count });
+  const line = JSON.stringify({
+    level: 'warn',
+    fntrace_diagnostic: event.code,
+    msg: event.message,
+    count: event.count,
+  });
   const proc = (globalThis as { process?: { stderr?: { write(s: string): unknown } } }).process;
   if (proc?.stderr) proc.stderr.write(`${line}\n`);
   else console.warn(line);
@@ -74,7 +79,11 @@ export function reportCounts(): void {
     for (const n of dropped.values()) total += n;
     if (total > droppedReported) {
       droppedReported = total;
-      sink({ code: ERROR_CODES.QUEUE_FULL, message: `dropped telemetry by reason: ${JSON.stringify(droppedCounts())}`, count: total });
+      sink({
+        code: ERROR_CODES.DROPPED,
+        message: `dropped telemetry by reason: ${JSON.stringify(droppedCounts())}`,
+        count: total,
+      });
     }
   } catch {
     // never reach the handler

@@ -2,10 +2,10 @@ import {
   type Attributes,
   type Context,
   type Link,
+  propagation,
   type Span,
   SpanKind,
   SpanStatusCode,
-  propagation,
   trace,
 } from '@opentelemetry/api';
 import { logger } from '../log/logger.js';

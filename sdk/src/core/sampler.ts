@@ -6,7 +6,10 @@ import type { SpanContext } from '@opentelemetry/api';
  */
 export type SampleDecision = boolean;
 
-export function makeSampler(name: string, ratio: number): (parent: SpanContext | undefined, traceId: string) => SampleDecision {
+export function makeSampler(
+  name: string,
+  ratio: number,
+): (parent: SpanContext | undefined, traceId: string) => SampleDecision {
   const bound = Math.floor(ratio * 2 ** 53);
   const byRatio = (traceId: string): boolean => {
     if (ratio >= 1) return true;

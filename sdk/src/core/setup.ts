@@ -3,8 +3,8 @@ import { Exporter } from '../export/exporter.js';
 import { type KeyValue, toKeyValues } from '../export/otlp-json.js';
 import type { Transport } from '../export/transport.js';
 import { W3CPropagator } from '../propagation/propagator.js';
-import { type SdkConfig, resolveConfig } from './config.js';
-import { type AlsLike, AlsContextManager } from './context-manager.js';
+import { resolveConfig, type SdkConfig } from './config.js';
+import { AlsContextManager, type AlsLike } from './context-manager.js';
 import { report } from './diagnostics.js';
 import { type Env, processEnv } from './env.js';
 import { ERROR_CODES } from './errors.js';
@@ -39,7 +39,9 @@ export interface Sdk {
 // (the "dual package hazard"), as @opentelemetry/api does for its globals.
 const GLOBAL = Symbol.for('fntrace.sdk');
 type Holder = { sdk?: Sdk; config?: SdkConfig };
-const holder: Holder = ((globalThis as Record<symbol, Holder>)[GLOBAL] ??= {});
+const globals = globalThis as Record<symbol, Holder | undefined>;
+if (!globals[GLOBAL]) globals[GLOBAL] = {};
+const holder: Holder = globals[GLOBAL];
 
 /** Settings from the environment, resolved once. */
 export function sdkConfig(): SdkConfig {
@@ -88,7 +90,10 @@ export function initSdk(platform: Platform): Sdk {
     propagation.setGlobalPropagator(new W3CPropagator()),
   ];
   if (registered.includes(false)) {
-    report(ERROR_CODES.GLOBAL_REGISTERED, 'another OpenTelemetry SDK is registered globally; fntrace uses its own tracer');
+    report(
+      ERROR_CODES.GLOBAL_REGISTERED,
+      'another OpenTelemetry SDK is registered globally; fntrace uses its own tracer',
+    );
   }
   const sdk: Sdk = Object.freeze({
     config: cfg,

@@ -150,7 +150,8 @@ export class SdkSpan implements Span {
     // an OK status is final (SDK spec: "Ok" overrides and cannot be changed by later calls)
     if (this.status.code === SpanStatusCode.OK) return this;
     if (status.code === SpanStatusCode.UNSET) return this;
-    this.status = status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code };
+    this.status =
+      status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code };
     return this;
   }
 

@@ -1,11 +1,11 @@
 import {
+  context as apiContext,
   type Context,
   type Span,
   type SpanOptions,
   TraceFlags,
   type Tracer,
   type TracerProvider,
-  context as apiContext,
   trace,
 } from '@opentelemetry/api';
 import { newSpanId, newTraceId } from './ids.js';
@@ -48,7 +48,12 @@ export class SdkTracer implements Tracer {
     const traceId = validParent?.traceId ?? newTraceId();
     const spanId = newSpanId();
     if (!this.hooks.sample(validParent, traceId)) {
-      return trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState: validParent?.traceState });
+      return trace.wrapSpanContext({
+        traceId,
+        spanId,
+        traceFlags: TraceFlags.NONE,
+        traceState: validParent?.traceState,
+      });
     }
     const span = new SdkSpan({
       name,

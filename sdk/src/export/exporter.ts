@@ -1,7 +1,7 @@
 import { drop, report } from '../core/diagnostics.js';
 import { ERROR_CODES } from '../core/errors.js';
 import type { SdkSpan } from '../core/span.js';
-import { type KeyValue, encodeLogs, encodeTraces } from './otlp-json.js';
+import { encodeLogs, encodeTraces, type KeyValue } from './otlp-json.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -73,15 +73,24 @@ export class Exporter {
     const [tracesOk, logsOk] = await Promise.all([
       spans.length === 0
         ? true
-        : this.sendBatch(() => transport.send(tracesUrl, encodeTraces(spans, resource), { ...headers }, budgetMs), () => this.requeue(spans, 'spans')),
+        : this.sendBatch(
+            () => transport.send(tracesUrl, encodeTraces(spans, resource), { ...headers }, budgetMs),
+            () => this.requeue(spans, 'spans'),
+          ),
       logs.length === 0
         ? true
-        : this.sendBatch(() => transport.send(logsUrl, encodeLogs(logs, resource).body, { ...headers }, budgetMs), () => this.requeueLogs(logs)),
+        : this.sendBatch(
+            () => transport.send(logsUrl, encodeLogs(logs, resource).body, { ...headers }, budgetMs),
+            () => this.requeueLogs(logs),
+          ),
     ]);
     return { spans: spans.length, logs: logs.length, ok: tracesOk && logsOk };
   }
 
-  private async sendBatch(send: () => Promise<import('./transport.js').SendResult>, requeue: () => void): Promise<boolean> {
+  private async sendBatch(
+    send: () => Promise<import('./transport.js').SendResult>,
+    requeue: () => void,
+  ): Promise<boolean> {
     try {
       const result = await send();
       if (result.ok) return true;

@@ -1,6 +1,6 @@
 import { type Attributes, type Link, SpanStatusCode } from '@opentelemetry/api';
-import { msToUnixNano } from '../core/time.js';
 import type { SdkSpan } from '../core/span.js';
+import { msToUnixNano } from '../core/time.js';
 
 /**
  * OTLP/JSON encoding (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding)
@@ -122,7 +122,14 @@ export function encodeTraces(spans: readonly SdkSpan[], resource: KeyValue[]): s
 
 // pino numeric levels → OTLP SeverityNumber (logs data model, "Mapping of SeverityNumber")
 const SEVERITY: Record<string, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
-const SEVERITY_BY_NUMBER: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const SEVERITY_BY_NUMBER: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 // fields of our log line that become OTLP record fields instead of attributes
 const LIFTED = new Set(['level', 'time', 'msg', 'trace_id', 'span_id', 'trace_flags']);
@@ -159,7 +166,9 @@ export function encodeLogs(lines: readonly string[], resource: KeyValue[]): { bo
     if (r) records.push(r);
   }
   const body = JSON.stringify({
-    resourceLogs: [{ resource: { attributes: resource }, scopeLogs: [{ scope: { name: 'fntrace.logger' }, logRecords: records }] }],
+    resourceLogs: [
+      { resource: { attributes: resource }, scopeLogs: [{ scope: { name: 'fntrace.logger' }, logRecords: records }] },
+    ],
   });
   return { body, count: records.length };
 }

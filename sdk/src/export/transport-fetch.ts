@@ -1,4 +1,4 @@
-import { type SendResult, type Transport, classifyStatus } from './transport.js';
+import { classifyStatus, type SendResult, type Transport } from './transport.js';
 
 /** OTLP/HTTP through the global `fetch`, for fetch-style runtimes (Workers, Deno, Bun, Vercel Edge). */
 export const fetchTransport: Transport = {
@@ -18,7 +18,11 @@ export const fetchTransport: Transport = {
       return classifyStatus(res.status);
     } catch (err) {
       const aborted = controller.signal.aborted;
-      return { ok: false, retryable: true, reason: aborted ? `timed out after ${timeoutMs} ms` : String((err as Error)?.name ?? 'network error') };
+      return {
+        ok: false,
+        retryable: true,
+        reason: aborted ? `timed out after ${timeoutMs} ms` : String((err as Error)?.name ?? 'network error'),
+      };
     } finally {
       clearTimeout(timer);
     }

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type * as httpsType from 'node:https';
-import { type SendResult, type Transport, classifyStatus } from './transport.js';
+import { classifyStatus, type SendResult, type Transport } from './transport.js';
 
 /**
  * OTLP/HTTP over Node's own `http` module with a keep-alive agent, so a warm function's

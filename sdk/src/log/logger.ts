@@ -1,10 +1,9 @@
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
-import { getInvocation, getRecord } from '../core/invocation-state.js';
 import { processEnv } from '../core/env.js';
+import { getInvocation, getRecord } from '../core/invocation-state.js';
 import { makeKeyMatcher, redactDeep } from '../core/redaction.js';
 import { currentSdk, sdkConfig } from '../core/setup.js';
-import { context } from '@opentelemetry/api';
 
 /**
  * The `logger`: one pino instance whose lines carry the active invocation's ids.

@@ -1,4 +1,11 @@
-import { type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter, propagation, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  propagation,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  trace,
+} from '@opentelemetry/api';
 import { formatBaggage, parseBaggage } from './baggage.js';
 import { formatTraceparent, parseTraceparent } from './traceparent.js';
 

@@ -1,4 +1,4 @@
-import { type SpanContext, TraceFlags, createTraceState, isSpanContextValid } from '@opentelemetry/api';
+import { createTraceState, isSpanContextValid, type SpanContext, TraceFlags } from '@opentelemetry/api';
 
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/) header parsing and

@@ -19,7 +19,9 @@ let check = () => ({});
 if (variant === 'bare') {
   const pino = require('pino');
   handler = makeHandler(pino(pino.destination({ dest: 1, sync: true })));
-} else if (variant === 'fntrace') {
+} else if (variant === 'fntrace' || variant === 'fntrace-noexport') {
+  // fntrace-noexport: OTEL_SDK_DISABLED=true, so nothing is queued or encoded (a breakdown row)
+  if (variant === 'fntrace-noexport') process.env.OTEL_SDK_DISABLED = 'true';
   const sdk = await import(process.env.BENCH_FNTRACE_BUNDLE);
   // in-memory transport: the flush still encodes OTLP/JSON, it just does not send it
   const sent = { requests: 0, bytes: 0, last: {} };
@@ -47,14 +49,31 @@ if (variant === 'bare') {
       dropped: sdk.droppedCounts(),
     };
   };
-} else if (variant === 'stock') {
+} else if (variant === 'stock' || variant === 'stock-otlpjson') {
   process.env.LAMBDA_TASK_ROOT = LIB_DIR;
   process.env._HANDLER = 'stock-handler.handler';
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
   const { SimpleSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base');
+  // InMemorySpanExporter as shipped answers export() through setTimeout(0), which adds a
+  // ≥1 ms timer turn to every invocation's forceFlush; this one answers at once, like
+  // fntrace's in-memory transport does.
+  // stock-otlpjson (a breakdown row) also encodes each export as OTLP/JSON, as
+  // OTLPTraceExporter would before sending, to compare with fntrace's in-memory transport.
+  const serializer =
+    variant === 'stock-otlpjson'
+      ? createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-http'))('@opentelemetry/otlp-transformer')
+          .JsonTraceSerializer
+      : undefined;
+  class PromptInMemorySpanExporter extends InMemorySpanExporter {
+    export(spans, resultCallback) {
+      if (serializer) this.lastBody = serializer.serializeRequest(spans);
+      this.getFinishedSpans().push(...spans);
+      resultCallback({ code: 0 });
+    }
+  }
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda');
-  const exporter = new InMemorySpanExporter();
+  const exporter = new PromptInMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   // AsyncLocalStorageContextManager + W3C trace context and baggage propagators
   provider.register();
@@ -71,6 +90,7 @@ if (variant === 'bare') {
     handlerName: handler.name,
     spans: total + exporter.getFinishedSpans().length,
     traceId: exporter.getFinishedSpans().at(-1)?.spanContext().traceId,
+    bytesPerInvocation: exporter.lastBody?.length,
   });
 } else {
   throw new Error(`unknown variant ${variant}`);

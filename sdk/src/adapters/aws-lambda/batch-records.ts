@@ -1,8 +1,8 @@
-import { type Attributes, type Baggage, type SpanContext } from '@opentelemetry/api';
+import type { Attributes, Baggage, SpanContext } from '@opentelemetry/api';
 import { parseBaggage } from '../../propagation/baggage.js';
 import { parseTraceparent } from '../../propagation/traceparent.js';
 import { parseXrayHeader } from '../../propagation/xray.js';
-import { type Obj, arnName, isObj, str } from './lambda-types.js';
+import { arnName, isObj, type Obj, str } from './lambda-types.js';
 
 /**
  * What each record of an SQS, SNS, Kinesis or DynamoDB Streams batch carries: its
@@ -28,7 +28,12 @@ function fromSqsAttributes(attrs: unknown): Carrier {
     const a = attrs[k];
     return isObj(a) ? str(a.stringValue) : undefined;
   };
-  return { traceparent: get('traceparent'), tracestate: get('tracestate'), baggage: get('baggage'), correlation_id: get('correlation_id') };
+  return {
+    traceparent: get('traceparent'),
+    tracestate: get('tracestate'),
+    baggage: get('baggage'),
+    correlation_id: get('correlation_id'),
+  };
 }
 
 function fromSnsAttributes(attrs: unknown): Carrier {
@@ -37,13 +42,18 @@ function fromSnsAttributes(attrs: unknown): Carrier {
     const a = attrs[k];
     return isObj(a) ? str(a.Value) : undefined;
   };
-  return { traceparent: get('traceparent'), tracestate: get('tracestate'), baggage: get('baggage'), correlation_id: get('correlation_id') };
+  return {
+    traceparent: get('traceparent'),
+    tracestate: get('tracestate'),
+    baggage: get('baggage'),
+    correlation_id: get('correlation_id'),
+  };
 }
 
 /** A JSON document that may hold trace context: a raw object's fields, or an SNS envelope's MessageAttributes. */
 function fromJsonText(text: string | undefined): Carrier {
   // cheap test first: most bodies carry no context and need no parse
-  if (!text || !text.includes('traceparent')) return {};
+  if (!text?.includes('traceparent')) return {};
   try {
     const doc = JSON.parse(text) as unknown;
     if (!isObj(doc)) return {};
@@ -71,7 +81,14 @@ function decodeBase64(data: unknown): string | undefined {
   }
 }
 
-function finish(index: number, name: string, messageId: string | undefined, carrier: Carrier, xray: string | undefined, attributes: Attributes): BatchRecord {
+function finish(
+  index: number,
+  name: string,
+  messageId: string | undefined,
+  carrier: Carrier,
+  xray: string | undefined,
+  attributes: Attributes,
+): BatchRecord {
   const baggage = parseBaggage(carrier.baggage);
   const parent = parseTraceparent(carrier.traceparent, carrier.tracestate) ?? parseXrayHeader(xray);
   return {
@@ -81,7 +98,12 @@ function finish(index: number, name: string, messageId: string | undefined, carr
     parent,
     baggage,
     correlationId: carrier.correlation_id ?? baggage?.getEntry('correlation_id')?.value,
-    attributes: { ...attributes, 'messaging.message.id': messageId, 'messaging.operation.type': 'process', 'fntrace.batch.index': index },
+    attributes: {
+      ...attributes,
+      'messaging.message.id': messageId,
+      'messaging.operation.type': 'process',
+      'fntrace.batch.index': index,
+    },
   };
 }
 
@@ -103,26 +125,40 @@ function sns(r: Obj, i: number): BatchRecord {
   const msg = isObj(r.Sns) ? r.Sns : {};
   const topic = arnName(msg.TopicArn);
   const ts = Date.parse(str(msg.Timestamp) ?? '');
-  return finish(i, `${topic ?? 'sns'} process`, str(msg.MessageId), fromSnsAttributes(msg.MessageAttributes), undefined, {
-    'messaging.system': 'aws_sns',
-    'messaging.destination.name': topic,
-    'aws.sns.topic.arn': str(msg.TopicArn),
-    'fntrace.message.sent_timestamp_ms': Number.isFinite(ts) ? ts : undefined,
-  });
+  return finish(
+    i,
+    `${topic ?? 'sns'} process`,
+    str(msg.MessageId),
+    fromSnsAttributes(msg.MessageAttributes),
+    undefined,
+    {
+      'messaging.system': 'aws_sns',
+      'messaging.destination.name': topic,
+      'aws.sns.topic.arn': str(msg.TopicArn),
+      'fntrace.message.sent_timestamp_ms': Number.isFinite(ts) ? ts : undefined,
+    },
+  );
 }
 
 function kinesis(r: Obj, i: number): BatchRecord {
   const k = isObj(r.kinesis) ? r.kinesis : {};
   const stream = arnName(r.eventSourceARN);
   const arrival = Number(k.approximateArrivalTimestamp);
-  return finish(i, `${stream ?? 'kinesis'} process`, str(r.eventID) ?? str(k.sequenceNumber), fromJsonText(decodeBase64(k.data)), undefined, {
-    'messaging.system': 'aws_kinesis',
-    'messaging.destination.name': stream,
-    'messaging.destination.partition.id': str(r.eventID)?.split(':')[0],
-    'aws.kinesis.partition_key': str(k.partitionKey),
-    'aws.kinesis.sequence_number': str(k.sequenceNumber),
-    'fntrace.message.sent_timestamp_ms': Number.isFinite(arrival) ? Math.round(arrival * 1000) : undefined,
-  });
+  return finish(
+    i,
+    `${stream ?? 'kinesis'} process`,
+    str(r.eventID) ?? str(k.sequenceNumber),
+    fromJsonText(decodeBase64(k.data)),
+    undefined,
+    {
+      'messaging.system': 'aws_kinesis',
+      'messaging.destination.name': stream,
+      'messaging.destination.partition.id': str(r.eventID)?.split(':')[0],
+      'aws.kinesis.partition_key': str(k.partitionKey),
+      'aws.kinesis.sequence_number': str(k.sequenceNumber),
+      'fntrace.message.sent_timestamp_ms': Number.isFinite(arrival) ? Math.round(arrival * 1000) : undefined,
+    },
+  );
 }
 
 const DOC_OPERATION: Record<string, string> = { INSERT: 'insert', MODIFY: 'edit', REMOVE: 'delete' };

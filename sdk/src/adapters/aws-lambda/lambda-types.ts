@@ -17,7 +17,11 @@ export interface LambdaContext {
 
 export type Callback<R = unknown> = (error?: Error | string | null, result?: R) => void;
 
-export type LambdaHandler<E = any, R = any> = (event: E, context: LambdaContext, callback: Callback<R>) => void | Promise<R>;
+export type LambdaHandler<E = any, R = any> = (
+  event: E,
+  context: LambdaContext,
+  callback: Callback<R>,
+) => undefined | Promise<R>;
 
 export type Obj = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
-import { type Context, type Link, ROOT_CONTEXT, type SpanContext, propagation, trace } from '@opentelemetry/api';
+import { type Context, type Link, propagation, ROOT_CONTEXT, type SpanContext, trace } from '@opentelemetry/api';
 import type { Env } from '../../core/env.js';
-import type { InvocationPlan } from '../../core/lifecycle.js';
 import { newSpanId } from '../../core/ids.js';
+import type { InvocationPlan } from '../../core/lifecycle.js';
 import type { Sdk } from '../../core/setup.js';
-import { W3CPropagator, caseInsensitiveGetter } from '../../propagation/propagator.js';
+import { caseInsensitiveGetter, W3CPropagator } from '../../propagation/propagator.js';
 import { parseXrayHeader } from '../../propagation/xray.js';
 import { batchRecords } from './batch-records.js';
 import type { LambdaContext } from './lambda-types.js';

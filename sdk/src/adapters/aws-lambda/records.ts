@@ -1,4 +1,4 @@
-import { type Link, SpanKind, propagation, trace } from '@opentelemetry/api';
+import { type Link, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { report } from '../../core/diagnostics.js';
 import { ERROR_CODES } from '../../core/errors.js';
 import { getInvocation, setRecord } from '../../core/invocation-state.js';
@@ -53,7 +53,8 @@ export function* records<R = any>(event: { Records?: readonly R[] } | unknown): 
       if (info) {
         try {
           let parentCtx = outer;
-          const sameTrace = info.parent && invocationSpan && info.parent.traceId === invocationSpan.spanContext().traceId;
+          const sameTrace =
+            info.parent && invocationSpan && info.parent.traceId === invocationSpan.spanContext().traceId;
           if (info.parent && !sameTrace) parentCtx = trace.setSpanContext(outer, info.parent);
           let baggage = propagation.getBaggage(outer) ?? propagation.createBaggage();
           for (const [k, v] of info.baggage?.getAllEntries() ?? []) baggage = baggage.setEntry(k, v);

@@ -1,6 +1,6 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type KeyMatcher, redactQuery } from '../../core/redaction.js';
-import { type LambdaContext, type Obj, arnName, header, isObj, str } from './lambda-types.js';
+import { arnName, header, isObj, type LambdaContext, type Obj, str } from './lambda-types.js';
 
 /**
  * Trigger detection: which AWS service invoked the function, told from the event's
@@ -288,7 +288,11 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
           source: 'aws.scheduled',
           name: rule ?? 'Scheduled Event',
           kind: SpanKind.SERVER,
-          attributes: { 'faas.time': str(event.time), 'fntrace.schedule.rule': rule, 'fntrace.schedule.arn': str(resources[0]) },
+          attributes: {
+            'faas.time': str(event.time),
+            'fntrace.schedule.rule': rule,
+            'fntrace.schedule.arn': str(resources[0]),
+          },
           carrier: undefined,
           xrayHeader: undefined,
           correlationId: undefined,

@@ -2,8 +2,8 @@ import { report } from '../../core/diagnostics.js';
 import { processEnv } from '../../core/env.js';
 import { ERROR_CODES, invalidHandler } from '../../core/errors.js';
 import { runInvocation } from '../../core/lifecycle.js';
-import { type WrapOptions, resolveWrapOptions } from '../../core/options.js';
-import { type Sdk, initSdk, sdkConfig } from '../../core/setup.js';
+import { resolveWrapOptions, type WrapOptions } from '../../core/options.js';
+import { initSdk, type Sdk, sdkConfig } from '../../core/setup.js';
 import type { Callback, LambdaContext } from './lambda-types.js';
 import { planLambdaInvocation } from './plan.js';
 import { lambdaPlatform } from './platform.js';
@@ -25,6 +25,7 @@ import { lambdaPlatform } from './platform.js';
  * });
  */
 export function wrap<E = any, R = any>(
+  // biome-ignore lint/suspicious/noConfusingVoidType: callback-style handlers return nothing
   handler: (event: E, context: any, callback: Callback<R>) => void | R | Promise<R>,
   options?: WrapOptions,
 ): (event: E, context: any, callback?: Callback<R>) => Promise<R> {
@@ -39,13 +40,13 @@ export function wrap<E = any, R = any>(
   const callbackStyle = handler.length >= 3;
 
   return function fntraceHandler(this: unknown, event: E, context: LambdaContext): Promise<R> {
-    const self = this;
     const call = (): R | Promise<R> => {
-      if (!callbackStyle) return handler.call(self, event, context, noCallback) as R | Promise<R>;
+      if (!callbackStyle) return handler.call(this, event, context, noCallback) as R | Promise<R>;
       return new Promise<R>((resolve, reject) => {
         const callback: Callback<R> = (error, result) => (error ? reject(error) : resolve(result as R));
-        const returned = handler.call(self, event, context, callback);
-        if (returned && typeof (returned as Promise<R>).then === 'function') (returned as Promise<R>).then(resolve, reject);
+        const returned = handler.call(this, event, context, callback);
+        if (returned && typeof (returned as Promise<R>).then === 'function')
+          (returned as Promise<R>).then(resolve, reject);
       });
     };
     return runInvocation(sdk, () => planLambdaInvocation(sdk!, event, context ?? {}, processEnv()), resolved, call);

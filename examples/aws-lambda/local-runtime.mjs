@@ -1,11 +1,14 @@
-// Runs a handler module under lambda-local (a local AWS Lambda runtime emulation) in this
-// process, as the plan in FNTRACE_TEST_PLAN says, and writes each invocation's outcome to
-// FNTRACE_TEST_RESULT. stdout is left to the handler: its log lines are what tests read.
+// A local Lambda execution environment: runs a handler module under lambda-local (an
+// emulation of the Node.js Lambda runtime) in this process, as the plan in
+// FNTRACE_LOCAL_PLAN says, and writes each invocation's outcome (result or error as the
+// runtime saw it) to FNTRACE_LOCAL_RESULT. stdout is left to the handler: its log lines
+// are what the demo shows and the tests read. One process = one environment, so its
+// first invocation is a cold start, as on Lambda.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import lambdaLocal from 'lambda-local';
 
-const plan = JSON.parse(process.env.FNTRACE_TEST_PLAN);
+const plan = JSON.parse(process.env.FNTRACE_LOCAL_PLAN);
 const require = createRequire(import.meta.url);
 const mod = plan.handler.endsWith('.mjs') ? await import(plan.handler) : require(plan.handler);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -40,7 +43,11 @@ function run(inv, i) {
           // lambda-local reports errors as the Lambda runtime does: { errorType, errorMessage, stackTrace }
           error: err
             ? typeof err === 'object'
-              ? { name: err.errorType ?? err.name, message: err.errorMessage ?? err.message, stackTrace: err.stackTrace }
+              ? {
+                  name: err.errorType ?? err.name,
+                  message: err.errorMessage ?? err.message,
+                  stackTrace: err.stackTrace,
+                }
               : { name: typeof err, message: String(err) }
             : undefined,
           result: data,
@@ -54,11 +61,13 @@ function run(inv, i) {
 if (plan.sequential) {
   for (let i = 0; i < plan.invocations.length; i++) await run(plan.invocations[i], i);
 } else {
-  await Promise.all(plan.invocations.map(async (inv, i) => {
-    await sleep(inv.startAfterMs ?? 0);
-    await run(inv, i);
-  }));
+  await Promise.all(
+    plan.invocations.map(async (inv, i) => {
+      await sleep(inv.startAfterMs ?? 0);
+      await run(inv, i);
+    }),
+  );
 }
 if (plan.lingerMs) await sleep(plan.lingerMs);
-writeFileSync(env.FNTRACE_TEST_RESULT, JSON.stringify(results));
+writeFileSync(env.FNTRACE_LOCAL_RESULT, JSON.stringify(results));
 process.exit(0);

@@ -1,0 +1,74 @@
+// Starts a local Lambda execution environment (local-runtime.mjs) in a fresh Node.js
+// process with the environment Lambda would set, runs invocations in it, and returns what
+// the platform and a person would see: each outcome, and the JSON lines on stdout/stderr.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const RUNTIME = resolve(import.meta.dirname, 'local-runtime.mjs');
+
+const jsonLines = (text) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
+
+/**
+ * @param {{ handler: string, functionName?: string, invocations: object[], endpoint: string,
+ *   env?: Record<string, string>, sequential?: boolean, lingerMs?: number }} opts
+ */
+export async function runLocal(opts) {
+  const dir = mkdtempSync(join(tmpdir(), 'fntrace-lambda-'));
+  const resultFile = join(dir, 'result.json');
+  const base = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    // the function sees only what Lambda and its configuration give it
+    if (!k.startsWith('OTEL_') && !k.startsWith('FNTRACE_') && !k.startsWith('AWS_') && k !== '_X_AMZN_TRACE_ID')
+      base[k] = v;
+  }
+  const name = opts.functionName ?? 'orders-fn';
+  const env = {
+    ...base,
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_REGION: 'us-east-1',
+    AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/27/[$LATEST]0123456789abcdef',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    OTEL_EXPORTER_OTLP_ENDPOINT: opts.endpoint,
+    ...opts.env,
+    FNTRACE_LOCAL_RESULT: resultFile,
+    FNTRACE_LOCAL_PLAN: JSON.stringify({
+      handler: resolve(opts.handler),
+      invocations: opts.invocations,
+      sequential: opts.sequential ?? false,
+      lingerMs: opts.lingerMs,
+    }),
+  };
+  const child = spawn(process.execPath, [RUNTIME], { env, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = await new Promise((r) => child.on('close', r));
+  let outcomes;
+  try {
+    outcomes = JSON.parse(readFileSync(resultFile, 'utf8'));
+  } catch {
+    throw new Error(`local Lambda runtime failed (exit ${code}):\n${stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { outcomes, logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr, code };
+}

@@ -1,0 +1,44 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../sdk/src/core/errors.js';
+import { VERSION } from '../sdk/src/core/version.js';
+
+// The README is the user's reference: it must name every error code and every variable the
+// SDK reads, and its first lines must be the two commands.
+const root = resolve(import.meta.dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('README', () => {
+  it('starts with the two commands', () => {
+    const block = readme.split('```')[1] ?? '';
+    expect(block).toMatch(/^sh\nnpm start\b.*\nnpm test\b/);
+  });
+
+  it('documents every error code', () => {
+    for (const code of Object.values(ERROR_CODES)) expect(readme, code).toContain(`\`${code}\``);
+  });
+
+  it('documents every environment variable the SDK reads', () => {
+    const names = new Set<string>();
+    for (const file of sources(join(root, 'sdk/src'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\b((?:OTEL|FNTRACE|AWS)_[A-Z_]+|_X_AMZN_TRACE_ID)\b/g)) {
+        if (!m[1]!.startsWith('FNTRACE_ERR_')) names.add(m[1]!);
+      }
+    }
+    expect(names.size).toBeGreaterThan(20);
+    for (const name of names) expect(readme, name).toContain(`\`${name}\``);
+  });
+
+  it('is beside an SDK whose version constant matches its package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'sdk/package.json'), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+  });
+});

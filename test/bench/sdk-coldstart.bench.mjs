@@ -12,17 +12,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  LIB_DIR,
-  TMP,
   bundle,
   fmt,
   fmtRatio,
   isMain,
+  LIB_DIR,
   lambdaEnv,
   median,
   quantile,
   round,
   runChild,
+  TMP,
   textTable,
   writeResult,
 } from './lib/common.mjs';

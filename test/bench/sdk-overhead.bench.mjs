@@ -17,11 +17,11 @@
 //   node test/bench/sdk-overhead.bench.mjs
 import { join } from 'node:path';
 import {
-  LIB_DIR,
   buildFntraceRuntime,
   fmt,
   fmtRatio,
   isMain,
+  LIB_DIR,
   lambdaEnv,
   median,
   quantile,

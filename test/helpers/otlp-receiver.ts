@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 // @ts-expect-error — plain ES module shared with the demo (examples/), typed by FlatSpan/FlatLog
 import { flattenLogs, flattenSpans } from '../../examples/aws-lambda/otlp-json.mjs';
 
@@ -40,6 +41,8 @@ export interface Receiver {
   requests: { path: string; headers: Record<string, unknown>; atMs: number }[];
   spans(): FlatSpan[];
   logs(): FlatLog[];
+  /** The invocation span (the one with `faas.trigger`) of a Lambda request id. */
+  invocationSpan(requestId: string): FlatSpan | undefined;
   /** Answer the next `times` requests (default: all) after `delayMs`, with `status` (default 200). */
   behave(b: { delayMs?: number; status?: number; times?: number }): void;
   close(): Promise<void>;
@@ -73,7 +76,21 @@ export async function startReceiver(): Promise<Receiver> {
       behaviour = b;
     },
     spans: (): FlatSpan[] => flattenSpans(traceBodies),
+    invocationSpan: (requestId: string): FlatSpan | undefined =>
+      (flattenSpans(traceBodies) as FlatSpan[]).find(
+        (s) => s.attrs['faas.invocation_id'] === requestId && s.attrs['faas.trigger'] !== undefined,
+      ),
     logs: (): FlatLog[] => flattenLogs(logBodies),
     close: () => app.close(),
   };
+}
+
+/** A receiver for the test file: started before its tests, closed after them. */
+export function useReceiver(): Receiver {
+  const rx = {} as Receiver;
+  beforeAll(async () => {
+    Object.assign(rx, await startReceiver());
+  });
+  afterAll(() => rx.close());
+  return rx;
 }

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // Point 6: faas.coldstart on an environment's first invocation only, init duration, and the
 // init shown as its own span in the first invocation's trace.
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 describe('cold start', () => {
   it('marks only the first invocation, with init duration and an init span', async () => {
@@ -46,7 +42,7 @@ describe('cold start', () => {
       endpoint: rx.url,
       env: { AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' },
     });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === run.outcomes[0]!.requestId)!;
+    const span = rx.invocationSpan(run.outcomes[0]!.requestId)!;
     expect(span.attrs['faas.coldstart']).toBe(false);
     expect(rx.spans().some((s) => s.name === 'init' && s.parentSpanId === span.spanId)).toBe(false);
   });

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // Point 9: overlapping invocations in one process never mix spans, logs or correlation ids.
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 describe('concurrent invocations', () => {
   it('keep their own spans, log lines and correlation ids', async () => {

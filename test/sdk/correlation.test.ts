@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // Point 4: a correlation id from headers, baggage or message attributes, else the request id;
 // on the span, on every log line, and in W3C baggage for downstream calls.
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 const httpWith = (headers: Record<string, string>) => {
   const event = fixture('apigw-http-v2');

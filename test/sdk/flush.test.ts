@@ -1,15 +1,11 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // Point 7: spans and logs are exported before the result is returned; a collector that is
 // down or slow costs at most the flush budget and never an error in the handler.
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 async function closedPort(): Promise<number> {
   const srv = createServer();

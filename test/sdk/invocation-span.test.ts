@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // Point 1: a span per invocation with the FaaS semantic conventions; results and errors
 // reach the platform unchanged.
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 describe('invocation span', () => {
   it('describes an API Gateway invocation with faas.*, cloud.* and http.* attributes', async () => {
@@ -18,7 +14,7 @@ describe('invocation span', () => {
     const outcome = run.outcomes[0]!;
     expect(outcome.error).toBeUndefined();
     expect(outcome.result.statusCode).toBe(201);
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    const span = rx.invocationSpan(outcome.requestId)!;
     expect(span).toBeDefined();
     expect(span.name).toBe('POST /orders/{id}');
     expect(span.kind).toBe(2); // SPAN_KIND_SERVER
@@ -52,7 +48,7 @@ describe('invocation span', () => {
 
     const outcome = run.outcomes[0]!;
     expect(outcome.error).toMatchObject({ name: 'TypeError', message: 'card declined' });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    const span = rx.invocationSpan(outcome.requestId)!;
     expect(span.status).toEqual({ code: 2, message: 'card declined' });
     expect(span.attrs['error.type']).toBe('TypeError');
     const exception = span.events.find((e) => e.name === 'exception')!;
@@ -63,7 +59,7 @@ describe('invocation span', () => {
   it('marks 5xx responses as errors', async () => {
     const event = { ...fixture('alb'), _test: { statusCode: 503 } };
     const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === run.outcomes[0]!.requestId)!;
+    const span = rx.invocationSpan(run.outcomes[0]!.requestId)!;
     expect(span.attrs['http.response.status_code']).toBe(503);
     expect(span.status.code).toBe(2);
   });
@@ -78,7 +74,7 @@ describe('invocation span', () => {
     const [ok, failed] = run.outcomes;
     expect(ok!.result).toEqual({ ok: true, requestId: ok!.requestId, n: 42 });
     expect(failed!.error).toMatchObject({ name: 'RangeError', message: 'callback failure' });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === failed!.requestId)!;
+    const span = rx.invocationSpan(failed!.requestId)!;
     expect(span.status.code).toBe(2);
   });
 
@@ -90,7 +86,7 @@ describe('invocation span', () => {
     });
     const outcome = run.outcomes[0]!;
     expect(outcome.result).toEqual({ statusCode: 201, body: outcome.requestId });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    const span = rx.invocationSpan(outcome.requestId)!;
     expect(span.attrs['fntrace.trigger']).toBe('aws.lambda.url');
     expect(span.name).toBe('POST');
   });

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // Point 5: JSON log lines on stdout with the invocation's ids, the same records exported as
 // OTLP logs in the same flush, and secrets redacted in logs and span attributes.
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 describe('structured logs', () => {
   it('writes JSON lines that name their trace, span, correlation and invocation', async () => {
@@ -78,7 +74,7 @@ describe('structured logs', () => {
     };
     const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
     const { requestId } = run.outcomes[0]!;
-    const invocation = rx.spans().find((s) => s.attrs['faas.invocation_id'] === requestId)!;
+    const invocation = rx.invocationSpan(requestId)!;
     expect(invocation.attrs['url.query']).toBe('page=2&access_token=[REDACTED]&api_key=[REDACTED]');
     const child = rx.spans().find((s) => s.name === 'db-call' && s.traceId === invocation.traceId)!;
     expect(child.attrs['db.password']).toBe('[REDACTED]');
@@ -105,7 +101,9 @@ describe('structured logs', () => {
     });
     const { requestId, result } = run.outcomes[0]!;
     expect(result.statusCode).toBe(200);
-    expect(rx.spans().filter((s) => s.attrs['faas.invocation_id'] === requestId || s.name === 'unsampled-child')).toEqual([]);
+    expect(
+      rx.spans().filter((s) => s.attrs['faas.invocation_id'] === requestId || s.name === 'unsampled-child'),
+    ).toEqual([]);
     const lines = run.logs.filter((l) => l.invocation_id === requestId);
     expect(lines.length).toBe(3); // handling, inside child, done
     expect(lines[0].trace_flags).toBe(0);

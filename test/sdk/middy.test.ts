@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // The middy middleware (`@fntrace/sdk/middy`) drives the same wrapper core as wrap().
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 describe('middy middleware', () => {
   it('traces the invocation and binds the logger, like wrap()', async () => {
@@ -18,7 +14,7 @@ describe('middy middleware', () => {
     });
     const outcome = run.outcomes[0]!;
     expect(outcome.result).toEqual({ statusCode: 200, body: 'corr-rest-1' });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    const span = rx.invocationSpan(outcome.requestId)!;
     expect(span).toMatchObject({ name: 'POST /orders/{id}', traceId: '0af7651916cd43dd8448eb211c80319c' });
     expect(span.attrs['http.response.status_code']).toBe(200);
     const line = run.logs.find((l) => l.msg === 'inside middy handler')!;
@@ -34,7 +30,7 @@ describe('middy middleware', () => {
     const run = await runLambda({ handler: 'middy.mjs', invocations: [{ event }], endpoint: rx.url });
     const outcome = run.outcomes[0]!;
     expect(outcome.error).toMatchObject({ message: 'middy boom' });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === outcome.requestId)!;
+    const span = rx.invocationSpan(outcome.requestId)!;
     expect(span.status).toEqual({ code: 2, message: 'middy boom' });
   });
 });

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../helpers/otlp-receiver.js';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
 // Point 8: an invocation about to time out ends its open spans, is marked as timed out,
 // logs one fatal line naming the culprit, and flushes — before the platform kills it.
-let rx: Receiver;
-beforeAll(async () => {
-  rx = await startReceiver();
-});
-afterAll(() => rx.close());
+const rx = useReceiver();
 
 describe('timeout guard', () => {
   it('reports a timed-out invocation with the span that was still open', async () => {
@@ -53,7 +49,7 @@ describe('timeout guard', () => {
       env: { FNTRACE_TIMEOUT_MARGIN_MS: '400' },
       lingerMs: 700,
     });
-    const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === run.outcomes[0]!.requestId)!;
+    const span = rx.invocationSpan(run.outcomes[0]!.requestId)!;
     expect(span.attrs['fntrace.timeout']).toBeUndefined();
     expect(run.logs.filter((l) => l.level === 'fatal')).toEqual([]);
   });

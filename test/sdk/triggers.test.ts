@@ -26,7 +26,7 @@ let rx: Receiver;
 let run: RunResult;
 const spanOf = (name: (typeof NAMES)[number]): FlatSpan => {
   const requestId = run.outcomes[NAMES.indexOf(name)]!.requestId;
-  const span = rx.spans().find((s) => s.attrs['faas.invocation_id'] === requestId && s.attrs['faas.trigger']);
+  const span = rx.invocationSpan(requestId)!;
   if (!span) throw new Error(`no invocation span for ${name}`);
   return span;
 };
@@ -161,8 +161,7 @@ describe('X-Ray fallback from the environment', () => {
       env: { _X_AMZN_TRACE_ID: 'Root=1-6744d2a1-0123456789abcdef01234568;Parent=89abcdef01234568;Sampled=0' },
       invocations: [{ event: fixture('scheduled') }],
     });
-    const find = (id: string) =>
-      rx.spans().find((s) => s.attrs['faas.invocation_id'] === id && s.attrs['faas.trigger'])!;
+    const find = (id: string) => rx.invocationSpan(id)!;
     const timer = find(sampled.outcomes[0]!.requestId);
     expect(timer.traceId).toBe('6744d2a10123456789abcdef01234567');
     expect(timer.parentSpanId).toBe('89abcdef01234567');

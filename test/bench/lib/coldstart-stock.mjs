@@ -1,7 +1,7 @@
 // sdk-coldstart entry: the stock OpenTelemetry stack a Lambda user assembles by hand —
 // BasicTracerProvider + BatchSpanProcessor + OTLPTraceExporter (OTLP/JSON over HTTP), an
 // AsyncLocalStorage context manager, pino with a trace-id mixin — wrapping a trivial handler.
-import { SpanKind, context, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';

@@ -160,7 +160,10 @@ export function textTable(headers, rows) {
 /** A GitHub-flavoured markdown table (first column left-aligned, the rest right-aligned). */
 export function markdownTable(headers, rows) {
   const esc = (c) => String(c).replace(/\|/g, '\\|');
-  const out = [`| ${headers.map(esc).join(' | ')} |`, `| ${headers.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`];
+  const out = [
+    `| ${headers.map(esc).join(' | ')} |`,
+    `| ${headers.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+  ];
   for (const r of rows) out.push(`| ${r.map(esc).join(' | ')} |`);
   return out.join('\n');
 }

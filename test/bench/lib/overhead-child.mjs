@@ -3,7 +3,7 @@
 //   node overhead-child.mjs bare|fntrace|stock
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { LIB_DIR, apiGatewayEvent, lambdaContext, writeChildResult } from './common.mjs';
+import { apiGatewayEvent, LIB_DIR, lambdaContext, writeChildResult } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const variant = process.argv[2];

@@ -7,7 +7,8 @@ export async function startReceiver() {
   const counts = { traceRequests: 0, logRequests: 0, spans: 0, logRecords: 0 };
   app.post('/v1/traces', async (req) => {
     counts.traceRequests++;
-    for (const rs of req.body?.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) counts.spans += ss.spans?.length ?? 0;
+    for (const rs of req.body?.resourceSpans ?? [])
+      for (const ss of rs.scopeSpans ?? []) counts.spans += ss.spans?.length ?? 0;
     return {};
   });
   app.post('/v1/logs', async (req) => {

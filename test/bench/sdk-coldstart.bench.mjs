@@ -27,7 +27,7 @@ import {
   writeResult,
 } from './lib/common.mjs';
 
-const RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 40);
+const RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 60);
 const WARMUP_RUNS = 2;
 const GOAL = 0.5;
 const VARIANTS = ['bare', 'pino', 'fntrace', 'stock'];

@@ -35,7 +35,7 @@ import {
 const N = Number(process.env.BENCH_OVERHEAD_N ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 5);
 const WARMUP = Number(process.env.BENCH_OVERHEAD_WARMUP ?? 3000);
-const PASSES = Number(process.env.BENCH_OVERHEAD_PASSES ?? 2);
+const PASSES = Number(process.env.BENCH_OVERHEAD_PASSES ?? 3);
 const GOAL = 0.5;
 const VARIANTS = ['bare', 'fntrace', 'stock', 'fntrace-noexport', 'stock-otlpjson'];
 const LABELS = {

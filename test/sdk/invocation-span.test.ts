@@ -21,23 +21,25 @@ describe('invocation span', () => {
     expect(span.attrs).toMatchObject({
       'faas.trigger': 'http',
       'fntrace.trigger': 'aws.apigateway.rest',
-      'faas.name': 'orders-fn',
-      'faas.version': '$LATEST',
-      'faas.max_memory': 256 * 1024 * 1024,
-      'faas.instance': '2026/11/27/[$LATEST]0123456789abcdef',
-      'cloud.provider': 'aws',
-      'cloud.region': 'us-east-1',
+      'faas.invocation_id': outcome.requestId,
       'cloud.account.id': '123456789012',
+      'cloud.resource_id': 'arn:aws:lambda:us-east-1:123456789012:function:orders-fn',
       'http.request.method': 'POST',
       'http.route': '/orders/{id}',
       'url.path': '/orders/42',
       'url.scheme': 'https',
       'http.response.status_code': 201,
     });
+    // what is the same for every invocation of the environment is on the resource (FaaS conventions)
     expect(span.resource).toMatchObject({
       'service.name': 'orders-fn',
-      'cloud.provider': 'aws',
       'faas.name': 'orders-fn',
+      'faas.version': '$LATEST',
+      'faas.max_memory': 256 * 1024 * 1024,
+      'faas.instance': '2026/11/27/[$LATEST]0123456789abcdef',
+      'cloud.provider': 'aws',
+      'cloud.platform': 'aws_lambda',
+      'cloud.region': 'us-east-1',
     });
     expect(span.status.code ?? 0).toBe(0);
   });

@@ -106,7 +106,7 @@ describe('structured logs', () => {
     ).toEqual([]);
     const lines = run.logs.filter((l) => l.invocation_id === requestId);
     expect(lines.length).toBe(3); // handling, inside child, done
-    expect(lines[0].trace_flags).toBe(0);
+    expect(lines[0]).toMatchObject({ trace_flags: 0, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(rx.logs().filter((l) => l.attrs.invocation_id === requestId)).toHaveLength(3);
   });
 });

@@ -2,7 +2,6 @@ import {
   type Attributes,
   type Context,
   type Link,
-  propagation,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -91,23 +90,16 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
     timedOut: false,
     abandonedRecordSpan: undefined,
   };
-  const baggage = (propagation.getBaggage(plan.parent) ?? propagation.createBaggage()).setEntry('correlation_id', {
-    value: plan.correlationId,
-  });
-  const parentCtx = setInvocation(propagation.setBaggage(plan.parent, baggage), state);
+  // the correlation id joins the outgoing baggage when a call leaves (see propagator.ts)
+  const parentCtx = setInvocation(plan.parent, state);
+  // NOTE: mutates plan.attributes, which the plan builder made for this invocation alone
+  const attributes = plan.attributes;
+  attributes['faas.invocation_id'] = plan.invocationId;
+  attributes['faas.coldstart'] = cold.coldStart;
+  attributes['fntrace.correlation_id'] = plan.correlationId;
   const span = sdk.tracer.startSpan(
     plan.name,
-    {
-      kind: plan.kind,
-      startTime: startMs,
-      links: plan.links,
-      attributes: {
-        ...plan.attributes,
-        'faas.invocation_id': plan.invocationId,
-        'faas.coldstart': cold.coldStart,
-        'fntrace.correlation_id': plan.correlationId,
-      },
-    },
+    { kind: plan.kind, startTime: startMs, links: plan.links, attributes },
     parentCtx,
   ) as SdkSpan;
   // the invocation span is ended by finish(), not by the timeout sweep of "other open spans"

@@ -1,6 +1,6 @@
 import { type Context, context, propagation, trace } from '@opentelemetry/api';
 import { Exporter } from '../export/exporter.js';
-import { type KeyValue, toKeyValues } from '../export/otlp-json.js';
+import { resourceJson } from '../export/otlp-json.js';
 import type { Transport } from '../export/transport.js';
 import { W3CPropagator } from '../propagation/propagator.js';
 import { resolveConfig, type SdkConfig } from './config.js';
@@ -31,7 +31,8 @@ export interface Sdk {
   readonly tracer: ReturnType<SdkTracerProvider['getTracer']>;
   readonly contextManager: AlsContextManager;
   readonly exporter: Exporter;
-  readonly resource: KeyValue[];
+  /** Resource attributes of every span and log record. */
+  readonly resource: Readonly<Record<string, string | number>>;
   readonly isSecret: KeyMatcher;
 }
 
@@ -67,12 +68,11 @@ export function initSdk(platform: Platform): Sdk {
     'telemetry.sdk.language': 'nodejs',
     'telemetry.sdk.version': VERSION,
   };
-  const resource = toKeyValues(resourceAttrs);
   const exporter = new Exporter({
     tracesUrl: cfg.tracesEndpoint,
     logsUrl: cfg.logsEndpoint,
     headers: cfg.headers,
-    resource,
+    resource: resourceJson(resourceAttrs),
     maxQueueSize: cfg.maxQueueSize,
     exportLogs: cfg.exportLogs,
     enabled: !cfg.disabled,
@@ -101,7 +101,7 @@ export function initSdk(platform: Platform): Sdk {
     tracer: provider.getTracer('@fntrace/sdk', VERSION),
     contextManager,
     exporter,
-    resource,
+    resource: Object.freeze(resourceAttrs),
     isSecret,
   });
   holder.sdk = sdk;

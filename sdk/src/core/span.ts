@@ -42,6 +42,8 @@ export interface SpanHooks {
 export class SdkSpan implements Span {
   readonly context: SpanContext;
   readonly parentSpanId: string | undefined;
+  /** Whether the parent span context came from another process. */
+  readonly parentIsRemote: boolean;
   readonly kind: SpanKind;
   readonly scope: Scope;
   readonly startMs: number;
@@ -63,6 +65,7 @@ export class SdkSpan implements Span {
     name: string;
     context: SpanContext;
     parentSpanId: string | undefined;
+    parentIsRemote?: boolean;
     kind: SpanKind | undefined;
     scope: Scope;
     startTime: TimeInput | undefined;
@@ -73,6 +76,7 @@ export class SdkSpan implements Span {
     this.name = args.name;
     this.context = args.context;
     this.parentSpanId = args.parentSpanId;
+    this.parentIsRemote = args.parentIsRemote === true;
     this.kind = args.kind ?? SpanKind.INTERNAL;
     this.scope = args.scope;
     this.startMs = toEpochMs(args.startTime);

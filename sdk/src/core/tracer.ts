@@ -59,6 +59,7 @@ export class SdkTracer implements Tracer {
       name,
       context: { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: validParent?.traceState },
       parentSpanId: validParent?.spanId,
+      parentIsRemote: validParent?.isRemote,
       kind: options.kind,
       scope: this.scope,
       startTime: options.startTime,

@@ -1,7 +1,7 @@
 import { drop, report } from '../core/diagnostics.js';
 import { ERROR_CODES } from '../core/errors.js';
 import type { SdkSpan } from '../core/span.js';
-import { encodeLogs, encodeTraces, type KeyValue } from './otlp-json.js';
+import { encodeLogs, encodeTraces } from './otlp-json.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -15,7 +15,8 @@ export interface ExporterOptions {
   tracesUrl: string;
   logsUrl: string;
   headers: Readonly<Record<string, string>>;
-  resource: KeyValue[];
+  /** The encoded `resource` member (see otlp-json.ts `resourceJson`). */
+  resource: string;
   maxQueueSize: number;
   exportLogs: boolean;
   enabled: boolean;
@@ -74,13 +75,13 @@ export class Exporter {
       spans.length === 0
         ? true
         : this.sendBatch(
-            () => transport.send(tracesUrl, encodeTraces(spans, resource), { ...headers }, budgetMs),
+            () => transport.send(tracesUrl, encodeTraces(spans, resource), headers, budgetMs),
             () => this.requeue(spans, 'spans'),
           ),
       logs.length === 0
         ? true
         : this.sendBatch(
-            () => transport.send(logsUrl, encodeLogs(logs, resource).body, { ...headers }, budgetMs),
+            () => transport.send(logsUrl, encodeLogs(logs, resource).body, headers, budgetMs),
             () => this.requeueLogs(logs),
           ),
     ]);

@@ -13,7 +13,7 @@ export interface SendResult {
 }
 
 export interface Transport {
-  send(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<SendResult>;
+  send(url: string, body: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<SendResult>;
 }
 
 export function classifyStatus(status: number): SendResult {

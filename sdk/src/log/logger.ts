@@ -39,7 +39,8 @@ function mixin(): Record<string, unknown> {
   if (span && trace.isSpanContextValid(span)) {
     out.trace_id = span.traceId;
     out.span_id = span.spanId;
-    out.trace_flags = span.traceFlags;
+    // sampled is the common case and stays implicit; say so only when the trace is not sampled
+    if ((span.traceFlags & 1) === 0) out.trace_flags = span.traceFlags;
   }
   if (invocation) {
     out.correlation_id = record?.correlationId ?? invocation.correlationId;

@@ -6,12 +6,18 @@ import {
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
+import { getInvocation, getRecord } from '../core/invocation-state.js';
 import { formatBaggage, parseBaggage } from './baggage.js';
 import { formatTraceparent, parseTraceparent } from './traceparent.js';
 
 /**
  * The propagator fntrace registers globally: W3C `traceparent`/`tracestate` and `baggage`,
  * in and out. Instrumented HTTP clients use it through `@opentelemetry/api`.
+ *
+ * On the way out, the current correlation id (the record's inside `records()`, else the
+ * invocation's) is added to the baggage as `correlation_id`. Adding it here, when a call
+ * actually leaves, rather than building a baggage object for every invocation keeps the
+ * per-invocation cost down.
  */
 export class W3CPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
@@ -21,7 +27,11 @@ export class W3CPropagator implements TextMapPropagator {
       const ts = span.traceState?.serialize();
       if (ts) setter.set(carrier, 'tracestate', ts);
     }
-    const baggage = propagation.getBaggage(context);
+    let baggage = propagation.getBaggage(context);
+    const correlationId = getRecord(context)?.correlationId ?? getInvocation(context)?.correlationId;
+    if (correlationId) {
+      baggage = (baggage ?? propagation.createBaggage()).setEntry('correlation_id', { value: correlationId });
+    }
     if (baggage && baggage.getAllEntries().length > 0) {
       setter.set(carrier, 'baggage', formatBaggage(baggage));
     }
@@ -45,21 +55,8 @@ export class W3CPropagator implements TextMapPropagator {
   }
 }
 
-/** A getter over a plain header object whose keys may be in any case. */
-export const caseInsensitiveGetter: TextMapGetter<Record<string, unknown> | undefined> = {
+/** A getter over a header map whose keys are already lower-case. */
+export const lowerCaseGetter: TextMapGetter<Record<string, string> | undefined> = {
   keys: (carrier) => (carrier ? Object.keys(carrier) : []),
-  get(carrier, key) {
-    if (!carrier) return undefined;
-    const direct = carrier[key];
-    if (typeof direct === 'string') return direct;
-    const lower = key.toLowerCase();
-    for (const k of Object.keys(carrier)) {
-      if (k.toLowerCase() === lower) {
-        const v = carrier[k];
-        if (typeof v === 'string') return v;
-        if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
-      }
-    }
-    return undefined;
-  },
+  get: (carrier, key) => carrier?.[key],
 };

@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks in test/bench: paths, esbuild bundling, child
 // processes, statistics, tables and result files. No benchmark logic lives here.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,8 @@ export function runChild(args, env, { name = 'child', timeoutMs = 240_000 } = {}
         resolvePromise({ result: JSON.parse(readFileSync(out, 'utf8')), stderr });
       } catch (err) {
         reject(new Error(`${name} wrote no result (${err.message}):\n${stderr}`));
+      } finally {
+        rmSync(out, { force: true });
       }
     });
   });

@@ -39,17 +39,18 @@ export function arnName(arn: unknown): string | undefined {
   return s.split(':').pop()?.split('/').pop();
 }
 
-/** Header lookup that ignores case (API Gateway v1 keeps the client's case, v2 lower-cases). */
-export function header(headers: unknown, name: string): string | undefined {
+/**
+ * A copy of a header map with lower-case keys and string values (the first of a
+ * multi-value header), so every later lookup is one property read. API Gateway v1 keeps
+ * the client's case; v2, function URLs and ALB lower-case.
+ */
+export function lowerHeaders(headers: unknown): Record<string, string> | undefined {
   if (!isObj(headers)) return undefined;
-  const direct = headers[name];
-  if (typeof direct === 'string') return direct;
-  const lower = name.toLowerCase();
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() === lower) {
-      const v = headers[key];
-      if (typeof v === 'string') return v;
-    }
+  const out: Record<string, string> = {};
+  for (const key in headers) {
+    const v = headers[key];
+    const value = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+    if (value !== undefined) out[key.toLowerCase()] = value;
   }
-  return undefined;
+  return out;
 }

@@ -3,7 +3,7 @@ import type { Env } from '../../core/env.js';
 import { newSpanId } from '../../core/ids.js';
 import type { InvocationPlan } from '../../core/lifecycle.js';
 import type { Sdk } from '../../core/setup.js';
-import { caseInsensitiveGetter, W3CPropagator } from '../../propagation/propagator.js';
+import { lowerCaseGetter, W3CPropagator } from '../../propagation/propagator.js';
 import { parseXrayHeader } from '../../propagation/xray.js';
 import { batchRecords } from './batch-records.js';
 import type { LambdaContext } from './lambda-types.js';
@@ -27,7 +27,7 @@ function accountFromArn(arn: string | undefined): string | undefined {
 export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContext, env: Env): InvocationPlan {
   const info = detectTrigger(event, ctx, sdk.isSecret);
   let parent: Context = ROOT_CONTEXT;
-  if (info.carrier) parent = w3c.extract(ROOT_CONTEXT, info.carrier, caseInsensitiveGetter);
+  if (info.carrier) parent = w3c.extract(ROOT_CONTEXT, info.carrier, lowerCaseGetter);
   const links: Link[] = [];
   let batchCorrelation: string | undefined;
   if (info.batch) {
@@ -59,7 +59,6 @@ export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContex
     batchCorrelation ??
     invocationId;
   const arn = ctx.invokedFunctionArn ?? undefined;
-  const memory = Number(ctx.memoryLimitInMB ?? env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
   const remaining = typeof ctx.getRemainingTimeInMillis === 'function' ? ctx.getRemainingTimeInMillis() : undefined;
   return {
     name: info.name,
@@ -70,19 +69,14 @@ export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContex
     correlationId,
     deadlineMs: typeof remaining === 'number' && Number.isFinite(remaining) ? Date.now() + remaining : undefined,
     onResult: info.onResult,
-    attributes: {
+    // faas.name, faas.version, faas.instance, faas.max_memory, cloud.provider and cloud.region
+    // are the same for every invocation of an environment: they are resource attributes,
+    // as the FaaS semantic conventions place them (see platform.ts), not repeated per span.
+    attributes: Object.assign(info.attributes, {
       'faas.trigger': info.trigger,
       'fntrace.trigger': info.source,
-      'faas.name': ctx.functionName ?? env.AWS_LAMBDA_FUNCTION_NAME,
-      'faas.version': ctx.functionVersion ?? env.AWS_LAMBDA_FUNCTION_VERSION,
-      'faas.max_memory': Number.isFinite(memory) && memory > 0 ? memory * 1024 * 1024 : undefined,
-      'faas.instance': ctx.logStreamName ?? env.AWS_LAMBDA_LOG_STREAM_NAME,
-      'cloud.provider': 'aws',
-      'cloud.platform': 'aws_lambda',
-      'cloud.region': env.AWS_REGION,
       'cloud.account.id': accountFromArn(arn),
       'cloud.resource_id': arn,
-      ...info.attributes,
-    },
+    }),
   };
 }

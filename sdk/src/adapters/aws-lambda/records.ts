@@ -56,10 +56,12 @@ export function* records<R = any>(event: { Records?: readonly R[] } | unknown): 
           const sameTrace =
             info.parent && invocationSpan && info.parent.traceId === invocationSpan.spanContext().traceId;
           if (info.parent && !sameTrace) parentCtx = trace.setSpanContext(outer, info.parent);
-          let baggage = propagation.getBaggage(outer) ?? propagation.createBaggage();
-          for (const [k, v] of info.baggage?.getAllEntries() ?? []) baggage = baggage.setEntry(k, v);
-          if (info.correlationId) baggage = baggage.setEntry('correlation_id', { value: info.correlationId });
-          parentCtx = propagation.setBaggage(parentCtx, baggage);
+          if (info.baggage) {
+            // the record's own baggage joins the invocation's for calls made while it is processed
+            let baggage = propagation.getBaggage(outer) ?? propagation.createBaggage();
+            for (const [k, v] of info.baggage.getAllEntries()) baggage = baggage.setEntry(k, v);
+            parentCtx = propagation.setBaggage(parentCtx, baggage);
+          }
           const links: Link[] = [];
           if (info.parent) links.push({ context: info.parent, attributes: { 'fntrace.link.type': 'producer' } });
           if (invocationSpan && !sameTrace) {

@@ -1,6 +1,6 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type KeyMatcher, redactQuery } from '../../core/redaction.js';
-import { arnName, header, isObj, type LambdaContext, type Obj, str } from './lambda-types.js';
+import { arnName, isObj, type LambdaContext, lowerHeaders, type Obj, str } from './lambda-types.js';
 
 /**
  * Trigger detection: which AWS service invoked the function, told from the event's
@@ -18,8 +18,8 @@ export interface TriggerInfo {
   name: string;
   kind: SpanKind;
   attributes: Attributes;
-  /** Where W3C `traceparent`/`tracestate`/`baggage` may be (HTTP headers, client context, event detail). */
-  carrier: Obj | undefined;
+  /** Where W3C `traceparent`/`tracestate`/`baggage` may be (HTTP headers, client context, event detail); keys lower-cased. */
+  carrier: Record<string, string> | undefined;
   /** An X-Ray header carried by the event itself (HTTP `X-Amzn-Trace-Id`). */
   xrayHeader: string | undefined;
   /** A correlation id carried by the event. */
@@ -31,9 +31,10 @@ export interface TriggerInfo {
 
 const CORRELATION_HEADERS = ['x-correlation-id', 'x-request-id'];
 
-function correlationFromHeaders(headers: unknown): string | undefined {
-  for (const h of CORRELATION_HEADERS) {
-    const v = header(headers, h);
+function correlationFromHeaders(h: Record<string, string> | undefined): string | undefined {
+  if (!h) return undefined;
+  for (const name of CORRELATION_HEADERS) {
+    const v = h[name];
     if (v) return v;
   }
   return undefined;
@@ -55,23 +56,23 @@ function httpInfo(
   route: string | undefined,
   path: string | undefined,
   query: string | undefined,
-  headers: unknown,
+  rawHeaders: unknown,
   extra: Attributes,
   isSecret: KeyMatcher,
 ): TriggerInfo {
-  const scheme = header(headers, 'x-forwarded-proto');
+  const headers = lowerHeaders(rawHeaders);
   const attributes: Attributes = {
     'http.request.method': method,
     'url.path': path,
-    'url.scheme': scheme,
-    'server.address': header(headers, 'host'),
-    'user_agent.original': header(headers, 'user-agent'),
+    'url.scheme': headers?.['x-forwarded-proto'],
+    'server.address': headers?.host,
+    'user_agent.original': headers?.['user-agent'],
     'http.route': route,
     ...extra,
   };
   if (query) attributes['url.query'] = redactQuery(query, isSecret);
   if (!attributes['client.address']) {
-    const xff = header(headers, 'x-forwarded-for');
+    const xff = headers?.['x-forwarded-for'];
     if (xff) attributes['client.address'] = xff.split(',')[0]?.trim();
   }
   return {
@@ -80,8 +81,8 @@ function httpInfo(
     name: route ? `${method} ${route}` : method,
     kind: SpanKind.SERVER,
     attributes,
-    carrier: isObj(headers) ? headers : undefined,
-    xrayHeader: header(headers, 'x-amzn-trace-id'),
+    carrier: headers,
+    xrayHeader: headers?.['x-amzn-trace-id'],
     correlationId: correlationFromHeaders(headers),
     batch: false,
     onResult: httpResult,
@@ -312,7 +313,7 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
           'fntrace.eventbridge.source': source,
           'fntrace.eventbridge.detail_type': detailType,
         },
-        carrier: detail,
+        carrier: lowerHeaders(detail),
         xrayHeader: undefined,
         correlationId: str(detail.correlation_id) ?? str(detail.correlationId),
         batch: false,
@@ -329,14 +330,14 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
       name: ctx.functionName ?? 'invoke',
       kind: SpanKind.SERVER,
       attributes: {},
-      carrier: isObj(custom) ? custom : undefined,
+      carrier: lowerHeaders(custom),
       xrayHeader: undefined,
       correlationId: isObj(custom) ? (str(custom.correlation_id) ?? str(custom['x-correlation-id'])) : undefined,
       batch: false,
     };
   }
   // Unknown payload: still look for headers someone may have put there
-  const headers = isObj(event) && isObj(event.headers) ? event.headers : undefined;
+  const headers = lowerHeaders(isObj(event) ? event.headers : undefined);
   return {
     trigger: 'other',
     source: 'unknown',

@@ -92,4 +92,27 @@ describe('invocation span', () => {
     expect(span.attrs['fntrace.trigger']).toBe('aws.lambda.url');
     expect(span.name).toBe('POST');
   });
+
+  it('passes odd payloads through untouched and still records the invocation', async () => {
+    const events = [
+      null,
+      'plain text',
+      [1, 2, 3],
+      { Records: 'not-a-list' },
+      { requestContext: 5, Records: [null, 7] },
+      42,
+    ];
+    const run = await runLambda({
+      handler: 'echo.cjs',
+      invocations: events.map((event) => ({ event })),
+      endpoint: rx.url,
+      sequential: true,
+    });
+    run.outcomes.forEach((outcome, i) => {
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.result.echoed).toEqual(events[i]);
+      expect(rx.invocationSpan(outcome.requestId)!.attrs['faas.trigger']).toBe('other');
+    });
+    expect(run.outcomes[4]!.result.records).toBe(2);
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { guardMargin } from '../../sdk/src/core/timeout-guard.js';
 import { useReceiver } from '../helpers/otlp-receiver.js';
 import { fixture, runLambda } from '../helpers/run-lambda.js';
 
@@ -52,5 +53,24 @@ describe('timeout guard', () => {
     const span = rx.invocationSpan(run.outcomes[0]!.requestId)!;
     expect(span.attrs['fntrace.timeout']).toBeUndefined();
     expect(run.logs.filter((l) => l.level === 'fatal')).toEqual([]);
+  });
+
+  it('does not call a short function timed out while it still has time', async () => {
+    // 1 s timeout, 600 ms of work, default 500 ms margin: the guard keeps to a tenth of the time
+    const event = { ...fixture('apigw-http-v2'), _test: { delayMs: 600 } };
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event, timeoutMs: 1000 }], endpoint: rx.url });
+    const outcome = run.outcomes[0]!;
+    expect(outcome.error).toBeUndefined();
+    expect(rx.invocationSpan(outcome.requestId)!.attrs['fntrace.timeout']).toBeUndefined();
+  });
+});
+
+describe('guard margin', () => {
+  it('is the configured margin, at most a tenth of the time left, at least 50 ms', () => {
+    expect(guardMargin(500, 900_000)).toBe(500);
+    expect(guardMargin(500, 3000)).toBe(300);
+    expect(guardMargin(500, 1000)).toBe(100);
+    expect(guardMargin(500, 200)).toBe(50);
+    expect(guardMargin(20, 200)).toBe(20);
   });
 });

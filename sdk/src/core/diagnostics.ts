@@ -34,7 +34,13 @@ function stderrSink(event: DiagnosticEvent): void {
 
 let sink: Sink = stderrSink;
 
-/** Replace where diagnostics go (tests, or users who route them elsewhere). Returns the previous sink. */
+/**
+ * Replace where the SDK's own problems go. The default writes one JSON line to stderr per
+ * code (then counts). Pass `undefined` to restore it. Returns the previous sink.
+ *
+ * @example
+ * setDiagnosticsSink((e) => metrics.increment(`fntrace.${e.code}`, e.count));
+ */
 export function setDiagnosticsSink(next: Sink | undefined): Sink {
   const prev = sink;
   sink = next ?? stderrSink;
@@ -61,7 +67,13 @@ export function drop(reason: string, n: number): void {
   dropped.set(reason, (dropped.get(reason) ?? 0) + n);
 }
 
-/** Totals since the process started, by reason. */
+/**
+ * Spans and log records dropped since the process started, by reason
+ * (`queue_full`, `export_rejected`).
+ *
+ * @example
+ * logger.info({ dropped: droppedCounts() }, 'telemetry health');
+ */
 export function droppedCounts(): Record<string, number> {
   return Object.fromEntries(dropped);
 }

@@ -2,6 +2,11 @@
  * Coded errors of `@fntrace/sdk`. Every code is listed in the README's error table
  * (a test keeps the two in step). The SDK throws only at set-up time — `wrap()` with
  * an argument that can never work — never while an invocation runs.
+ *
+ * @example
+ * try { wrap(config.handler); } catch (e) {
+ *   if (e instanceof FntraceError && e.code === ERROR_CODES.INVALID_HANDLER) ...
+ * }
  */
 export class FntraceError extends Error {
   readonly code: string;

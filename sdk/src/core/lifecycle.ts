@@ -161,7 +161,8 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
       state.ended = true;
       span.end();
       // the margin is all the time left: spend most of it on the flush
-      void sdk.exporter.flush(Math.max(0, options.timeoutMarginMs - 50)).then(reportCounts, () => undefined);
+      const left = plan.deadlineMs === undefined ? options.timeoutMarginMs : plan.deadlineMs - Date.now();
+      void sdk.exporter.flush(Math.max(0, left - 30)).then(reportCounts, () => undefined);
     } catch (err) {
       report(ERROR_CODES.INTERNAL, `timeout handling failed: ${(err as Error)?.message ?? String(err)}`);
     }

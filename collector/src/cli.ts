@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { envOf, flagOf, optionNames, optionsSchema, redactUrl } from './config.js';
+import { CollectorError } from './errors.js';
+import { buildServer } from './server.js';
+
+/**
+ * `fntrace` — the collector's command line. Every option is also an `FNTRACE_*`
+ * environment variable (flag wins); `--help` lists them with their defaults.
+ */
+const program = new Command('fntrace')
+  .description('fntrace: OTLP collector and trace store for serverless functions')
+  .showHelpAfterError();
+
+const collector = program
+  .command('collector')
+  .description('receive OTLP/HTTP (traces and logs), spool durably, store in ClickHouse')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  fntrace collector\n  fntrace collector --host 0.0.0.0 --data /var/lib/fntrace\n  FNTRACE_CLICKHOUSE_URL=http://default:pw@ch:8123 fntrace collector --clickhouse-cluster prod',
+  );
+
+for (const name of optionNames) {
+  const spec = optionsSchema.properties[name] as { type: string; default: unknown; description: string };
+  const flag = flagOf(name);
+  const opt = new Option(`${flag} <${spec.type === 'integer' ? 'n' : 'value'}>`, spec.description).env(envOf(name));
+  if (spec.default !== '' && spec.default !== undefined) opt.default(spec.default);
+  if (spec.type === 'integer') {
+    opt.argParser((v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
+      return n;
+    });
+  }
+  collector.addOption(opt);
+}
+
+collector.action(async (flags: Record<string, unknown>) => {
+  let server: ReturnType<typeof buildServer>;
+  try {
+    server = buildServer(flags);
+  } catch (err) {
+    fail(err);
+  }
+  const { app, options } = server;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: storing what was acknowledged');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  try {
+    const address = await app.listen({ host: options.host, port: options.port });
+    app.log.info(
+      { address, storage: options.clickhouseUrl ? redactUrl(options.clickhouseUrl) : 'embedded', data: options.data },
+      `fntrace collector listening on ${address} (OTLP/HTTP: ${address}/v1/traces, ${address}/v1/logs)`,
+    );
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    fail(err);
+  }
+});
+
+function fail(err: unknown): never {
+  const e = err as { code?: string; message?: string } | undefined;
+  const code = err instanceof CollectorError || e?.code ? `${e?.code}: ` : '';
+  process.stderr.write(`fntrace: ${code}${e?.message ?? String(err)}\n`);
+  process.exit(2);
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,167 @@
+import { Ajv } from 'ajv';
+import { invalidOption } from './errors.js';
+
+/**
+ * The collector's options: one JSON Schema validates them, gives their defaults and
+ * documents them (the CLI's `--help` and the README are written from the same names).
+ * Options → defaults → validate → freeze. The CLI maps `--flag` and `FNTRACE_*` onto these.
+ */
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65535,
+      default: 4318,
+      description: 'port for OTLP/HTTP, the API and the dashboard',
+    },
+    host: {
+      type: 'string',
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'address to bind; 0.0.0.0 to accept other machines',
+    },
+    data: {
+      type: 'string',
+      minLength: 1,
+      default: './.fntrace',
+      description: 'data directory: spool and the embedded ClickHouse',
+    },
+    clickhouseUrl: {
+      type: 'string',
+      default: '',
+      description: 'ClickHouse server URL (http[s]://user:password@host:8123); empty: embedded engine in --data',
+    },
+    clickhouseDatabase: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      default: 'fntrace',
+      description: 'database for fntrace tables',
+    },
+    clickhouseCluster: {
+      type: 'string',
+      pattern: '^([A-Za-z_][A-Za-z0-9_.-]*)?$',
+      default: '',
+      description: 'cluster name: ON CLUSTER DDL, Replicated + Distributed tables',
+    },
+    retentionDays: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 36500,
+      default: 30,
+      description: 'days to keep spans and logs; 0 keeps them forever',
+    },
+    spoolMaxBytes: {
+      type: 'integer',
+      minimum: 1048576,
+      default: 1073741824,
+      description: 'spool quota; at it, ingest answers 503 with Retry-After',
+    },
+    bodyLimitBytes: {
+      type: 'integer',
+      minimum: 1024,
+      default: 16777216,
+      description: 'largest request body accepted (compressed size)',
+    },
+    maxDecompressedBytes: {
+      type: 'integer',
+      minimum: 1024,
+      default: 67108864,
+      description: 'largest request body after gzip decompression',
+    },
+    maxInflightRequests: {
+      type: 'integer',
+      minimum: 1,
+      default: 512,
+      description: 'ingest requests handled at once; beyond it, 429 with Retry-After',
+    },
+    segmentBytes: {
+      type: 'integer',
+      minimum: 4096,
+      default: 8388608,
+      description: 'spool segment size at which it is sealed and stored',
+    },
+    segmentMaxAgeMs: {
+      type: 'integer',
+      minimum: 10,
+      default: 250,
+      description: 'longest a spool segment stays open before it is stored',
+    },
+    engineMemoryBytes: {
+      type: 'integer',
+      minimum: 67108864,
+      default: 805306368,
+      description: 'memory limit for each ClickHouse query/insert (bounds the embedded engine)',
+    },
+    logLevel: {
+      type: 'string',
+      enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+      default: 'info',
+      description: 'collector log level',
+    },
+  },
+} as const;
+
+export interface CollectorOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly data: string;
+  readonly clickhouseUrl: string;
+  readonly clickhouseDatabase: string;
+  readonly clickhouseCluster: string;
+  readonly retentionDays: number;
+  readonly spoolMaxBytes: number;
+  readonly bodyLimitBytes: number;
+  readonly maxDecompressedBytes: number;
+  readonly maxInflightRequests: number;
+  readonly segmentBytes: number;
+  readonly segmentMaxAgeMs: number;
+  readonly engineMemoryBytes: number;
+  readonly logLevel: string;
+}
+
+/** `--clickhouse-url` → `clickhouseUrl` → `FNTRACE_CLICKHOUSE_URL`. */
+export const optionNames = Object.keys(optionsSchema.properties) as (keyof CollectorOptions)[];
+export const flagOf = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const envOf = (name: string) => `FNTRACE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true });
+const validate = ajv.compile(optionsSchema);
+
+/** Apply defaults, validate, freeze. Throws a coded error naming the first bad option. */
+export function resolveCollectorOptions(
+  input: Partial<Record<keyof CollectorOptions, unknown>> = {},
+): CollectorOptions {
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (v !== undefined) copy[k] = v;
+  if (!validate(copy)) {
+    const e = validate.errors?.[0];
+    const field =
+      e?.instancePath.replace(/^\//, '') || (e?.params as { additionalProperty?: string })?.additionalProperty || '?';
+    throw invalidOption(flagOf(field), `${e?.message ?? 'is not valid'} (got ${JSON.stringify(copy[field])})`);
+  }
+  if (copy.clickhouseUrl) {
+    try {
+      new URL(String(copy.clickhouseUrl));
+    } catch {
+      throw invalidOption(
+        '--clickhouse-url',
+        `is not a URL (got ${JSON.stringify(redactUrl(String(copy.clickhouseUrl)))})`,
+      );
+    }
+  }
+  return Object.freeze(copy) as unknown as CollectorOptions;
+}
+
+/** A URL with its password replaced, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * `@fntrace/collector` — OTLP/HTTP in, ClickHouse out. `buildServer()` makes the fastify
+ * instance; the `fntrace` command runs it.
+ */
+
+export type { CollectorOptions } from './config.js';
+export { envOf, flagOf, optionsSchema, resolveCollectorOptions } from './config.js';
+export { COLLECTOR_ERROR_CODES, CollectorError } from './errors.js';
+export type { BuildOptions, CollectorServer } from './server.js';
+export { buildServer } from './server.js';

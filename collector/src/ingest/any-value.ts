@@ -1,0 +1,147 @@
+/**
+ * Value forms shared by the OTLP protobuf and OTLP/JSON decoders: how an AnyValue becomes
+ * the string stored in an attribute map or in a log Body (see `rows.ts`), the names of the
+ * span kind and status code enums, the id and error rules both decoders apply, and the
+ * error both throw for a body that is not OTLP at all.
+ *
+ * An AnyValue has two string forms. The *plain* form is what a `Map(String, String)` column
+ * holds: strings as they are, `true`/`false`, integers in decimal, doubles in their shortest
+ * round-trip form, bytes in base64, `''` for an empty value. Arrays and key-value lists are
+ * stored as JSON text; inside that JSON each element takes its *JSON* form: a JSON string,
+ * boolean or number, `null` for an empty value. The decoders build JSON forms directly as
+ * text (never through `JSON.stringify` of a JS value) so that int64 values beyond 2^53 keep
+ * every digit.
+ */
+import type { Attrs } from './rows.js';
+
+/** Thrown for a request body that is not an OTLP export request at all (the server answers 400). */
+export class OtlpDecodeError extends Error {
+  readonly code = 'FNTRACE_ERR_COL_BAD_OTLP';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OtlpDecodeError';
+  }
+}
+
+/**
+ * How deep arrays and key-value lists may nest inside one AnyValue. Real attributes nest a
+ * level or two; the limit keeps a hostile body from exhausting the stack.
+ */
+export const MAX_ANY_VALUE_DEPTH = 64;
+
+/** Plain form of a double: JS shortest round-trip form, and the names the exporter uses for non-finite values. */
+export function doubleString(n: number): string {
+  if (Number.isFinite(n)) return String(n);
+  if (Number.isNaN(n)) return 'NaN';
+  return n > 0 ? 'Inf' : '-Inf';
+}
+
+/** JSON form of a double: a JSON number when finite, else the plain form as a JSON string (JSON has no NaN). */
+export function doubleJson(n: number): string {
+  return Number.isFinite(n) ? String(n) : `"${doubleString(n)}"`;
+}
+
+/** JSON form of a string value. */
+export function stringJson(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** JSON form of an array, from its elements' JSON forms. */
+export function arrayJson(elements: string[]): string {
+  return `[${elements.join(',')}]`;
+}
+
+/**
+ * JSON form of a key-value list, from its values' JSON forms. A repeated key keeps the last
+ * value at the first key's place, as a map built from the list would.
+ */
+export function kvlistJson(entries: Map<string, string>): string {
+  let out = '{';
+  let first = true;
+  for (const [key, value] of entries) {
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + value;
+    first = false;
+  }
+  return out + '}';
+}
+
+/**
+ * Stores one attribute. A plain assignment of key `__proto__` would hit the prototype setter
+ * and lose the value, so that one key is defined as an own property instead.
+ */
+export function setAttr(attrs: Attrs, key: string, value: string): void {
+  if (key === '__proto__') {
+    Object.defineProperty(attrs, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    attrs[key] = value;
+  }
+}
+
+/** ServiceName column: the `service.name` resource attribute (plain form), or `''`. */
+export function serviceNameOf(resourceAttrs: Attrs): string {
+  return Object.hasOwn(resourceAttrs, 'service.name') ? (resourceAttrs['service.name'] ?? '') : '';
+}
+
+const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
+const STATUS_CODES = ['Unset', 'Ok', 'Error'];
+
+/**
+ * SpanKind column from the OTLP enum value. A value this version does not know becomes `''`,
+ * as the ClickHouse exporter's `SpanKindStr` does.
+ */
+export function spanKindName(kind: number): string {
+  return SPAN_KINDS[kind] ?? '';
+}
+
+/** StatusCode column from the OTLP enum value (`''` for an unknown value, as the exporter does). */
+export function statusCodeName(code: number): string {
+  return STATUS_CODES[code] ?? '';
+}
+
+/** Hex of an all-zero trace id: an invalid id (W3C Trace Context), treated as absent or refused. */
+export const ZERO_TRACE_ID = '0'.repeat(32);
+/** Hex of an all-zero span id. */
+export const ZERO_SPAN_ID = '0'.repeat(16);
+
+/** The `errors` messages, one per kind of refusal (constant, so they de-duplicate). */
+export const REJECT = {
+  spanTraceId: 'span refused: trace_id must be 16 bytes, not all zero',
+  spanSpanId: 'span refused: span_id must be 8 bytes, not all zero',
+  spanParentId: 'span refused: parent_span_id must be empty or 8 bytes',
+  logTraceId: 'log record refused: trace_id must be empty or 16 bytes',
+  logSpanId: 'log record refused: span_id must be empty or 8 bytes',
+} as const;
+
+/**
+ * Which rule a span breaks, given its ids as hex (`''` when absent, `null` when present with
+ * the wrong length), or `undefined` when it is valid.
+ */
+export function spanIdsError(
+  traceId: string | null,
+  spanId: string | null,
+  parentId: string | null,
+): string | undefined {
+  if (traceId === null || traceId === '' || traceId === ZERO_TRACE_ID) return REJECT.spanTraceId;
+  if (spanId === null || spanId === '' || spanId === ZERO_SPAN_ID) return REJECT.spanSpanId;
+  if (parentId === null) return REJECT.spanParentId;
+  return undefined;
+}
+
+/** Whether a link's ids (as in {@link spanIdsError}) are usable; a link that is not is dropped from its span. */
+export function linkIdsValid(traceId: string | null, spanId: string | null): boolean {
+  return (
+    traceId !== null &&
+    traceId !== '' &&
+    traceId !== ZERO_TRACE_ID &&
+    spanId !== null &&
+    spanId !== '' &&
+    spanId !== ZERO_SPAN_ID
+  );
+}
+
+/** Counts one refused item and records its kind of refusal once. */
+export function reject(out: { rejected: number; errors: string[] }, message: string): void {
+  out.rejected++;
+  if (!out.errors.includes(message)) out.errors.push(message);
+}

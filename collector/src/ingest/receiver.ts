@@ -1,0 +1,185 @@
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CollectorOptions } from '../config.js';
+import {
+  bodyTooLarge,
+  COLLECTOR_ERROR_CODES as CODES,
+  CollectorError,
+  decompressedTooLarge,
+  overloaded,
+  unsupportedEncoding,
+  unsupportedMediaType,
+} from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { Signal, Spool } from '../spool/spool.js';
+import { decodeLogsJson, decodeTracesJson } from './otlp-json.js';
+import { decodeLogsProto, decodeTracesProto, OtlpDecodeError } from './otlp-proto.js';
+import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './proto-response.js';
+import type { Decoded } from './rows.js';
+
+/**
+ * The OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp):
+ * `POST /v1/traces` and `POST /v1/logs`, protobuf or JSON, optionally gzip-compressed.
+ * A request is answered 200 only once its valid items are durable in the spool; invalid
+ * items are reported in `partial_success` and the valid ones kept. Errors answer in the
+ * request's encoding with a `google.rpc.Status` body and, when retrying later can help,
+ * `Retry-After`.
+ */
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+const PROTOBUF = 'application/x-protobuf';
+const JSON_TYPE = 'application/json';
+
+// OTLP/HTTP puts a google.rpc.Status in error bodies; its codes are gRPC's
+const GRPC_CODE: Record<number, number> = { 400: 3, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+
+type Kind = 'protobuf' | 'json';
+
+const decoders = {
+  traces: { protobuf: decodeTracesProto, json: decodeTracesJson },
+  logs: { protobuf: decodeLogsProto, json: decodeLogsJson },
+} as const;
+
+function kindOf(req: FastifyRequest): Kind {
+  return String(req.headers['content-type'] ?? '').startsWith(PROTOBUF) ? 'protobuf' : 'json';
+}
+
+async function decompress(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+  const e = (encoding ?? 'identity').trim().toLowerCase();
+  if (e === 'identity' || e === '') return body;
+  if (e !== 'gzip' && e !== 'deflate') throw unsupportedEncoding(e);
+  try {
+    // maxOutputLength stops a gzip bomb before it is inflated in memory
+    return await (e === 'gzip' ? gunzipAsync : inflateAsync)(body, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw decompressedTooLarge(limit);
+    throw new CollectorError(CODES.BAD_OTLP, 400, `request body is not valid ${e}: ${(err as Error).message}`);
+  }
+}
+
+function sendError(reply: FastifyReply, kind: Kind, err: CollectorError): FastifyReply {
+  if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  reply.code(err.statusCode);
+  const code = GRPC_CODE[err.statusCode] ?? 2;
+  if (kind === 'protobuf') return reply.type(PROTOBUF).send(Buffer.from(encodeStatus(code, err.message)));
+  return reply.type(JSON_TYPE).send({ code, message: err.message, details: [{ fntrace_code: err.code }] });
+}
+
+export interface ReceiverDeps {
+  options: CollectorOptions;
+  spool: Spool;
+  metrics: Metrics;
+  /** Set while the server shuts down: new requests get 503. */
+  isClosing(): boolean;
+}
+
+export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): Promise<void> {
+  const { options, spool, metrics } = deps;
+  let inflight = 0;
+
+  // Bodies stay raw bytes until they are decompressed and decoded here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    [PROTOBUF, JSON_TYPE],
+    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const kind = kindOf(req);
+    let err: CollectorError;
+    if (error instanceof CollectorError) err = error;
+    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') err = unsupportedMediaType(req.headers['content-type']);
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') err = bodyTooLarge(options.bodyLimitBytes);
+    else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
+      err = new CollectorError(CODES.BAD_OTLP, 400, error.message);
+    else if (error.statusCode && error.statusCode < 500)
+      err = new CollectorError(CODES.BAD_OTLP, error.statusCode, error.message);
+    else {
+      req.log.error({ err: error }, 'ingest failed');
+      err = new CollectorError(CODES.STORAGE, 500, 'internal error while ingesting; retry later', 1);
+    }
+    const signal = req.url.startsWith('/v1/logs') ? 'logs' : 'traces';
+    metrics.requests.inc({ signal, status: String(err.statusCode) });
+    return sendError(reply, kind, err);
+  });
+
+  const handle = (signal: Signal) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const kind = kindOf(req);
+    if (deps.isClosing())
+      throw new CollectorError(CODES.SHUTTING_DOWN, 503, 'the collector is shutting down; retry later', 5);
+    if (inflight >= options.maxInflightRequests) {
+      metrics.refused.inc({ signal, reason: 'overloaded' });
+      throw overloaded(options.maxInflightRequests);
+    }
+    inflight++;
+    try {
+      if (!Buffer.isBuffer(req.body)) throw unsupportedMediaType(req.headers['content-type']);
+      let body: Buffer;
+      try {
+        body = await decompress(
+          req.body,
+          req.headers['content-encoding'] as string | undefined,
+          options.maxDecompressedBytes,
+        );
+      } catch (err) {
+        metrics.refused.inc({
+          signal,
+          reason: (err as CollectorError).statusCode === 413 ? 'too_large' : 'undecodable',
+        });
+        throw err;
+      }
+      let decoded: Decoded<object>;
+      try {
+        decoded = kind === 'protobuf' ? decoders[signal].protobuf(body) : decoders[signal].json(parseJson(body));
+      } catch (err) {
+        metrics.refused.inc({ signal, reason: 'undecodable' });
+        if (err instanceof OtlpDecodeError || err instanceof SyntaxError)
+          throw new CollectorError(
+            CODES.BAD_OTLP,
+            400,
+            `could not decode the OTLP ${kind} body: ${(err as Error).message}`,
+          );
+        throw err;
+      }
+      metrics.received.inc({ signal }, decoded.rows.length + decoded.rejected);
+      if (decoded.rejected > 0) metrics.refused.inc({ signal, reason: 'invalid' }, decoded.rejected);
+      if (decoded.rows.length > 0) {
+        let text = '';
+        for (const row of decoded.rows) text += `${JSON.stringify(row)}\n`;
+        try {
+          await spool.append(signal, text);
+        } catch (err) {
+          const reason = (err as CollectorError).code === CODES.SPOOL_FULL ? 'spool_full' : 'spool_error';
+          metrics.refused.inc({ signal, reason }, decoded.rows.length);
+          throw err;
+        }
+        metrics.accepted.inc({ signal }, decoded.rows.length);
+      }
+      metrics.requests.inc({ signal, status: '200' });
+      const message = decoded.errors.join('; ');
+      if (kind === 'protobuf') {
+        const encode = signal === 'traces' ? encodeTraceResponse : encodeLogsResponse;
+        return reply.type(PROTOBUF).send(Buffer.from(encode(decoded.rejected, message)));
+      }
+      if (decoded.rejected === 0) return reply.type(JSON_TYPE).send({});
+      const field = signal === 'traces' ? 'rejectedSpans' : 'rejectedLogRecords';
+      // int64 fields are decimal strings in OTLP/JSON
+      return reply
+        .type(JSON_TYPE)
+        .send({ partialSuccess: { [field]: String(decoded.rejected), errorMessage: message } });
+    } finally {
+      inflight--;
+    }
+  };
+
+  app.post('/v1/traces', handle('traces'));
+  app.post('/v1/logs', handle('logs'));
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw new SyntaxError('empty body');
+  return JSON.parse(body.toString('utf8'));
+}

@@ -1,0 +1,88 @@
+/**
+ * The rows the collector stores, one per span and one per log record, shaped as the
+ * JSONEachRow lines ClickHouse reads: column names and value forms are those of the
+ * OpenTelemetry Collector ClickHouse exporter's `otel_traces` and `otel_logs` tables
+ * (so Grafana's ClickHouse datasource reads them with its OTel defaults), plus a few
+ * columns for OTLP fields that schema drops (flags, dropped counts, scope attributes).
+ *
+ * Value forms:
+ * - timestamps: `"<seconds>.<9-digit nanoseconds>"` strings (DateTime64(9) parses them exactly);
+ * - ids: lower-case hex, `""` when absent;
+ * - attributes: `Map(String, String)`: strings as they are, booleans `true`/`false`, integers
+ *   in decimal, doubles in their shortest round-trip form, bytes in base64, arrays and
+ *   key-value lists as JSON (as the exporter's `AsString()` does);
+ * - 64-bit counts (Duration) as decimal strings, so no precision is lost in JSON.
+ */
+export type Attrs = Record<string, string>;
+
+export interface SpanRow {
+  Timestamp: string;
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  TraceState: string;
+  SpanName: string;
+  /** `Unspecified`, `Internal`, `Server`, `Client`, `Producer`, `Consumer` */
+  SpanKind: string;
+  ServiceName: string;
+  ResourceAttributes: Attrs;
+  ScopeName: string;
+  ScopeVersion: string;
+  SpanAttributes: Attrs;
+  /** end − start in nanoseconds (0 when end < start), decimal string */
+  Duration: string;
+  /** `Unset`, `Ok`, `Error` */
+  StatusCode: string;
+  StatusMessage: string;
+  'Events.Timestamp': string[];
+  'Events.Name': string[];
+  'Events.Attributes': Attrs[];
+  'Links.TraceId': string[];
+  'Links.SpanId': string[];
+  'Links.TraceState': string[];
+  'Links.Attributes': Attrs[];
+  // — beyond the exporter's schema: OTLP fields it drops —
+  /** Span.flags (W3C trace flags in bits 0-7, remote-parent bits 8-9) */
+  SpanFlags: number;
+  ScopeAttributes: Attrs;
+  ResourceSchemaUrl: string;
+  ScopeSchemaUrl: string;
+  DroppedAttributesCount: number;
+  DroppedEventsCount: number;
+  DroppedLinksCount: number;
+  'Events.DroppedAttributesCount': number[];
+  'Links.Flags': number[];
+  'Links.DroppedAttributesCount': number[];
+}
+
+export interface LogRow {
+  /** time_unix_nano, or observed_time_unix_nano when the former is 0 */
+  Timestamp: string;
+  ObservedTimestamp: string;
+  TraceId: string;
+  SpanId: string;
+  TraceFlags: number;
+  SeverityText: string;
+  SeverityNumber: number;
+  ServiceName: string;
+  /** the body as a string: string bodies as they are, other AnyValues as in attributes */
+  Body: string;
+  ResourceSchemaUrl: string;
+  ResourceAttributes: Attrs;
+  ScopeSchemaUrl: string;
+  ScopeName: string;
+  ScopeVersion: string;
+  ScopeAttributes: Attrs;
+  LogAttributes: Attrs;
+  EventName: string;
+  DroppedAttributesCount: number;
+}
+
+/** What decoding one export request yields. */
+export interface Decoded<Row> {
+  rows: Row[];
+  /** Items refused (bad ids, ...): counted in `partial_success`. */
+  rejected: number;
+  /** One message per kind of refusal, for `partial_success.error_message`. */
+  errors: string[];
+}

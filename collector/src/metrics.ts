@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The collector's Prometheus metrics (`GET /metrics`): what was received, accepted,
+ * refused (by named reason), spooled and stored, and how storage is doing. One registry
+ * per server, so tests can run several servers in one process.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  const m = {
+    registry,
+    requests: new Counter({
+      name: 'fntrace_ingest_requests_total',
+      help: 'OTLP export requests, by signal and HTTP status',
+      labelNames: ['signal', 'status'] as const,
+      registers: [registry],
+    }),
+    received: new Counter({
+      name: 'fntrace_received_items_total',
+      help: 'spans or log records decoded from requests',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
+    accepted: new Counter({
+      name: 'fntrace_accepted_items_total',
+      help: 'spans or log records acknowledged (durable in the spool)',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'fntrace_refused_items_total',
+      help: 'spans or log records not accepted, by reason (invalid, spool_full, overloaded, too_large, undecodable, ...)',
+      labelNames: ['signal', 'reason'] as const,
+      registers: [registry],
+    }),
+    spoolBytes: new Gauge({ name: 'fntrace_spool_bytes', help: 'bytes waiting in the spool', registers: [registry] }),
+    spoolSegments: new Gauge({
+      name: 'fntrace_spool_segments',
+      help: 'sealed segments waiting to be stored',
+      registers: [registry],
+    }),
+    stored: new Counter({
+      name: 'fntrace_stored_segments_total',
+      help: 'spool segments inserted into ClickHouse',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
+    storedBytes: new Counter({
+      name: 'fntrace_stored_bytes_total',
+      help: 'spool bytes inserted into ClickHouse',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
+    insertSeconds: new Histogram({
+      name: 'fntrace_insert_duration_seconds',
+      help: 'time to insert one spool segment',
+      labelNames: ['signal'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    storageErrors: new Counter({
+      name: 'fntrace_storage_errors_total',
+      help: 'failed inserts (retried with backoff)',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,103 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type CollectorOptions, redactUrl, resolveCollectorOptions } from './config.js';
+import { healthPlugin } from './health.js';
+import { receiverPlugin } from './ingest/receiver.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { lockDataDir } from './spool/lock.js';
+import { Spool } from './spool/spool.js';
+import { openStore, type Store } from './store/clickhouse.js';
+import { migrate } from './store/migrations.js';
+import { Writer } from './store/writer.js';
+
+/**
+ * Builds the collector as a fastify instance without listening (tests use `inject()` or
+ * `listen({ port: 0 })`). Stages are plugins registered in data-path order: ingest →
+ * spool → store. Background work (the spool writer) starts when the server is ready and
+ * stops when it closes; closing stops new ingest, syncs the spool, then stores what it can
+ * within `drainTimeoutMs` (the rest stays in the spool for the next start).
+ */
+export interface CollectorServer {
+  app: FastifyInstance;
+  options: CollectorOptions;
+  /** Available once `app.ready()` resolved. */
+  parts(): { store: Store; spool: Spool; writer: Writer; metrics: Metrics };
+}
+
+export interface BuildOptions {
+  /** How long closing may spend storing what was acknowledged. Default 10 s. */
+  drainTimeoutMs?: number;
+}
+
+export function buildServer(
+  input: Partial<Record<keyof CollectorOptions, unknown>> = {},
+  build: BuildOptions = {},
+): CollectorServer {
+  const options = resolveCollectorOptions(input);
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    // the receiver applies its own body limit per content type; this one is for everything else
+    bodyLimit: options.bodyLimitBytes,
+    forceCloseConnections: true,
+  });
+  const metrics = createMetrics();
+  let store: Store | undefined;
+  let spool: Spool | undefined;
+  let writer: Writer | undefined;
+  let closing = false;
+  let unlock: (() => Promise<void>) | undefined;
+
+  app.register(async () => {
+    const dataDir = resolve(options.data);
+    await mkdir(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
+    spool = new Spool({
+      dir: join(dataDir, 'spool'),
+      maxBytes: options.spoolMaxBytes,
+      segmentBytes: options.segmentBytes,
+      segmentMaxAgeMs: options.segmentMaxAgeMs,
+    });
+    const recovered = await spool.open();
+    if (recovered.recovered > 0) {
+      app.log.info(recovered, 'spool segments from a previous run will be stored');
+    }
+    store = await openStore(options);
+    const applied = await migrate(store, options.retentionDays);
+    app.log.info(
+      {
+        storage: options.clickhouseUrl ? redactUrl(options.clickhouseUrl) : `embedded (${join(dataDir, 'clickhouse')})`,
+        database: options.clickhouseDatabase,
+        cluster: options.clickhouseCluster || undefined,
+        migrations: applied,
+      },
+      'storage ready',
+    );
+    writer = new Writer(store, spool, metrics, app.log);
+    const s = spool;
+    await app.register(receiverPlugin, { options, spool: s, metrics, isClosing: () => closing });
+    await app.register(healthPlugin, { store, spool: s, writer, metrics });
+  });
+
+  app.addHook('onReady', async () => {
+    writer?.start();
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onClose', async () => {
+    await spool?.close();
+    await writer?.stop(Date.now() + (build.drainTimeoutMs ?? 10_000));
+    await store?.close();
+    await unlock?.();
+  });
+
+  return {
+    app,
+    options,
+    parts() {
+      if (!store || !spool || !writer) throw new Error('collector is not ready yet: await app.ready() first');
+      return { store, spool, writer, metrics };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import type { CollectorOptions } from '../config.js';
+
+/**
+ * The ClickHouse client: the embedded engine (chDB, in `<data>/clickhouse`) by default,
+ * a server when `--clickhouse-url` is given. Both speak through `@clickhouse/client`, so
+ * the SQL and the code path are the same; only how a spool segment reaches the engine
+ * differs (see writer.ts).
+ */
+export interface Store {
+  readonly client: ClickHouseClient;
+  /** True for the in-process engine, which can read spool files itself. */
+  readonly embedded: boolean;
+  readonly database: string;
+  readonly cluster: string;
+  close(): Promise<void>;
+}
+
+export async function openStore(options: CollectorOptions): Promise<Store> {
+  // Bounded engine memory: every query and insert gets the same cap. 64-bit integers come
+  // back quoted so JSON does not round them.
+  const clickhouse_settings = {
+    max_memory_usage: String(options.engineMemoryBytes),
+    output_format_json_quote_64bit_integers: 1,
+    // the trace summary and other views must not double-count a replayed spool segment
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    date_time_input_format: 'best_effort',
+  } as const;
+  if (options.clickhouseUrl) {
+    const client = createClient({ url: options.clickhouseUrl, clickhouse_settings, request_timeout: 60_000 });
+    return {
+      client,
+      embedded: false,
+      database: options.clickhouseDatabase,
+      cluster: options.clickhouseCluster,
+      close: () => client.close(),
+    };
+  }
+  const path = resolve(join(options.data, 'clickhouse'));
+  mkdirSync(path, { recursive: true });
+  // chDB is loaded only for the embedded engine: a collector that talks to a server never pays for it
+  const { createChdbConnection } = await import('chdb/connection');
+  const client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings } as Parameters<
+    typeof createClient
+  >[0]);
+  return {
+    client,
+    embedded: true,
+    database: options.clickhouseDatabase,
+    cluster: options.clickhouseCluster,
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,44 @@
+import type { Store } from './clickhouse.js';
+import { schemaStatements } from './schema.js';
+
+/**
+ * Versioned schema migrations, run at start-up. Each migration is a list of statements
+ * applied in order; the versions applied are recorded in `fntrace_schema_migrations`, so
+ * a restart applies only what is new. Statements are idempotent (`IF NOT EXISTS`), so a
+ * crash halfway through a migration is repaired by running it again.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: (o: { database: string; cluster: string; retentionDays: number }) => string[];
+}
+
+export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial schema', statements: schemaStatements }];
+
+export async function migrate(store: Store, retentionDays: number): Promise<number[]> {
+  const db = `\`${store.database}\``;
+  const onCluster = store.cluster ? ` ON CLUSTER \`${store.cluster}\`` : '';
+  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}` });
+  await store.client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${db}.fntrace_schema_migrations${onCluster} (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ${store.cluster ? "ReplicatedMergeTree('/clickhouse/tables/{shard}/" + store.database + "/fntrace_schema_migrations', '{replica}')" : 'MergeTree()'} ORDER BY version`,
+  });
+  const rs = await store.client.query({
+    query: `SELECT max(version) AS v FROM ${db}.fntrace_schema_migrations`,
+    format: 'JSONEachRow',
+  });
+  const current = Number(((await rs.json()) as { v: string | number }[])[0]?.v ?? 0);
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    for (const statement of m.statements({ database: store.database, cluster: store.cluster, retentionDays })) {
+      await store.client.command({ query: statement });
+    }
+    await store.client.insert({
+      table: `${store.database}.fntrace_schema_migrations`,
+      values: [{ version: m.version, name: m.name }],
+      format: 'JSONEachRow',
+    });
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { buildServer, type CollectorServer } from '../../collector/src/index.js';
+
+/**
+ * One real collector per test file: fastify listening on 127.0.0.1 with the embedded
+ * ClickHouse in a fresh temporary data directory (chDB allows one data directory per
+ * process, and vitest runs each file in its own process).
+ */
+export interface Running {
+  server: CollectorServer;
+  url: string;
+  dataDir: string;
+  /** Rows of a query against the collector's ClickHouse (64-bit integers quoted). */
+  query<T = Record<string, any>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Wait until the spool is empty (everything acknowledged is in ClickHouse). */
+  drained(timeoutMs?: number): Promise<void>;
+}
+
+export function useCollector(options: Record<string, unknown> = {}): Running {
+  const running = {} as Running;
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-collector-'));
+    const server = buildServer({ data: dataDir, port: 0, logLevel: 'warn', segmentMaxAgeMs: 20, ...options });
+    const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    Object.assign(running, {
+      server,
+      url,
+      dataDir,
+      async query(sql: string, params?: Record<string, unknown>) {
+        const rs = await server.parts().store.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+        return rs.json();
+      },
+      async drained(timeoutMs = 20_000) {
+        const { spool } = server.parts();
+        const until = Date.now() + timeoutMs;
+        // wait for the open segment to be sealed and every sealed one stored
+        while (spool.totalBytes > 0) {
+          if (Date.now() > until) throw new Error(`spool still holds ${spool.totalBytes} bytes`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await running.server?.app.close();
+  }, 60_000);
+  return running;
+}

@@ -1,46 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spanBatch } from './otlp-json-body.js';
+import { countStored, freePort, startCollector, waitReady } from './process.js';
 
 // The collector process (the `fntrace` command) is killed with SIGKILL while a client
 // sends batches; after a restart on the same data directory, every acknowledged span is
 // in storage exactly once.
-const CLI = resolve(import.meta.dirname, '../../collector/dist/cli.js');
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function startCollector(dataDir: string, port: number): ChildProcess {
-  return spawn(process.execPath, [CLI, 'collector', '--port', String(port), '--data', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-}
-
-async function waitReady(url: string, timeoutMs = 30_000): Promise<any> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) return res.json();
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error('collector did not become ready');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('crash recovery', () => {
   it('stores every acknowledged span exactly once after SIGKILL and restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-crash-'));
@@ -92,13 +59,7 @@ describe('crash recovery', () => {
     expect(code).toBe(0);
 
     // read what is stored, with the engine in this process now that the collector is gone
-    const client = createClient({ connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) } as never);
-    const rs = await client.query({
-      query: `SELECT SpanId, count() AS n FROM fntrace.otel_traces WHERE ServiceName = 'crash' GROUP BY SpanId`,
-      format: 'JSONEachRow',
-    });
-    const rows = (await rs.json()) as { SpanId: string; n: string | number }[];
-    await client.close();
+    const rows = await countStored(dataDir, 'crash');
     const stored = new Map(rows.map((r) => [r.SpanId, Number(r.n)]));
     const missing = [...acked].filter((id) => !stored.has(id));
     const duplicated = rows.filter((r) => Number(r.n) > 1);

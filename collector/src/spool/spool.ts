@@ -215,7 +215,8 @@ export class Spool {
       const waiters = lane.waiters.splice(0);
       const size = waiters.reduce((n, w) => n + w.bytes, 0);
       try {
-        const seg = lane.active ?? (lane.active = await this.openSegment(signal));
+        if (!lane.active) lane.active = await this.openSegment(signal);
+        const seg = lane.active;
         await seg.fh.write(Buffer.concat(chunks, size));
         await seg.fh.datasync();
         seg.bytes += size;

@@ -1,0 +1,49 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { afterAll, describe, expect, it } from 'vitest';
+import { schemaStatements } from '../../collector/src/store/schema.js';
+
+// No ClickHouse cluster runs here, so the cluster DDL is checked by the real engine's
+// parser: every statement must survive `formatQuery`, and say what a cluster needs.
+const client = createClient({
+  connection: createChdbConnection({ path: mkdtempSync(join(tmpdir(), 'fntrace-ddl-')) }),
+} as never);
+afterAll(() => client.close());
+
+const statements = schemaStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
+
+describe('cluster DDL', () => {
+  it.each(statements.map((s) => [s.split('\n')[0]!.slice(0, 90), s]))('parses: %s', async (_title, statement) => {
+    const rs = await client.query({
+      query: 'SELECT formatQuery({q:String}) AS f',
+      query_params: { q: statement },
+      format: 'JSONEachRow',
+    });
+    const [{ f }] = (await rs.json()) as { f: string }[];
+    expect(f).toContain('ON CLUSTER prod');
+  });
+
+  it('makes every table Replicated on each node and Distributed by trace id across them', () => {
+    const creates = statements.filter((s) => s.startsWith('CREATE TABLE'));
+    const local = creates.filter((s) => /`\w+_local` ON CLUSTER/.test(s));
+    const distributed = creates.filter((s) => s.includes('ENGINE = Distributed('));
+    expect(local.length).toBe(7);
+    expect(distributed.length).toBe(7);
+    for (const s of local)
+      expect(s).toMatch(/ENGINE = Replicated(Aggregating)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/fntrace\//);
+    expect(distributed.find((s) => s.includes('`otel_traces` ON CLUSTER'))).toContain('cityHash64(TraceId)');
+    expect(statements.filter((s) => s.startsWith('CREATE TABLE')).join('\n')).toContain('toIntervalDay(14)');
+  });
+
+  it('points the materialized views at the local tables', () => {
+    const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
+    expect(views).toHaveLength(5);
+    for (const v of views) {
+      expect(v).toMatch(/TO `fntrace`\.`\w+_local`/);
+      expect(v).toContain('FROM `fntrace`.`otel_traces_local`');
+    }
+  });
+});

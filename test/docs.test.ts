@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { envOf, flagOf, optionNames } from '../collector/src/config.js';
+import { COLLECTOR_ERROR_CODES } from '../collector/src/errors.js';
 import { ERROR_CODES } from '../sdk/src/core/errors.js';
 import { VERSION } from '../sdk/src/core/version.js';
 
@@ -22,8 +24,26 @@ describe('README', () => {
     expect(block).toMatch(/^sh\nnpm start\b.*\nnpm test\b/);
   });
 
-  it('documents every error code', () => {
-    for (const code of Object.values(ERROR_CODES)) expect(readme, code).toContain(`\`${code}\``);
+  it('documents every error code of the SDK and the collector', () => {
+    for (const code of [...Object.values(ERROR_CODES), ...Object.values(COLLECTOR_ERROR_CODES)]) {
+      expect(readme, code).toContain(`\`${code}\``);
+    }
+  });
+
+  it('names every collector option the flags mention', () => {
+    // the full list with defaults is `fntrace collector --help` (tested in test/collector/cli.test.ts)
+    for (const name of [
+      'data',
+      'clickhouseUrl',
+      'clickhouseCluster',
+      'retentionDays',
+      'spoolMaxBytes',
+      'maxInflightRequests',
+    ]) {
+      expect(optionNames).toContain(name);
+      expect(readme, flagOf(name)).toContain(flagOf(name));
+    }
+    expect(envOf('clickhouseUrl')).toBe('FNTRACE_CLICKHOUSE_URL');
   });
 
   it('documents every environment variable the SDK reads', () => {

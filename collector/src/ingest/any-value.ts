@@ -1,8 +1,8 @@
 /**
  * Value forms shared by the OTLP protobuf and OTLP/JSON decoders: how an AnyValue becomes
- * the string stored in an attribute map or in a log Body (see `rows.ts`), the names of the
- * span kind and status code enums, the id and error rules both decoders apply, and the
- * error both throw for a body that is not OTLP at all.
+ * the string stored in an attribute map or in a log Body (see `rows.ts`), the Timestamp
+ * text, the names of the span kind and status code enums, the id rules both decoders apply,
+ * and the error both throw for a body that is not OTLP at all.
  *
  * An AnyValue has two string forms. The *plain* form is what a `Map(String, String)` column
  * holds: strings as they are, `true`/`false`, integers in decimal, doubles in their shortest
@@ -81,6 +81,31 @@ export function setAttr(attrs: Attrs, key: string, value: string): void {
 /** ServiceName column: the `service.name` resource attribute (plain form), or `''`. */
 export function serviceNameOf(resourceAttrs: Attrs): string {
   return Object.hasOwn(resourceAttrs, 'service.name') ? (resourceAttrs['service.name'] ?? '') : '';
+}
+
+/**
+ * The latest time a `DateTime64(9)` column holds: 2^63 − 1 ns after the epoch
+ * (2262-04-11T23:47:16.854775807Z). A later fixed64 time would fail the whole insert, so it is
+ * stored as this.
+ */
+export const LATEST_TIME = '9223372036.854775807';
+
+/**
+ * Timestamp form of a time below 2^63 ns given as whole seconds and nanoseconds:
+ * `"<seconds>.<9-digit nanoseconds>"`, seconds zero-padded to 10 digits. The padding matters:
+ * with `date_time_input_format = 'best_effort'` ClickHouse reads a shorter string such as
+ * `"1.5"` as a date and refuses it (and times before 2001-09-09 do occur: 0 for "unknown").
+ */
+export function timeText(sec: number, nano: number): string {
+  return `${String(sec).padStart(10, '0')}.${String(nano).padStart(9, '0')}`;
+}
+
+/**
+ * SeverityNumber column (`UInt8`): the enum value, or 0 (unspecified) for a value the column
+ * cannot hold, which ClickHouse would either wrap or refuse with the whole insert.
+ */
+export function severityNumberOf(n: number): number {
+  return n >= 0 && n <= 255 ? n : 0;
 }
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];

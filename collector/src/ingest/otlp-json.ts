@@ -20,6 +20,7 @@ import {
   doubleJson,
   doubleString,
   kvlistJson,
+  LATEST_TIME,
   linkIdsValid,
   MAX_ANY_VALUE_DEPTH,
   OtlpDecodeError,
@@ -27,10 +28,12 @@ import {
   reject,
   serviceNameOf,
   setAttr,
+  severityNumberOf,
   spanIdsError,
   spanKindName,
   statusCodeName,
   stringJson,
+  timeText,
   ZERO_SPAN_ID,
   ZERO_TRACE_ID,
 } from './any-value.js';
@@ -179,8 +182,10 @@ function nanos(o: Obj, camel: string, snake: string, path: string): bigint {
   return n;
 }
 
+/** Timestamp form of a nanosecond time (see `timeText`); from 2^63 ns on, `LATEST_TIME`. */
 function timeString(ns: bigint): string {
-  return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+  if (ns > INT64_MAX) return LATEST_TIME;
+  return timeText(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n));
 }
 
 /**
@@ -222,10 +227,12 @@ function anyValue(v: unknown, path: string, nested: boolean, depth: number): str
   }
   x = get(o, 'arrayValue', 'array_value');
   if (x !== undefined) {
-    const elements: string[] = [];
-    forEach(object(x, `${path}.arrayValue`), 'values', 'values', `${path}.arrayValue`, (e, p) => {
-      elements.push(anyValue(e, p, true, depth + 1));
-    });
+    const p = `${path}.arrayValue.values`;
+    const values = get(object(x, `${path}.arrayValue`), 'values', 'values') ?? [];
+    if (!Array.isArray(values)) fail(p, 'an array', values);
+    // not through forEach: a null element is an empty AnyValue, not an error
+    const elements: string[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) elements[i] = anyValue(values[i], `${p}[${i}]`, true, depth + 1);
     return arrayJson(elements);
   }
   x = get(o, 'kvlistValue', 'kvlist_value');
@@ -376,7 +383,10 @@ function decodeSpan(span: Obj, path: string, res: ResourceInfo, scope: ScopeInfo
   });
 
   const refusal = spanIdsError(traceId, spanId, parentId);
-  if (refusal !== undefined) return reject(out, refusal);
+  if (refusal !== undefined) {
+    reject(out, refusal);
+    return;
+  }
   const duration = end - start;
   out.rows.push({
     Timestamp: timeString(start),
@@ -430,8 +440,14 @@ function decodeLogRecord(rec: Obj, path: string, res: ResourceInfo, scope: Scope
   const flags = uint32(rec, 'flags', 'flags', path);
   const eventName = str(rec, 'eventName', 'event_name', path);
 
-  if (traceId === null) return reject(out, REJECT.logTraceId);
-  if (spanId === null) return reject(out, REJECT.logSpanId);
+  if (traceId === null) {
+    reject(out, REJECT.logTraceId);
+    return;
+  }
+  if (spanId === null) {
+    reject(out, REJECT.logSpanId);
+    return;
+  }
   out.rows.push({
     Timestamp: time === 0n ? observed : timeString(time),
     ObservedTimestamp: observed,
@@ -441,7 +457,7 @@ function decodeLogRecord(rec: Obj, path: string, res: ResourceInfo, scope: Scope
     // bits 0-7 are the W3C trace flags; the rest are reserved (LOG_RECORD_FLAGS_TRACE_FLAGS_MASK)
     TraceFlags: flags & 0xff,
     SeverityText: severityText,
-    SeverityNumber: severityNumber,
+    SeverityNumber: severityNumberOf(severityNumber),
     ServiceName: res.serviceName,
     Body: body,
     ResourceSchemaUrl: res.schemaUrl,

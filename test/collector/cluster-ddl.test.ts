@@ -22,7 +22,8 @@ describe('cluster DDL', () => {
       query_params: { q: statement },
       format: 'JSONEachRow',
     });
-    const [{ f }] = (await rs.json()) as { f: string }[];
+    const [row] = (await rs.json()) as { f: string }[];
+    const f = row!.f;
     expect(f).toContain('ON CLUSTER prod');
   });
 

@@ -26,7 +26,8 @@ describe('overload', () => {
     expect(Number(limited[0]!.retryAfter)).toBeGreaterThan(0);
     expect(JSON.parse(limited[0]!.body).message).toMatch(/more than 2 requests/);
     await c.drained();
-    const [{ n }] = await c.query(`SELECT count() AS n FROM fntrace.otel_traces WHERE ServiceName = 'overload'`);
+    const [row] = await c.query(`SELECT count() AS n FROM fntrace.otel_traces WHERE ServiceName = 'overload'`);
+    const n = row!.n;
     expect(Number(n)).toBe(ok.length * 200);
   });
 });

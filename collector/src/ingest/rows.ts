@@ -6,7 +6,8 @@
  * columns for OTLP fields that schema drops (flags, dropped counts, scope attributes).
  *
  * Value forms:
- * - timestamps: `"<seconds>.<9-digit nanoseconds>"` strings (DateTime64(9) parses them exactly);
+ * - timestamps: `"<10-digit seconds>.<9-digit nanoseconds>"` strings, which DateTime64(9) parses
+ *   exactly in every input mode; times at or past 2^63 ns are capped at the column's maximum;
  * - ids: lower-case hex, `""` when absent;
  * - attributes: `Map(String, String)`: strings as they are, booleans `true`/`false`, integers
  *   in decimal, doubles in their shortest round-trip form, bytes in base64, arrays and
@@ -61,8 +62,10 @@ export interface LogRow {
   ObservedTimestamp: string;
   TraceId: string;
   SpanId: string;
+  /** the low 8 bits (W3C trace flags) of the record's flags */
   TraceFlags: number;
   SeverityText: string;
+  /** 0–24 by the spec; anything outside 0–255 is stored as 0 (the column is UInt8) */
   SeverityNumber: number;
   ServiceName: string;
   /** the body as a string: string bodies as they are, other AnyValues as in attributes */

@@ -1,13 +1,15 @@
-// `npm start`: runs the example functions in local Lambda environments and shows what
-// @fntrace/sdk produced — the functions' JSON log lines and their spans, received over
-// OTLP/HTTP by a small local receiver and printed as trace waterfalls.
-// (The fntrace collector and dashboard will take the receiver's place: issues #3-#5.)
+// `npm start`: the fntrace collector (embedded ClickHouse in ./.fntrace) on 127.0.0.1:4318,
+// the example functions run in local Lambda environments and sending to it, then their log
+// lines and the traces as stored — printed as waterfalls with each invocation's cold start,
+// billed duration and cost. The collector keeps running afterwards for your own functions
+// (Ctrl-C stops it); `--once` exits after the demo.
+//   node examples/aws-lambda/demo.mjs [--once] [--port 4318] [--data ./.fntrace]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Fastify from 'fastify';
+import { parseArgs } from 'node:util';
+import { buildServer } from '@fntrace/collector';
 import { receiveBatch } from './local-queue.mjs';
-import { flattenLogs, flattenSpans } from './otlp-json.mjs';
 import { runLocal } from './run-local.mjs';
 
 const here = import.meta.dirname;
@@ -18,22 +20,6 @@ const bold = (s) => paint(1, s);
 const red = (s) => paint(31, s);
 const cyan = (s) => paint(36, s);
 const yellow = (s) => paint(33, s);
-
-async function startReceiver() {
-  const app = Fastify({ bodyLimit: 16 * 1024 * 1024 });
-  const traces = [];
-  const logs = [];
-  app.post('/v1/traces', async (req) => {
-    traces.push(req.body);
-    return {};
-  });
-  app.post('/v1/logs', async (req) => {
-    logs.push(req.body);
-    return {};
-  });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { url, traces, logs, close: () => app.close() };
-}
 
 function printLogs(name, lines) {
   for (const l of lines) {
@@ -113,26 +99,80 @@ function printTraces(spans) {
   }
 }
 
-const receiver = await startReceiver();
+const { values: args } = parseArgs({
+  options: {
+    once: { type: 'boolean', default: false },
+    port: { type: 'string', default: process.env.FNTRACE_PORT ?? '4318' },
+    data: { type: 'string', default: process.env.FNTRACE_DATA ?? './.fntrace' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log('usage: npm start [-- --once] [-- --port 4318] [-- --data ./.fntrace]');
+  process.exit(0);
+}
+
+const collector = buildServer({ port: Number(args.port), data: args.data, logLevel: 'warn' });
+let url;
+try {
+  url = await collector.app.listen({ host: '127.0.0.1', port: Number(args.port) });
+} catch (err) {
+  const hint = err.code === 'EADDRINUSE' ? ` — port ${args.port} is taken; try \`npm start -- --port 4319\`` : '';
+  console.error(`fntrace: could not start the collector: ${err.code ?? ''} ${err.message}${hint}`);
+  await collector.app.close().catch(() => undefined);
+  process.exit(2);
+}
+const { store, spool } = collector.parts();
+const query = async (sql, params) =>
+  (await store.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json();
+
+async function drained() {
+  while (spool.totalBytes > 0) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Stored spans of the demo's traces, in the flat shape the waterfall prints. */
+async function storedSpans(since) {
+  const rows = await query(
+    `SELECT TraceId, SpanId, ParentSpanId, SpanName, toUnixTimestamp64Nano(Timestamp) AS startNs, Duration,
+       SpanAttributes, ResourceAttributes, StatusCode, StatusMessage, Links.TraceId AS linkTraces, Links.Attributes AS linkAttrs
+     FROM fntrace.otel_traces
+     WHERE Timestamp >= fromUnixTimestamp64Milli({since:Int64}) AND ServiceName IN ('orders-api', 'order-worker')`,
+    { since },
+  );
+  return rows.map((r) => {
+    const attrs = { ...r.SpanAttributes };
+    if (attrs['faas.coldstart'] !== undefined) attrs['faas.coldstart'] = attrs['faas.coldstart'] === 'true';
+    if (attrs['fntrace.init_duration_ms']) attrs['fntrace.init_duration_ms'] = Number(attrs['fntrace.init_duration_ms']);
+    const startMs = Number(BigInt(r.startNs) / 1000n) / 1000;
+    return {
+      traceId: r.TraceId,
+      spanId: r.SpanId,
+      parentSpanId: r.ParentSpanId,
+      name: r.SpanName,
+      attrs,
+      resource: r.ResourceAttributes,
+      status: r.StatusCode === 'Error' ? { code: 2, message: r.StatusMessage } : {},
+      links: r.linkTraces.map((traceId, i) => ({ traceId, attrs: r.linkAttrs[i] })),
+      startMs,
+      endMs: startMs + Number(r.Duration) / 1e6,
+    };
+  });
+}
+
 const work = mkdtempSync(join(tmpdir(), 'fntrace-demo-'));
 const queueFile = join(work, 'orders-queue.jsonl');
+const since = Date.now() - 1000;
 try {
   console.log(bold('fntrace demo — two Lambda functions joined by a queue'));
-  console.log(
-    dim(`local OTLP receiver on ${receiver.url}; functions run under lambda-local, one process per environment\n`),
-  );
+  console.log(dim(`collector on ${url} (embedded ClickHouse in ${resolve(args.data)}); functions run under lambda-local, one process per environment\n`));
 
   const order = JSON.parse(readFileSync(resolve(here, 'events/create-order.json'), 'utf8'));
-  const second = {
-    ...order,
-    headers: { ...order.headers, 'x-correlation-id': 'demo-checkout-2' },
-    body: JSON.stringify({ item: 'lamp', quantity: 1 }),
-  };
+  const second = { ...order, headers: { ...order.headers, 'x-correlation-id': 'demo-checkout-2' }, body: JSON.stringify({ item: 'lamp', quantity: 1 }) };
   const invalid = { ...order, headers: { ...order.headers, 'x-correlation-id': 'demo-checkout-3' }, body: '{}' };
   const api = await runLocal({
     handler: resolve(here, 'orders-api.mjs'),
     functionName: 'orders-api',
-    endpoint: receiver.url,
+    endpoint: url,
     env: { ORDERS_QUEUE_FILE: queueFile },
     invocations: [{ event: order }, { event: second }, { event: invalid }],
     sequential: true,
@@ -140,28 +180,53 @@ try {
   const worker = await runLocal({
     handler: resolve(here, 'order-worker.mjs'),
     functionName: 'order-worker',
-    endpoint: receiver.url,
+    endpoint: url,
     invocations: [{ event: receiveBatch(queueFile) }],
   });
 
   console.log(bold('Responses'));
-  for (const o of api.outcomes)
-    console.log(`  orders-api → ${o.error ? red(o.error.message) : `${o.result.statusCode} ${o.result.body}`}`);
-  for (const o of worker.outcomes)
-    console.log(`  order-worker → ${o.error ? red(o.error.message) : JSON.stringify(o.result)}`);
+  for (const o of api.outcomes) console.log(`  orders-api → ${o.error ? red(o.error.message) : `${o.result.statusCode} ${o.result.body}`}`);
+  for (const o of worker.outcomes) console.log(`  order-worker → ${o.error ? red(o.error.message) : JSON.stringify(o.result)}`);
 
   console.log(bold('\nLog lines (stdout of each function)'));
   printLogs('orders-api', api.logs);
   printLogs('order-worker', worker.logs);
 
-  const spans = flattenSpans(receiver.traces);
-  const exportedLogs = flattenLogs(receiver.logs);
-  console.log(bold(`\nTraces received: ${spans.length} spans and ${exportedLogs.length} log records over OTLP/HTTP`));
-  printTraces(spans);
-  console.log(
-    dim('\nEach queued order continues the trace of the request that queued it; the worker invocation links to them.'),
+  await drained();
+  const spans = await storedSpans(since);
+  const [logs] = await query(
+    `SELECT count() AS n FROM fntrace.otel_logs WHERE Timestamp >= fromUnixTimestamp64Milli({since:Int64}) AND ServiceName IN ('orders-api', 'order-worker')`,
+    { since },
   );
+  console.log(bold(`\nStored in ClickHouse: ${spans.length} spans and ${logs.n} log records`));
+  printTraces(spans);
+
+  const invocations = await query(
+    `SELECT FunctionName, InvocationId, ColdStart, round(InitDurationMs) AS init, round(DurationNs / 1e6, 1) AS ms, BilledDurationMs,
+       MemoryMB, EstimatedCostUsd, Outcome
+     FROM fntrace.fntrace_invocations WHERE Timestamp >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY Timestamp`,
+    { since },
+  );
+  console.log(bold('\nInvocations (fntrace_invocations)'));
+  for (const i of invocations) {
+    const cold = Number(i.ColdStart) ? yellow(`cold, init ${i.init} ms`) : 'warm';
+    console.log(
+      `  ${cyan(i.FunctionName.padEnd(13))} ${String(i.ms).padStart(6)} ms, billed ${i.BilledDurationMs} ms at ${i.MemoryMB} MB ≈ $${Number(i.EstimatedCostUsd).toFixed(9)}  ${cold}  ${i.Outcome}`,
+    );
+  }
+  console.log(dim('\nEach queued order continues the trace of the request that queued it; the worker invocation links to them.'));
 } finally {
-  await receiver.close();
   rmSync(work, { recursive: true, force: true });
+}
+
+if (args.once) {
+  await collector.app.close();
+} else {
+  console.log(bold(`\nThe collector keeps running on ${url}`) + dim(' — point OTEL_EXPORTER_OTLP_ENDPOINT at it; Ctrl-C stops it.'));
+  const stop = async () => {
+    await collector.app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

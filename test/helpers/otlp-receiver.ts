@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-// @ts-expect-error — plain ES module shared with the demo (examples/), typed by FlatSpan/FlatLog
-import { flattenLogs, flattenSpans } from '../../examples/aws-lambda/otlp-json.mjs';
+// @ts-expect-error — plain ES module, typed by FlatSpan/FlatLog below
+import { flattenLogs, flattenSpans } from './otlp-json.mjs';
 
 /**
  * A small OTLP/HTTP JSON receiver on 127.0.0.1 for SDK tests (the real collector

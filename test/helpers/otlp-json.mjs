@@ -1,5 +1,5 @@
 // Reads OTLP/JSON export requests (as the SDK sends them) into flat span and log objects.
-// Shared by the local demo's receiver and the SDK tests' receiver.
+// Used by the SDK tests' receiver.
 
 export function anyValue(v) {
   if (!v) return undefined;

@@ -142,7 +142,8 @@ async function storedSpans(since) {
   return rows.map((r) => {
     const attrs = { ...r.SpanAttributes };
     if (attrs['faas.coldstart'] !== undefined) attrs['faas.coldstart'] = attrs['faas.coldstart'] === 'true';
-    if (attrs['fntrace.init_duration_ms']) attrs['fntrace.init_duration_ms'] = Number(attrs['fntrace.init_duration_ms']);
+    if (attrs['fntrace.init_duration_ms'])
+      attrs['fntrace.init_duration_ms'] = Number(attrs['fntrace.init_duration_ms']);
     const startMs = Number(BigInt(r.startNs) / 1000n) / 1000;
     return {
       traceId: r.TraceId,
@@ -164,10 +165,18 @@ const queueFile = join(work, 'orders-queue.jsonl');
 const since = Date.now() - 1000;
 try {
   console.log(bold('fntrace demo — two Lambda functions joined by a queue'));
-  console.log(dim(`collector on ${url} (embedded ClickHouse in ${resolve(args.data)}); functions run under lambda-local, one process per environment\n`));
+  console.log(
+    dim(
+      `collector on ${url} (embedded ClickHouse in ${resolve(args.data)}); functions run under lambda-local, one process per environment\n`,
+    ),
+  );
 
   const order = JSON.parse(readFileSync(resolve(here, 'events/create-order.json'), 'utf8'));
-  const second = { ...order, headers: { ...order.headers, 'x-correlation-id': 'demo-checkout-2' }, body: JSON.stringify({ item: 'lamp', quantity: 1 }) };
+  const second = {
+    ...order,
+    headers: { ...order.headers, 'x-correlation-id': 'demo-checkout-2' },
+    body: JSON.stringify({ item: 'lamp', quantity: 1 }),
+  };
   const invalid = { ...order, headers: { ...order.headers, 'x-correlation-id': 'demo-checkout-3' }, body: '{}' };
   const api = await runLocal({
     handler: resolve(here, 'orders-api.mjs'),
@@ -185,8 +194,10 @@ try {
   });
 
   console.log(bold('Responses'));
-  for (const o of api.outcomes) console.log(`  orders-api → ${o.error ? red(o.error.message) : `${o.result.statusCode} ${o.result.body}`}`);
-  for (const o of worker.outcomes) console.log(`  order-worker → ${o.error ? red(o.error.message) : JSON.stringify(o.result)}`);
+  for (const o of api.outcomes)
+    console.log(`  orders-api → ${o.error ? red(o.error.message) : `${o.result.statusCode} ${o.result.body}`}`);
+  for (const o of worker.outcomes)
+    console.log(`  order-worker → ${o.error ? red(o.error.message) : JSON.stringify(o.result)}`);
 
   console.log(bold('\nLog lines (stdout of each function)'));
   printLogs('orders-api', api.logs);
@@ -214,7 +225,9 @@ try {
       `  ${cyan(i.FunctionName.padEnd(13))} ${String(i.ms).padStart(6)} ms, billed ${i.BilledDurationMs} ms at ${i.MemoryMB} MB ≈ $${Number(i.EstimatedCostUsd).toFixed(9)}  ${cold}  ${i.Outcome}`,
     );
   }
-  console.log(dim('\nEach queued order continues the trace of the request that queued it; the worker invocation links to them.'));
+  console.log(
+    dim('\nEach queued order continues the trace of the request that queued it; the worker invocation links to them.'),
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -222,7 +235,10 @@ try {
 if (args.once) {
   await collector.app.close();
 } else {
-  console.log(bold(`\nThe collector keeps running on ${url}`) + dim(' — point OTEL_EXPORTER_OTLP_ENDPOINT at it; Ctrl-C stops it.'));
+  console.log(
+    bold(`\nThe collector keeps running on ${url}`) +
+      dim(' — point OTEL_EXPORTER_OTLP_ENDPOINT at it; Ctrl-C stops it.'),
+  );
   const stop = async () => {
     await collector.app.close();
     process.exit(0);

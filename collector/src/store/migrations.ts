@@ -1,5 +1,5 @@
 import type { Store } from './clickhouse.js';
-import { schemaStatements } from './schema.js';
+import { retentionStatements, schemaStatements } from './schema.js';
 
 /**
  * Versioned schema migrations, run at start-up. Each migration is a list of statements
@@ -40,5 +40,21 @@ export async function migrate(store: Store, retentionDays: number): Promise<numb
     });
     applied.push(m.version);
   }
+  await applyRetention(store, retentionDays);
   return applied;
+}
+
+/** Bring every table's TTL to `--retention-days`, when a restart changed it. */
+export async function applyRetention(store: Store, retentionDays: number): Promise<string[]> {
+  const rs = await store.client.query({
+    query: 'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
+    query_params: { db: store.database },
+    format: 'JSONEachRow',
+  });
+  const current = Object.fromEntries(
+    ((await rs.json()) as { name: string; engine_full: string }[]).map((r) => [r.name, r.engine_full]),
+  );
+  const statements = retentionStatements({ database: store.database, cluster: store.cluster, retentionDays }, current);
+  for (const statement of statements) await store.client.command({ query: statement });
+  return statements;
 }

@@ -170,3 +170,13 @@ describe('X-Ray fallback from the environment', () => {
     expect(find(unsampled.outcomes[0]!.requestId).traceId).not.toBe('6744d2a10123456789abcdef01234568');
   });
 });
+
+describe('parent source', () => {
+  it('says where each parent came from, so the collector can tell platform hops from lost parents', () => {
+    expect(spanOf('apigw-rest-v1').attrs['fntrace.parent.source']).toBe('http-headers');
+    expect(spanOf('eventbridge').attrs['fntrace.parent.source']).toBe('event-detail');
+    expect(spanOf('direct-invoke').attrs['fntrace.parent.source']).toBe('client-context');
+    expect(spanOf('sns').attrs['fntrace.parent.source']).toBe('message-attributes');
+    expect(spanOf('unknown').attrs['fntrace.parent.source']).toBeUndefined();
+  });
+});

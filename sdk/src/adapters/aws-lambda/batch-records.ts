@@ -15,12 +15,14 @@ export interface BatchRecord {
   name: string;
   messageId: string | undefined;
   parent: SpanContext | undefined;
+  /** Where the parent came from: `message-attributes`, `message-body` or `xray`. */
+  parentSource: string | undefined;
   baggage: Baggage | undefined;
   correlationId: string | undefined;
   attributes: Attributes;
 }
 
-type Carrier = { traceparent?: string; tracestate?: string; baggage?: string; correlation_id?: string };
+type Carrier = { traceparent?: string; tracestate?: string; baggage?: string; correlation_id?: string; from?: string };
 
 function fromSqsAttributes(attrs: unknown): Carrier {
   if (!isObj(attrs)) return {};
@@ -57,8 +59,9 @@ function fromJsonText(text: string | undefined): Carrier {
   try {
     const doc = JSON.parse(text) as unknown;
     if (!isObj(doc)) return {};
-    if (isObj(doc.MessageAttributes)) return fromSnsAttributes(doc.MessageAttributes);
+    if (isObj(doc.MessageAttributes)) return { ...fromSnsAttributes(doc.MessageAttributes), from: 'message-body' };
     return {
+      from: 'message-body',
       traceparent: str(doc.traceparent),
       tracestate: str(doc.tracestate),
       baggage: str(doc.baggage),
@@ -90,12 +93,15 @@ function finish(
   attributes: Attributes,
 ): BatchRecord {
   const baggage = parseBaggage(carrier.baggage);
-  const parent = parseTraceparent(carrier.traceparent, carrier.tracestate) ?? parseXrayHeader(xray);
+  const w3c = parseTraceparent(carrier.traceparent, carrier.tracestate);
+  const parent = w3c ?? parseXrayHeader(xray);
+  const parentSource = w3c ? (carrier.from ?? 'message-attributes') : parent ? 'xray' : undefined;
   return {
     index,
     name,
     messageId,
     parent,
+    parentSource,
     baggage,
     correlationId: carrier.correlation_id ?? baggage?.getEntry('correlation_id')?.value,
     attributes: {
@@ -103,6 +109,7 @@ function finish(
       'messaging.message.id': messageId,
       'messaging.operation.type': 'process',
       'fntrace.batch.index': index,
+      'fntrace.parent.source': parentSource,
     },
   };
 }

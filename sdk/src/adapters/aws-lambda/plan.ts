@@ -27,7 +27,12 @@ function accountFromArn(arn: string | undefined): string | undefined {
 export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContext, env: Env): InvocationPlan {
   const info = detectTrigger(event, ctx, sdk.isSecret);
   let parent: Context = ROOT_CONTEXT;
-  if (info.carrier) parent = w3c.extract(ROOT_CONTEXT, info.carrier, lowerCaseGetter);
+  // where the parent came from; the collector tells platform hops (X-Ray) from lost parents by it
+  let parentSource: string | undefined;
+  if (info.carrier) {
+    parent = w3c.extract(ROOT_CONTEXT, info.carrier, lowerCaseGetter);
+    if (trace.getSpanContext(parent)) parentSource = info.carrierKind;
+  }
   const links: Link[] = [];
   let batchCorrelation: string | undefined;
   if (info.batch) {
@@ -43,14 +48,20 @@ export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContex
     }
     const traces = new Set(recs.map((r) => r.parent?.traceId));
     const first = recs[0]?.parent;
-    if (first && traces.size === 1 && !trace.getSpanContext(parent)) parent = trace.setSpanContext(parent, first);
+    if (first && traces.size === 1 && !trace.getSpanContext(parent)) {
+      parent = trace.setSpanContext(parent, first);
+      parentSource = recs[0]?.parentSource;
+    }
     const ids = new Set(recs.map((r) => r.correlationId));
     if (ids.size === 1) batchCorrelation = recs[0]?.correlationId;
   }
   if (!trace.getSpanContext(parent)) {
     const xray: SpanContext | undefined =
       parseXrayHeader(info.xrayHeader) ?? parseXrayHeader(ctx.xRayTraceId ?? env._X_AMZN_TRACE_ID);
-    if (xray) parent = trace.setSpanContext(parent, xray);
+    if (xray) {
+      parent = trace.setSpanContext(parent, xray);
+      parentSource = 'xray';
+    }
   }
   const invocationId = ctx.awsRequestId ?? newSpanId();
   const correlationId =
@@ -75,6 +86,7 @@ export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContex
     attributes: Object.assign(info.attributes, {
       'faas.trigger': info.trigger,
       'fntrace.trigger': info.source,
+      'fntrace.parent.source': parentSource,
       'cloud.account.id': accountFromArn(arn),
       'cloud.resource_id': arn,
     }),

@@ -20,6 +20,8 @@ export interface TriggerInfo {
   attributes: Attributes;
   /** Where W3C `traceparent`/`tracestate`/`baggage` may be (HTTP headers, client context, event detail); keys lower-cased. */
   carrier: Record<string, string> | undefined;
+  /** What the carrier is, for `fntrace.parent.source`: `http-headers`, `event-detail`, `client-context`. */
+  carrierKind?: string;
   /** An X-Ray header carried by the event itself (HTTP `X-Amzn-Trace-Id`). */
   xrayHeader: string | undefined;
   /** A correlation id carried by the event. */
@@ -82,6 +84,7 @@ function httpInfo(
     kind: SpanKind.SERVER,
     attributes,
     carrier: headers,
+    carrierKind: 'http-headers',
     xrayHeader: headers?.['x-amzn-trace-id'],
     correlationId: correlationFromHeaders(headers),
     batch: false,
@@ -314,6 +317,7 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
           'fntrace.eventbridge.detail_type': detailType,
         },
         carrier: lowerHeaders(detail),
+        carrierKind: 'event-detail',
         xrayHeader: undefined,
         correlationId: str(detail.correlation_id) ?? str(detail.correlationId),
         batch: false,
@@ -331,6 +335,7 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
       kind: SpanKind.SERVER,
       attributes: {},
       carrier: lowerHeaders(custom),
+      carrierKind: 'client-context',
       xrayHeader: undefined,
       correlationId: isObj(custom) ? (str(custom.correlation_id) ?? str(custom['x-correlation-id'])) : undefined,
       batch: false,
@@ -345,6 +350,7 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
     kind: SpanKind.SERVER,
     attributes: {},
     carrier: headers,
+    carrierKind: 'http-headers',
     xrayHeader: undefined,
     correlationId: correlationFromHeaders(headers),
     batch: false,

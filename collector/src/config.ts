@@ -89,6 +89,12 @@ export const optionsSchema = {
       default: 250,
       description: 'longest a spool segment stays open before it is stored',
     },
+    orphanGraceMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 300000,
+      description: 'how long a span whose parent is missing counts as pending before it is lost',
+    },
     engineMemoryBytes: {
       type: 'integer',
       minimum: 67108864,
@@ -118,6 +124,7 @@ export interface CollectorOptions {
   readonly maxInflightRequests: number;
   readonly segmentBytes: number;
   readonly segmentMaxAgeMs: number;
+  readonly orphanGraceMs: number;
   readonly engineMemoryBytes: number;
   readonly logLevel: string;
 }

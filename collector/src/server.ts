@@ -5,6 +5,7 @@ import { type CollectorOptions, redactUrl, resolveCollectorOptions } from './con
 import { healthPlugin } from './health.js';
 import { receiverPlugin } from './ingest/receiver.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { queryPlugin } from './query/plugin.js';
 import { lockDataDir } from './spool/lock.js';
 import { Spool } from './spool/spool.js';
 import { openStore, type Store } from './store/clickhouse.js';
@@ -77,6 +78,7 @@ export function buildServer(
     const s = spool;
     await app.register(receiverPlugin, { options, spool: s, metrics, isClosing: () => closing });
     await app.register(healthPlugin, { store, spool: s, writer, metrics });
+    await app.register(queryPlugin, { store, orphanGraceMs: options.orphanGraceMs });
   });
 
   app.addHook('onReady', async () => {

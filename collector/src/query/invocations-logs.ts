@@ -1,0 +1,96 @@
+import type { Store } from '../store/clickhouse.js';
+import { queryRows } from './spans.js';
+import { nsParam, timeRange } from './time-range.js';
+
+/** `GET /api/invocations` and `GET /api/logs`, newest first, with simple filters. */
+export interface InvocationQuery {
+  start?: string;
+  end?: string;
+  since?: string;
+  function?: string;
+  coldStart?: boolean;
+  outcome?: 'ok' | 'error' | 'timeout';
+  traceId?: string;
+  correlationId?: string;
+  limit?: number;
+}
+
+/** Invocation columns as the API returns them. */
+export const INVOCATION_SELECT = `toString(toUnixTimestamp64Nano(Timestamp)) AS startUnixNano, InvocationId AS invocationId,
+  TraceId AS traceId, SpanId AS spanId, FunctionName AS functionName, FunctionVersion AS functionVersion,
+  Instance AS instance, Trigger AS trigger, TriggerSource AS triggerSource, ColdStart AS coldStart,
+  InitDurationMs AS initDurationMs, DurationNs / 1e6 AS durationMs, BilledDurationMs AS billedDurationMs,
+  MemoryMB AS memoryMb, EstimatedCostUsd AS costUsd, Outcome AS outcome, CorrelationId AS correlationId`;
+
+export function toInvocation(r: Record<string, any>) {
+  return {
+    ...r,
+    coldStart: Number(r.coldStart) === 1,
+    initDurationMs: Number(r.initDurationMs),
+    durationMs: Number(r.durationMs),
+    billedDurationMs: Number(r.billedDurationMs),
+    memoryMb: Number(r.memoryMb),
+    costUsd: Number(r.costUsd),
+  };
+}
+
+export async function listInvocations(store: Store, q: InvocationQuery) {
+  const { startNs, endNs } = timeRange(q);
+  const params: Record<string, unknown> = {
+    start: nsParam(startNs),
+    end: nsParam(endNs),
+    limit: Math.min(1000, q.limit ?? 100),
+  };
+  const where = ['Timestamp >= {start:DateTime64(9)}', 'Timestamp <= {end:DateTime64(9)}'];
+  if (q.function) where.push('FunctionName = {fn:String}'), (params.fn = q.function);
+  if (q.coldStart !== undefined) where.push('ColdStart = {cold:UInt8}'), (params.cold = q.coldStart ? 1 : 0);
+  if (q.outcome) where.push('Outcome = {outcome:String}'), (params.outcome = q.outcome);
+  if (q.traceId) where.push('TraceId = {traceId:String}'), (params.traceId = q.traceId);
+  if (q.correlationId) where.push('CorrelationId = {corr:String}'), (params.corr = q.correlationId);
+  const rows = await queryRows<Record<string, any>>(
+    store,
+    `SELECT ${INVOCATION_SELECT}
+     FROM \`${store.database}\`.fntrace_invocations WHERE ${where.join(' AND ')}
+     ORDER BY Timestamp DESC LIMIT 1 BY InvocationId LIMIT {limit:UInt32}`,
+    params,
+  );
+  return rows.map(toInvocation);
+}
+
+export interface LogQuery {
+  start?: string;
+  end?: string;
+  since?: string;
+  service?: string;
+  level?: string;
+  text?: string;
+  traceId?: string;
+  correlationId?: string;
+  limit?: number;
+}
+
+const SEVERITY_FLOOR: Record<string, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
+
+export async function searchLogs(store: Store, q: LogQuery, order: 'asc' | 'desc' = 'desc') {
+  const { startNs, endNs } = timeRange(q);
+  const params: Record<string, unknown> = {
+    start: nsParam(startNs),
+    end: nsParam(endNs),
+    limit: Math.min(5000, q.limit ?? 200),
+  };
+  const where = ['Timestamp >= {start:DateTime64(9)}', 'Timestamp <= {end:DateTime64(9)}'];
+  if (q.service) where.push('ServiceName = {service:String}'), (params.service = q.service);
+  if (q.level) where.push('SeverityNumber >= {sev:UInt8}'), (params.sev = SEVERITY_FLOOR[q.level] ?? 0);
+  if (q.text) where.push('positionCaseInsensitiveUTF8(Body, {text:String}) > 0'), (params.text = q.text);
+  if (q.traceId) where.push('TraceId = {traceId:String}'), (params.traceId = q.traceId);
+  if (q.correlationId) where.push('CorrelationId = {corr:String}'), (params.corr = q.correlationId);
+  return queryRows<Record<string, any>>(
+    store,
+    `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS timeUnixNano, TraceId AS traceId, SpanId AS spanId,
+       SeverityText AS severityText, SeverityNumber AS severityNumber, ServiceName AS service, Body AS body,
+       LogAttributes AS attributes
+     FROM \`${store.database}\`.otel_logs WHERE ${where.join(' AND ')}
+     ORDER BY Timestamp ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT {limit:UInt32}`,
+    params,
+  );
+}

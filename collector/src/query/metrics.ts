@@ -1,0 +1,90 @@
+import type { Store } from '../store/clickhouse.js';
+import { queryRows } from './spans.js';
+import { BadRequest, nsParam, parseDuration, timeRange } from './time-range.js';
+
+/**
+ * `GET /api/metrics`: per time bucket and group (service, operation or function) — request
+ * rate, error %, p50/p95/p99 duration — from entry spans (server and consumer spans, the
+ * requests a service handled). Grouped by function, also cold-start rate, init-duration
+ * p95 and cost, from `fntrace_invocations`.
+ */
+export interface MetricsQuery {
+  start?: string;
+  end?: string;
+  since?: string;
+  groupBy?: 'service' | 'operation' | 'function';
+  service?: string;
+  function?: string;
+  step?: string;
+}
+
+const STEPS = [10, 30, 60, 300, 900, 3600, 21600, 86400];
+
+export async function metrics(store: Store, q: MetricsQuery) {
+  const { startNs, endNs } = timeRange(q);
+  const rangeS = Number((endNs - startNs) / 1_000_000_000n);
+  // about 60 buckets unless asked otherwise
+  const step = q.step
+    ? Math.round(parseDuration(q.step, 'step') / 1000)
+    : (STEPS.find((s) => rangeS / s <= 60) ?? 86400);
+  if (step < 1) throw new BadRequest('step must be at least 1s');
+  if (rangeS / step > 2000) throw new BadRequest(`step ${step}s gives more than 2000 buckets over this range`);
+  const params: Record<string, unknown> = { start: nsParam(startNs), end: nsParam(endNs), step };
+  const db = `\`${store.database}\``;
+  const groupBy = q.groupBy ?? 'service';
+  if (groupBy === 'function') {
+    const filter = q.function ? 'AND FunctionName = {fn:String}' : '';
+    if (q.function) params.fn = q.function;
+    const rows = await queryRows<Record<string, any>>(
+      store,
+      `SELECT FunctionName AS group, toUnixTimestamp(toStartOfInterval(Timestamp, toIntervalSecond({step:UInt32}))) AS t,
+         count() AS count, countIf(Outcome != 'ok') AS errors, countIf(Outcome = 'timeout') AS timeouts,
+         quantiles(0.5, 0.95, 0.99)(DurationNs / 1e6) AS q, avg(ColdStart) AS coldStartRate,
+         quantileIf(0.95)(InitDurationMs, ColdStart = 1) AS initP95Ms, sum(EstimatedCostUsd) AS costUsd
+       FROM ${db}.fntrace_invocations
+       WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND FunctionName != '' ${filter}
+       GROUP BY group, t ORDER BY group, t`,
+      params,
+    );
+    return { groupBy, stepSeconds: step, series: toSeries(rows, step, true) };
+  }
+  const key = groupBy === 'operation' ? 'SpanName' : 'ServiceName';
+  const filter = q.service ? 'AND ServiceName = {service:String}' : '';
+  if (q.service) params.service = q.service;
+  const rows = await queryRows<Record<string, any>>(
+    store,
+    `SELECT ${key} AS group, toUnixTimestamp(toStartOfInterval(Timestamp, toIntervalSecond({step:UInt32}))) AS t,
+       count() AS count, countIf(StatusCode = 'Error') AS errors, quantiles(0.5, 0.95, 0.99)(Duration / 1e6) AS q
+     FROM ${db}.otel_traces
+     WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND SpanKind IN ('Server', 'Consumer') ${filter}
+     GROUP BY group, t ORDER BY group, t`,
+    params,
+  );
+  return { groupBy, stepSeconds: step, series: toSeries(rows, step, false) };
+}
+
+function toSeries(rows: Record<string, any>[], step: number, functions: boolean) {
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) {
+    const count = Number(r.count);
+    const point: Record<string, unknown> = {
+      t: Number(r.t) * 1000,
+      count,
+      ratePerSecond: count / step,
+      errorPercent: count ? (Number(r.errors) / count) * 100 : 0,
+      p50Ms: Number(r.q[0]),
+      p95Ms: Number(r.q[1]),
+      p99Ms: Number(r.q[2]),
+    };
+    if (functions) {
+      point.coldStartPercent = Number(r.coldStartRate) * 100;
+      point.initP95Ms = Number.isFinite(Number(r.initP95Ms)) ? Number(r.initP95Ms) : null;
+      point.timeouts = Number(r.timeouts);
+      point.costUsd = Number(r.costUsd);
+    }
+    const list = groups.get(r.group) ?? [];
+    list.push(point);
+    groups.set(r.group, list);
+  }
+  return [...groups.entries()].map(([group, points]) => ({ group, points }));
+}

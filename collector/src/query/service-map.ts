@@ -1,0 +1,98 @@
+import type { Store } from '../store/clickhouse.js';
+import { queryRows } from './spans.js';
+import { nsParam, timeRange } from './time-range.js';
+
+/**
+ * `GET /api/map`: services and functions as nodes, queues/topics/buses as nodes of their
+ * own (from `messaging.destination.name`), and edges with rate, error %, p95 latency —
+ * calls where a span's parent is in another service, publishes (producer → queue) and
+ * consumes (queue → consumer), the latter with queue dwell time from message pairs.
+ */
+export async function serviceMap(store: Store, q: { start?: string; end?: string; since?: string }) {
+  const { startNs, endNs } = timeRange(q);
+  const rangeS = Number(endNs - startNs) / 1e9 || 1;
+  const db = `\`${store.database}\``;
+  const params = { start: nsParam(startNs), end: nsParam(endNs) };
+  const window = 'Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}';
+  const [calls, publishes, consumes, dwell, nodes] = await Promise.all([
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT p.ServiceName AS source, c.ServiceName AS target, count() AS count, countIf(c.StatusCode = 'Error') AS errors,
+         quantile(0.95)(c.Duration) / 1e6 AS p95Ms
+       FROM (SELECT TraceId, ParentSpanId, ServiceName, StatusCode, Duration FROM ${db}.otel_traces
+             WHERE ${window} AND ParentSpanId != '' AND SpanKind IN ('Server', 'Consumer')) AS c
+       INNER JOIN (SELECT TraceId, SpanId, ServiceName FROM ${db}.otel_traces WHERE ${window} AND SpanKind IN ('Client', 'Producer')) AS p
+       ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
+       WHERE p.ServiceName != c.ServiceName
+       GROUP BY source, target`,
+      params,
+    ),
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT ServiceName AS source, SpanAttributes['messaging.destination.name'] AS queue, any(SpanAttributes['messaging.system']) AS system,
+         count() AS count, countIf(StatusCode = 'Error') AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
+       FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Producer' AND SpanAttributes['messaging.destination.name'] != ''
+       GROUP BY source, queue`,
+      params,
+    ),
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT SpanAttributes['messaging.destination.name'] AS queue, any(SpanAttributes['messaging.system']) AS system,
+         ServiceName AS target, count() AS count, countIf(StatusCode = 'Error') AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
+       FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Consumer' AND SpanAttributes['messaging.destination.name'] != ''
+       GROUP BY queue, target`,
+      params,
+    ),
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT if(p.Destination != '', p.Destination, c.Destination) AS queue, c.ServiceName AS target,
+         quantiles(0.5, 0.95)((toUnixTimestamp64Nano(c.Timestamp) - toUnixTimestamp64Nano(p.EndTimestamp)) / 1e6) AS q
+       FROM (SELECT * FROM ${db}.fntrace_messages WHERE ${window} AND SpanKind = 'Producer') AS p
+       INNER JOIN (SELECT * FROM ${db}.fntrace_messages WHERE ${window} AND SpanKind = 'Consumer') AS c ON p.MessageId = c.MessageId
+       GROUP BY queue, target`,
+      params,
+    ),
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT ServiceName AS service, max(FaasName) AS fn, count() AS spans, countIf(StatusCode = 'Error') AS errors
+       FROM ${db}.otel_traces WHERE ${window} GROUP BY ServiceName`,
+      params,
+    ),
+  ]);
+  const dwellOf = new Map(
+    dwell.map((d) => [`${d.queue}\u0000${d.target}`, { p50: Number(d.q[0]), p95: Number(d.q[1]) }]),
+  );
+  const edge = (r: Record<string, any>, source: string, target: string, kind: string, extra = {}) => ({
+    source,
+    target,
+    kind,
+    count: Number(r.count),
+    ratePerSecond: Number(r.count) / rangeS,
+    errorPercent: Number(r.count) ? (Number(r.errors) / Number(r.count)) * 100 : 0,
+    p95Ms: Number(r.p95Ms),
+    ...extra,
+  });
+  const queueId = (name: string) => `queue:${name}`;
+  const queues = new Map<string, string>();
+  for (const r of [...publishes, ...consumes]) queues.set(r.queue, r.system);
+  return {
+    nodes: [
+      ...nodes.map((n) => ({
+        id: n.service,
+        type: n.fn ? 'function' : 'service',
+        name: n.service,
+        spans: Number(n.spans),
+        errorPercent: Number(n.spans) ? (Number(n.errors) / Number(n.spans)) * 100 : 0,
+      })),
+      ...[...queues.entries()].map(([name, system]) => ({ id: queueId(name), type: 'queue', name, system })),
+    ],
+    edges: [
+      ...calls.map((r) => edge(r, r.source, r.target, 'call')),
+      ...publishes.map((r) => edge(r, r.source, queueId(r.queue), 'publish')),
+      ...consumes.map((r) => {
+        const d = dwellOf.get(`${r.queue}\u0000${r.target}`);
+        return edge(r, queueId(r.queue), r.target, 'consume', { dwellP50Ms: d?.p50, dwellP95Ms: d?.p95 });
+      }),
+    ],
+  };
+}

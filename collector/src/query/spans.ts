@@ -1,0 +1,100 @@
+import type { StoredSpan } from '../stitch/span-model.js';
+import type { Store } from '../store/clickhouse.js';
+
+/**
+ * Reading spans back. A trace's time range comes first from `otel_traces_trace_id_ts`
+ * (one row per trace), so the span query touches only the partitions that hold it.
+ */
+const SPAN_COLUMNS = `TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName,
+  toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, toString(Duration) AS durationNs,
+  SpanAttributes, ResourceAttributes, ScopeName, ScopeVersion, StatusCode, StatusMessage,
+  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimes, Events.Name AS eventNames,
+  Events.Attributes AS eventAttributes, Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds,
+  Links.Attributes AS linkAttributes`;
+
+interface SpanRow {
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  SpanName: string;
+  SpanKind: string;
+  ServiceName: string;
+  startNs: string;
+  durationNs: string;
+  SpanAttributes: Record<string, string>;
+  ResourceAttributes: Record<string, string>;
+  ScopeName: string;
+  ScopeVersion: string;
+  StatusCode: string;
+  StatusMessage: string;
+  eventTimes: string[];
+  eventNames: string[];
+  eventAttributes: Record<string, string>[];
+  linkTraceIds: string[];
+  linkSpanIds: string[];
+  linkAttributes: Record<string, string>[];
+}
+
+export function toStoredSpan(r: SpanRow): StoredSpan {
+  return {
+    traceId: r.TraceId,
+    spanId: r.SpanId,
+    parentSpanId: r.ParentSpanId,
+    name: r.SpanName,
+    kind: r.SpanKind,
+    service: r.ServiceName,
+    startNs: BigInt(r.startNs),
+    durationNs: BigInt(r.durationNs),
+    attributes: r.SpanAttributes,
+    resource: r.ResourceAttributes,
+    scope: { name: r.ScopeName, version: r.ScopeVersion },
+    statusCode: r.StatusCode,
+    statusMessage: r.StatusMessage,
+    events: r.eventNames.map((name, i) => ({
+      timeNs: BigInt(r.eventTimes[i] ?? '0'),
+      name,
+      attributes: r.eventAttributes[i] ?? {},
+    })),
+    links: r.linkTraceIds.map((traceId, i) => ({
+      traceId,
+      spanId: r.linkSpanIds[i] ?? '',
+      attributes: r.linkAttributes[i] ?? {},
+    })),
+  };
+}
+
+export async function queryRows<T>(store: Store, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return (await rs.json()) as T[];
+}
+
+/** The [start, end] of the traces (seconds resolution, widened by a second), or undefined when unknown. */
+export async function traceWindow(
+  store: Store,
+  traceIds: string[],
+): Promise<{ start: string; end: string } | undefined> {
+  const db = `\`${store.database}\``;
+  const [row] = await queryRows<{ start: string; end: string; n: string }>(
+    store,
+    `SELECT toString(toUnixTimestamp(min(Start)) - 1) AS start, toString(toUnixTimestamp(max(End)) + 2) AS end, count() AS n
+     FROM ${db}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)}`,
+    { ids: traceIds },
+  );
+  if (!row || row.n === '0') return undefined;
+  return { start: row.start, end: row.end };
+}
+
+export async function loadTraceSpans(store: Store, traceId: string): Promise<StoredSpan[]> {
+  const window = await traceWindow(store, [traceId]);
+  if (!window) return [];
+  const db = `\`${store.database}\``;
+  const rows = await queryRows<SpanRow>(
+    store,
+    `SELECT ${SPAN_COLUMNS} FROM ${db}.otel_traces
+     WHERE TraceId = {traceId:String} AND Timestamp >= toDateTime64({start:Int64}, 9) AND Timestamp <= toDateTime64({end:Int64}, 9)
+     LIMIT 1 BY SpanId
+     LIMIT 100000`,
+    { traceId, start: window.start, end: window.end },
+  );
+  return rows.map(toStoredSpan);
+}

@@ -1,0 +1,121 @@
+import type { Store } from '../store/clickhouse.js';
+import { queryRows } from './spans.js';
+import { BadRequest, nsParam, timeRange } from './time-range.js';
+import { SUMMARY_SELECT, type TraceSummary, toSummary } from './trace-view.js';
+
+/**
+ * `GET /api/traces`: traces that have a span matching every span filter (service,
+ * operation, function, trigger, cold start, correlation id, `key=value` attributes on the
+ * span or its resource), whose trace-level figures match the trace filters (status,
+ * duration), newest (or slowest) first, a page at a time.
+ *
+ * Every value reaches ClickHouse as a bound parameter; only column names chosen here
+ * are in the SQL text.
+ */
+export interface SearchQuery {
+  start?: string;
+  end?: string;
+  since?: string;
+  service?: string;
+  operation?: string;
+  function?: string;
+  trigger?: string;
+  status?: 'ok' | 'error';
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  coldStart?: boolean;
+  correlationId?: string;
+  attr?: string | string[];
+  sort?: 'start' | 'duration';
+  limit?: number;
+  cursor?: string;
+}
+
+interface Cursor {
+  v: string;
+  id: string;
+}
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(s: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.v !== 'string' || !/^-?\d+$/.test(c.v) || typeof c.id !== 'string') throw new Error('shape');
+    return c;
+  } catch {
+    throw new BadRequest('cursor is not one this API returned');
+  }
+}
+
+export async function searchTraces(
+  store: Store,
+  q: SearchQuery,
+): Promise<{ traces: TraceSummary[]; nextCursor: string | undefined }> {
+  const { startNs, endNs } = timeRange(q);
+  const db = `\`${store.database}\``;
+  const params: Record<string, unknown> = { start: nsParam(startNs), end: nsParam(endNs) };
+  const spanWhere: string[] = [];
+  const add = (sql: string, name: string, value: unknown) => {
+    spanWhere.push(sql);
+    params[name] = value;
+  };
+  if (q.service) add('ServiceName = {service:String}', 'service', q.service);
+  if (q.operation) add('SpanName = {operation:String}', 'operation', q.operation);
+  if (q.function) add('FaasName = {fn:String}', 'fn', q.function);
+  if (q.trigger) add('FaasTrigger = {trigger:String}', 'trigger', q.trigger);
+  if (q.coldStart) spanWhere.push('FaasColdstart = 1');
+  if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
+  const attrs = q.attr === undefined ? [] : Array.isArray(q.attr) ? q.attr : [q.attr];
+  attrs.forEach((a, i) => {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new BadRequest(`attr must be key=value, got ${JSON.stringify(a)}`);
+    params[`k${i}`] = a.slice(0, eq);
+    params[`v${i}`] = a.slice(eq + 1);
+    spanWhere.push(
+      `(SpanAttributes[{k${i}:String}] = {v${i}:String} OR ResourceAttributes[{k${i}:String}] = {v${i}:String})`,
+    );
+  });
+
+  const having: string[] = ['toUnixTimestamp64Nano(min(Start)) >= toUnixTimestamp64Nano({start:DateTime64(9)})'];
+  if (q.status === 'error') having.push('sum(ErrorCount) > 0');
+  if (q.status === 'ok') having.push('sum(ErrorCount) = 0');
+  if (q.minDurationMs !== undefined) {
+    params.minDur = Math.round(q.minDurationMs * 1e6);
+    having.push('sortDuration >= {minDur:Int64}');
+  }
+  if (q.maxDurationMs !== undefined) {
+    params.maxDur = Math.round(q.maxDurationMs * 1e6);
+    having.push('sortDuration <= {maxDur:Int64}');
+  }
+  const sortKey = q.sort === 'duration' ? 'sortDuration' : 'sortStart';
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    params.cv = c.v;
+    params.cid = c.id;
+    having.push(`(${sortKey} < {cv:Int64} OR (${sortKey} = {cv:Int64} AND TraceId < {cid:String}))`);
+  }
+  const limit = Math.min(100, Math.max(1, q.limit ?? 20));
+  params.limit = limit + 1;
+  const inSpans = spanWhere.length
+    ? `AND TraceId IN (SELECT TraceId FROM ${db}.otel_traces
+         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND ${spanWhere.join(' AND ')})`
+    : '';
+  const rows = await queryRows<Record<string, any>>(
+    store,
+    `SELECT ${SUMMARY_SELECT},
+       toUnixTimestamp64Nano(min(Start)) AS sortStart,
+       toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration
+     FROM ${db}.fntrace_trace_summary
+     WHERE Start <= {end:DateTime64(9)} AND Start >= {start:DateTime64(9)} - INTERVAL 1 DAY ${inSpans}
+     GROUP BY TraceId
+     HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
+     ORDER BY ${sortKey} DESC, TraceId DESC
+     LIMIT {limit:UInt32}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > limit && last ? encodeCursor({ v: String(last[sortKey]), id: last.traceId }) : undefined;
+  return { traces: page.map(toSummary), nextCursor };
+}

@@ -1,0 +1,139 @@
+import { estimateSkew } from '../stitch/skew.js';
+import type { StoredSpan } from '../stitch/span-model.js';
+import { buildTree } from '../stitch/tree.js';
+import type { Store } from '../store/clickhouse.js';
+import { INVOCATION_SELECT, toInvocation } from './invocations-logs.js';
+import { loadTraceSpans, queryRows } from './spans.js';
+
+/**
+ * `GET /api/traces/:traceId`: the stitched tree of one trace — depth-first spans grouped
+ * by invocation, orphans under labelled virtual parents, skew-adjusted times beside the
+ * raw ones — with the trace's invocations and summary.
+ */
+export interface StitchOptions {
+  /** How long orphans count as `pending` before they are `lost`. Default 5 minutes. */
+  orphanGraceMs: number;
+}
+
+const msOf = (ns: bigint) => Number(ns / 1000n) / 1000;
+
+function spanJson(s: StoredSpan, offsetNs: bigint) {
+  const start = s.startNs + offsetNs;
+  return {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId,
+    name: s.name,
+    kind: s.kind,
+    service: s.service,
+    startUnixNano: String(start),
+    startMs: msOf(start),
+    durationNs: String(s.durationNs),
+    durationMs: msOf(s.durationNs),
+    rawStartUnixNano: String(s.startNs),
+    skewAdjustedMs: offsetNs === 0n ? undefined : msOf(offsetNs),
+    status: { code: s.statusCode, message: s.statusMessage },
+    attributes: s.attributes,
+    resource: s.resource,
+    scope: s.scope,
+    events: s.events.map((e) => ({
+      timeUnixNano: String(e.timeNs + offsetNs),
+      name: e.name,
+      attributes: e.attributes,
+    })),
+    links: s.links,
+  };
+}
+
+export async function traceView(store: Store, traceId: string, options: StitchOptions, nowMs = Date.now()) {
+  const spans = await loadTraceSpans(store, traceId);
+  if (spans.length === 0) return undefined;
+  const tree = buildTree(spans, BigInt(nowMs) * 1_000_000n, options.orphanGraceMs);
+  const { offsets, adjustments } = estimateSkew(spans);
+  const db = `\`${store.database}\``;
+  const [invocations, summaries] = await Promise.all([
+    queryRows<Record<string, unknown>>(
+      store,
+      `SELECT ${INVOCATION_SELECT}
+       FROM ${db}.fntrace_invocations WHERE TraceId = {traceId:String}
+       ORDER BY Timestamp LIMIT 1 BY InvocationId`,
+      { traceId },
+    ),
+    traceSummaries(store, [traceId]),
+  ]);
+  return {
+    traceId,
+    rootSpanId: tree.rootSpanId,
+    summary: summaries[0],
+    orphans: tree.orphans,
+    skew: adjustments.map((a) => ({ invocationId: a.invocationId, instance: a.instance, offsetMs: msOf(a.offsetNs) })),
+    invocations: invocations.map(toInvocation),
+    spans: tree.nodes.map((n) =>
+      n.virtual
+        ? {
+            virtual: true,
+            spanId: n.spanId,
+            depth: n.depth,
+            orphanClass: n.orphanClass,
+            label: n.label,
+            childCount: n.childCount,
+          }
+        : {
+            ...spanJson(n.span!, offsets.get(n.spanId) ?? 0n),
+            depth: n.depth,
+            invocationId: n.invocationId,
+            childCount: n.childCount,
+          },
+    ),
+  };
+}
+
+export interface TraceSummary {
+  traceId: string;
+  startUnixNano: string;
+  startMs: number;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+  services: string[];
+  rootService: string;
+  rootOperation: string;
+  invocations: number;
+  coldStarts: number;
+  costUsd: number;
+}
+
+/** Summary columns merged per trace (the table is aggregating: late spans add rows). */
+export const SUMMARY_SELECT = `TraceId AS traceId, toString(toUnixTimestamp64Nano(min(Start))) AS startUnixNano,
+  (toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start))) / 1e6 AS durationMs,
+  sum(SpanCount) AS spanCount, sum(ErrorCount) AS errorCount, groupUniqArrayArray(Services) AS services,
+  max(RootServiceName) AS rootService, max(RootSpanName) AS rootOperation, sum(Invocations) AS invocations,
+  sum(ColdStarts) AS coldStarts, sum(CostUsd) AS costUsd`;
+
+export function toSummary(r: Record<string, any>): TraceSummary {
+  return {
+    traceId: r.traceId,
+    startUnixNano: r.startUnixNano,
+    startMs: Number(BigInt(r.startUnixNano) / 1000n) / 1000,
+    durationMs: Number(r.durationMs),
+    spanCount: Number(r.spanCount),
+    errorCount: Number(r.errorCount),
+    services: [...r.services].sort(),
+    rootService: r.rootService,
+    rootOperation: r.rootOperation,
+    invocations: Number(r.invocations),
+    coldStarts: Number(r.coldStarts),
+    costUsd: Number(r.costUsd),
+  };
+}
+
+export async function traceSummaries(store: Store, traceIds: string[]): Promise<TraceSummary[]> {
+  if (traceIds.length === 0) return [];
+  const rows = await queryRows<Record<string, any>>(
+    store,
+    `SELECT ${SUMMARY_SELECT} FROM \`${store.database}\`.fntrace_trace_summary WHERE TraceId IN {ids:Array(String)} GROUP BY TraceId`,
+    { ids: traceIds },
+  );
+  const byId = new Map(rows.map((r) => [r.traceId, toSummary(r)]));
+  return traceIds.map((id) => byId.get(id)).filter((s): s is TraceSummary => s !== undefined);
+}

@@ -42,11 +42,15 @@ export async function listInvocations(store: Store, q: InvocationQuery) {
     limit: Math.min(1000, q.limit ?? 100),
   };
   const where = ['Timestamp >= {start:DateTime64(9)}', 'Timestamp <= {end:DateTime64(9)}'];
-  if (q.function) where.push('FunctionName = {fn:String}'), (params.fn = q.function);
-  if (q.coldStart !== undefined) where.push('ColdStart = {cold:UInt8}'), (params.cold = q.coldStart ? 1 : 0);
-  if (q.outcome) where.push('Outcome = {outcome:String}'), (params.outcome = q.outcome);
-  if (q.traceId) where.push('TraceId = {traceId:String}'), (params.traceId = q.traceId);
-  if (q.correlationId) where.push('CorrelationId = {corr:String}'), (params.corr = q.correlationId);
+  const add = (sql: string, name: string, value: unknown) => {
+    where.push(sql);
+    params[name] = value;
+  };
+  if (q.function) add('FunctionName = {fn:String}', 'fn', q.function);
+  if (q.coldStart !== undefined) add('ColdStart = {cold:UInt8}', 'cold', q.coldStart ? 1 : 0);
+  if (q.outcome) add('Outcome = {outcome:String}', 'outcome', q.outcome);
+  if (q.traceId) add('TraceId = {traceId:String}', 'traceId', q.traceId);
+  if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
   const rows = await queryRows<Record<string, any>>(
     store,
     `SELECT ${INVOCATION_SELECT}
@@ -79,11 +83,15 @@ export async function searchLogs(store: Store, q: LogQuery, order: 'asc' | 'desc
     limit: Math.min(5000, q.limit ?? 200),
   };
   const where = ['Timestamp >= {start:DateTime64(9)}', 'Timestamp <= {end:DateTime64(9)}'];
-  if (q.service) where.push('ServiceName = {service:String}'), (params.service = q.service);
-  if (q.level) where.push('SeverityNumber >= {sev:UInt8}'), (params.sev = SEVERITY_FLOOR[q.level] ?? 0);
-  if (q.text) where.push('positionCaseInsensitiveUTF8(Body, {text:String}) > 0'), (params.text = q.text);
-  if (q.traceId) where.push('TraceId = {traceId:String}'), (params.traceId = q.traceId);
-  if (q.correlationId) where.push('CorrelationId = {corr:String}'), (params.corr = q.correlationId);
+  const add = (sql: string, name: string, value: unknown) => {
+    where.push(sql);
+    params[name] = value;
+  };
+  if (q.service) add('ServiceName = {service:String}', 'service', q.service);
+  if (q.level) add('SeverityNumber >= {sev:UInt8}', 'sev', SEVERITY_FLOOR[q.level] ?? 0);
+  if (q.text) add('positionCaseInsensitiveUTF8(Body, {text:String}) > 0', 'text', q.text);
+  if (q.traceId) add('TraceId = {traceId:String}', 'traceId', q.traceId);
+  if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
   return queryRows<Record<string, any>>(
     store,
     `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS timeUnixNano, TraceId AS traceId, SpanId AS spanId,

@@ -40,6 +40,8 @@ export async function serviceMap(store: Store, q: { start?: string; end?: string
       `SELECT SpanAttributes['messaging.destination.name'] AS queue, any(SpanAttributes['messaging.system']) AS system,
          ServiceName AS target, count() AS count, countIf(StatusCode = 'Error') AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
        FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Consumer' AND SpanAttributes['messaging.destination.name'] != ''
+         -- a batch's receive span is not a message of its own: count its records
+         AND (SpanAttributes['messaging.message.id'] != '' OR SpanAttributes['messaging.batch.message_count'] = '')
        GROUP BY queue, target`,
       params,
     ),

@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error — plain ES modules of the example app
+import { receiveBatch } from '../../examples/aws-lambda/local-queue.mjs';
+// @ts-expect-error — plain ES modules of the example app
+import { runLocal } from '../../examples/aws-lambda/run-local.mjs';
+import { api } from '../collector/fixtures.js';
+import { useCollector } from '../collector/helpers.js';
+
+// The whole data path: the example functions, wrapped by @fntrace/sdk and run in local
+// Lambda environments, export to the real collector; the query API reads it back.
+const c = useCollector();
+const EXAMPLES = resolve(import.meta.dirname, '../../examples/aws-lambda');
+let api1: any;
+let worker: any;
+
+beforeAll(async () => {
+  const queueFile = join(mkdtempSync(join(tmpdir(), 'fntrace-e2e-')), 'queue.jsonl');
+  const order = JSON.parse(readFileSync(join(EXAMPLES, 'events/create-order.json'), 'utf8'));
+  const second = {
+    ...order,
+    headers: { ...order.headers, 'x-correlation-id': 'e2e-2' },
+    body: JSON.stringify({ item: 'lamp', quantity: 1 }),
+  };
+  api1 = await runLocal({
+    handler: join(EXAMPLES, 'orders-api.mjs'),
+    functionName: 'orders-api',
+    endpoint: c.url,
+    env: { ORDERS_QUEUE_FILE: queueFile },
+    invocations: [{ event: order }, { event: second }],
+    sequential: true,
+  });
+  worker = await runLocal({
+    handler: join(EXAMPLES, 'order-worker.mjs'),
+    functionName: 'order-worker',
+    endpoint: c.url,
+    invocations: [{ event: receiveBatch(queueFile) }],
+  });
+  await c.drained();
+}, 60_000);
+
+describe('SDK → collector → query API', () => {
+  it('finds the first order by correlation id, cold start and function', async () => {
+    const { traces } = await api(c.url, '/api/traces?correlationId=demo-checkout-1');
+    expect(traces).toHaveLength(1);
+    expect(traces[0]).toMatchObject({
+      rootService: 'orders-api',
+      rootOperation: 'POST /orders',
+      coldStarts: 1,
+      invocations: 1,
+    });
+    expect(traces[0].services).toEqual(['order-worker', 'orders-api']);
+    const cold = await api(c.url, '/api/traces?function=orders-api&coldStart=true');
+    expect(cold.traces.map((t: any) => t.traceId)).toEqual([traces[0].traceId]);
+  });
+
+  it('reads the order as one trace: request, queue send, and the worker record under it', async () => {
+    const { traces } = await api(c.url, '/api/traces?correlationId=demo-checkout-1');
+    const view = await api(c.url, `/api/traces/${traces[0].traceId}`);
+    expect(view.spans.map((s: any) => [s.name, s.depth, s.service])).toEqual([
+      ['POST /orders', 0, 'orders-api'],
+      ['init', 1, 'orders-api'],
+      ['orders-queue send', 1, 'orders-api'],
+      ['orders-queue process', 2, 'order-worker'],
+    ]);
+    expect(view.invocations.map((i: any) => [i.functionName, i.coldStart, i.outcome])).toEqual([
+      ['orders-api', true, 'ok'],
+    ]);
+    const logs = await api(c.url, `/api/traces/${traces[0].traceId}/logs`);
+    expect(logs.logs.map((l: any) => l.body)).toEqual(['order received', 'order queued', 'order fulfilled']);
+    expect(logs.logs[2].spanId).toBe(view.spans[3].spanId);
+  });
+
+  it('joins both orders and the batch invocation into one journey with queue dwell', async () => {
+    const { traces } = await api(c.url, '/api/traces?correlationId=demo-checkout-1');
+    const j = await api(c.url, `/api/traces/${traces[0].traceId}/journey`);
+    expect(j.traces).toHaveLength(3);
+    const hops = j.edges.filter((e: any) => e.kind === 'message');
+    expect(hops).toHaveLength(2);
+    for (const h of hops) expect(h.dwellMs).toBeGreaterThan(0);
+    expect(j.costUsd).toBeGreaterThan(0);
+  });
+
+  it('draws the service map with the queue as its own node', async () => {
+    const map = await api(c.url, '/api/map?since=1h');
+    expect(map.nodes.map((n: any) => n.id).sort()).toEqual(['order-worker', 'orders-api', 'queue:orders-queue']);
+    const publish = map.edges.find((e: any) => e.kind === 'publish');
+    expect(publish).toMatchObject({ source: 'orders-api', target: 'queue:orders-queue', count: 2 });
+    const consume = map.edges.find((e: any) => e.kind === 'consume');
+    expect(consume).toMatchObject({ source: 'queue:orders-queue', target: 'order-worker', count: 2 });
+    expect(consume.dwellP95Ms).toBeGreaterThan(0);
+  });
+
+  it('lists invocations with cost, and metrics per function', async () => {
+    const { invocations } = await api(c.url, '/api/invocations?function=order-worker');
+    expect(invocations).toHaveLength(1);
+    expect(invocations[0]).toMatchObject({ coldStart: true, trigger: 'pubsub', memoryMb: 256, outcome: 'ok' });
+    expect(invocations[0].requestId).toBeUndefined();
+    expect(invocations[0].invocationId).toBe(worker.outcomes[0].requestId);
+    const m = await api(c.url, '/api/metrics?groupBy=function&since=1h');
+    const api2 = m.series.find((s: any) => s.group === 'orders-api');
+    const total = api2.points.reduce((n: number, p: any) => n + p.count, 0);
+    expect(total).toBe(api1.outcomes.length);
+    expect(api2.points.some((p: any) => p.coldStartPercent > 0)).toBe(true);
+  });
+
+  it('searches logs by correlation id and level', async () => {
+    const { logs } = await api(c.url, '/api/logs?correlationId=e2e-2');
+    expect(logs.map((l: any) => l.body).sort()).toEqual(['order fulfilled', 'order queued', 'order received']);
+    const none = await api(c.url, '/api/logs?level=warn&service=orders-api');
+    expect(none.logs).toEqual([]);
+  });
+});

@@ -6,8 +6,8 @@
 //   node test/bench/decode.bench.mjs
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import protobuf from 'protobufjs';
 import { pathToFileURL } from 'node:url';
+import protobuf from 'protobufjs';
 import { bundle, fmt, isMain, LIB_DIR, ROOT, round, TMP, textTable, writeResult } from './lib/common.mjs';
 
 const SPANS = Number(process.env.BENCH_DECODE_SPANS ?? 10_000);
@@ -32,7 +32,12 @@ function makeBody(root) {
     });
   }
   const msg = Req.fromObject({
-    resourceSpans: [{ resource: { attributes: [kv('service.name', 'orders'), kv('cloud.region', 'us-east-1')] }, scopeSpans: [{ scope: { name: 'bench' }, spans }] }],
+    resourceSpans: [
+      {
+        resource: { attributes: [kv('service.name', 'orders'), kv('cloud.region', 'us-east-1')] },
+        scopeSpans: [{ scope: { name: 'bench' }, spans }],
+      },
+    ],
   });
   return { Req, body: Req.encode(msg).finish() };
 }
@@ -54,7 +59,8 @@ export async function run() {
   const { decodeTracesProto } = await import(pathToFileURL(outfile).href);
   const variants = {
     fntrace: () => decodeTracesProto(body).rows.length,
-    protobufjs: () => Req.toObject(Req.decode(body), { longs: String, bytes: String }).resourceSpans[0].scopeSpans[0].spans.length,
+    protobufjs: () =>
+      Req.toObject(Req.decode(body), { longs: String, bytes: String }).resourceSpans[0].scopeSpans[0].spans.length,
   };
   const results = {};
   for (const [name, fn] of Object.entries(variants)) {

@@ -50,14 +50,12 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
         .send({ statusCode: 400, code: 'FNTRACE_ERR_COL_BAD_QUERY', error: 'Bad Request', message: error.message });
     }
     req.log.error({ err: error }, 'query failed');
-    return reply
-      .code(500)
-      .send({
-        statusCode: 500,
-        code: 'FNTRACE_ERR_COL_STORAGE',
-        error: 'Internal Server Error',
-        message: 'the query failed; see the collector log',
-      });
+    return reply.code(500).send({
+      statusCode: 500,
+      code: 'FNTRACE_ERR_COL_STORAGE',
+      error: 'Internal Server Error',
+      message: 'the query failed; see the collector log',
+    });
   });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -103,14 +101,12 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
       const { traceId } = req.params as { traceId: string };
       const view = await traceView(store, traceId.toLowerCase(), { orphanGraceMs: deps.orphanGraceMs });
       if (!view)
-        return reply
-          .code(404)
-          .send({
-            statusCode: 404,
-            code: 'FNTRACE_ERR_COL_NOT_FOUND',
-            error: 'Not Found',
-            message: `no spans of trace ${traceId}`,
-          });
+        return reply.code(404).send({
+          statusCode: 404,
+          code: 'FNTRACE_ERR_COL_NOT_FOUND',
+          error: 'Not Found',
+          message: `no spans of trace ${traceId}`,
+        });
       return view;
     },
   );
@@ -132,14 +128,12 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
       const { maxTraces } = req.query as { maxTraces: number };
       const result = await journey(store, traceId.toLowerCase(), maxTraces);
       if (!result)
-        return reply
-          .code(404)
-          .send({
-            statusCode: 404,
-            code: 'FNTRACE_ERR_COL_NOT_FOUND',
-            error: 'Not Found',
-            message: `no trace ${traceId}`,
-          });
+        return reply.code(404).send({
+          statusCode: 404,
+          code: 'FNTRACE_ERR_COL_NOT_FOUND',
+          error: 'Not Found',
+          message: `no trace ${traceId}`,
+        });
       return result;
     },
   );

@@ -1,4 +1,4 @@
-import { endNs, instanceOf, invocationIdOf, type StoredSpan } from './span-model.js';
+import { instanceOf, invocationIdOf, type StoredSpan } from './span-model.js';
 
 /**
  * Clock-skew correction between invocations. Functions run on machines whose clocks
@@ -80,7 +80,7 @@ function depthOf(s: StoredSpan, byId: Map<string, StoredSpan>): number {
   let d = 0;
   let cur: StoredSpan | undefined = s;
   const seen = new Set<string>();
-  while (cur && cur.parentSpanId && byId.has(cur.parentSpanId) && !seen.has(cur.spanId)) {
+  while (cur?.parentSpanId && byId.has(cur.parentSpanId) && !seen.has(cur.spanId)) {
     seen.add(cur.spanId);
     cur = byId.get(cur.parentSpanId);
     d++;

@@ -90,6 +90,7 @@ export function buildTree(spans: readonly StoredSpan[], nowNs: bigint, graceMs: 
     let cls: OrphanClass;
     if (kids.some((k) => k.attributes['fntrace.parent.source'] === 'xray')) cls = 'platform';
     else {
+      // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigint
       const lastEnd = kids.reduce((m, k) => (endNs(k) > m ? endNs(k) : m), 0n);
       cls = nowNs - lastEnd < grace ? 'pending' : 'lost';
     }

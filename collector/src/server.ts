@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type CollectorOptions, redactUrl, resolveCollectorOptions } from './config.js';
+import { dashboardPlugin } from './dashboard.js';
 import { healthPlugin } from './health.js';
 import { receiverPlugin } from './ingest/receiver.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -79,6 +80,7 @@ export function buildServer(
     await app.register(receiverPlugin, { options, spool: s, metrics, isClosing: () => closing });
     await app.register(healthPlugin, { store, spool: s, writer, metrics });
     await app.register(queryPlugin, { store, orphanGraceMs: options.orphanGraceMs });
+    await app.register(dashboardPlugin);
   });
 
   app.addHook('onReady', async () => {

@@ -1,0 +1,216 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ms, shortId, usd } from '../format.js';
+import type { JourneyEdge, TraceView } from '../view-model/types.js';
+import { buildWaterfall, type Row, toggle, visibleRange } from '../view-model/waterfall.js';
+
+/**
+ * The waterfall: one row per span (plus trace headers, invocation bands and queue hops),
+ * bars on a shared time axis. Only the rows in view are in the DOM, so a 10,000-span trace
+ * scrolls as smoothly as a 10-span one. Keyboard: Tab/Shift-Tab between rows, Enter
+ * selects, ←/→ collapse/expand.
+ */
+const ROW_HEIGHT = 24;
+
+export interface WaterfallProps {
+  traces: TraceView[];
+  edges: JourneyEdge[];
+  skew: boolean;
+  selected: string | undefined;
+  onSelect: (key: string) => void;
+}
+
+export function Waterfall({ traces, edges, skew, selected, onSelect }: WaterfallProps) {
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const model = useMemo(() => buildWaterfall(traces, edges, { collapsed, skew }), [traces, edges, collapsed, skew]);
+  const box = useRef<HTMLDivElement>(null);
+  const [scroll, setScroll] = useState({ top: 0, height: 600 });
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const measure = () => setScroll({ top: el.scrollTop, height: el.clientHeight });
+    measure();
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  }, []);
+  // bring the selected row into view (e.g. after clicking a log line)
+  useEffect(() => {
+    const i = model.rows.findIndex((r) => r.key === selected);
+    const el = box.current;
+    if (i < 0 || !el) return;
+    const y = i * ROW_HEIGHT;
+    if (y < el.scrollTop || y > el.scrollTop + el.clientHeight - ROW_HEIGHT)
+      el.scrollTop = Math.max(0, y - el.clientHeight / 3);
+  }, [selected, model]);
+
+  const [first, last] = visibleRange(model.rows.length, ROW_HEIGHT, scroll.top, scroll.height);
+  const span = model.endMs - model.startMs;
+  const pos = (start: number, dur: number) => ({
+    left: `${((start - model.startMs) / span) * 100}%`,
+    width: `max(2px, ${(dur / span) * 100}%)`,
+  });
+  const flip = (key: string) => setCollapsed((c) => toggle(c, key));
+
+  return (
+    <div class="waterfall" role="tree" aria-label="Spans" data-rows={model.rows.length}>
+      <div class="axis">
+        <span>0</span>
+        <span>{ms(span / 2)}</span>
+        <span>{ms(span)}</span>
+      </div>
+      <div
+        class="rows"
+        ref={box}
+        onScroll={(e) =>
+          setScroll({ top: (e.target as HTMLElement).scrollTop, height: (e.target as HTMLElement).clientHeight })
+        }
+      >
+        <div style={{ height: `${model.rows.length * ROW_HEIGHT}px`, position: 'relative' }}>
+          {model.rows.slice(first, last).map((row, i) => (
+            <RowView
+              key={row.key}
+              row={row}
+              top={(first + i) * ROW_HEIGHT}
+              pos={pos}
+              selected={row.key === selected}
+              onSelect={onSelect}
+              onToggle={flip}
+            />
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function RowView({
+  row,
+  top,
+  pos,
+  selected,
+  onSelect,
+  onToggle,
+}: {
+  row: Row;
+  top: number;
+  pos: (s: number, d: number) => Record<string, string>;
+  selected: boolean;
+  onSelect: (k: string) => void;
+  onToggle: (k: string) => void;
+}) {
+  const style = { top: `${top}px`, height: `${ROW_HEIGHT}px` };
+  if (row.kind === 'trace') {
+    return (
+      <div class="row trace-row" style={style} data-trace={row.traceId}>
+        <div class="label">
+          <a href={`#/trace/${row.traceId}`}>trace {shortId(row.traceId)}</a> {row.title}{' '}
+          <span class="muted">({row.spanCount} spans)</span>
+        </div>
+        <div class="lane">
+          <div class="bar trace-bar" style={pos(row.startMs, row.durationMs)} />
+        </div>
+      </div>
+    );
+  }
+  if (row.kind === 'band') {
+    const inv = row.invocation;
+    return (
+      <div class={`row band outcome-${inv.outcome}`} style={style} data-invocation={inv.invocationId}>
+        <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
+          λ {inv.functionName}
+          {inv.coldStart && <span class="badge cold">cold start · init {ms(inv.initDurationMs)}</span>}
+          {inv.outcome === 'timeout' && <span class="badge timeout">timeout</span>}
+          {inv.outcome === 'error' && <span class="badge error">error</span>}
+          <span class="muted" title={inv.instance}>
+            {' '}
+            billed {ms(inv.billedDurationMs)} · {inv.memoryMb} MB · {usd(inv.costUsd)} · {inv.instance}
+          </span>
+        </div>
+        <div class="lane">
+          <div class="bar band-bar" style={pos(row.startMs, row.durationMs)} />
+        </div>
+      </div>
+    );
+  }
+  if (row.kind === 'hop') {
+    return (
+      <div class="row hop" style={style} data-hop={row.edge.messageId}>
+        <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
+          ⇢ queue {row.edge.destination ?? ''} <span class="muted">dwell {ms(row.durationMs)}</span>{' '}
+          <a href={`#/trace/${row.edge.fromTraceId}`}>from {shortId(row.edge.fromTraceId)}</a>
+        </div>
+        <div class="lane">
+          <div class="bar dwell" style={pos(row.startMs, row.durationMs)} title={`dwell ${ms(row.durationMs)}`} />
+        </div>
+      </div>
+    );
+  }
+  const toggleBtn = row.collapsible ? (
+    <button
+      type="button"
+      class="toggle"
+      aria-label={row.collapsed ? 'Expand' : 'Collapse'}
+      onClick={(e) => {
+        e.stopPropagation();
+        onToggle(row.key);
+      }}
+    >
+      {row.collapsed ? '▸' : '▾'}
+    </button>
+  ) : (
+    <span class="toggle" />
+  );
+  const keys = (e: KeyboardEvent) => {
+    if (e.key === 'Enter') onSelect(row.key);
+    if (row.collapsible && ((e.key === 'ArrowLeft' && !row.collapsed) || (e.key === 'ArrowRight' && row.collapsed)))
+      onToggle(row.key);
+  };
+  if (row.kind === 'orphan') {
+    return (
+      <div
+        class={`row orphan orphan-${row.node.orphanClass}`}
+        style={style}
+        role="treeitem"
+        tabIndex={0}
+        aria-expanded={!row.collapsed}
+        onKeyDown={keys}
+      >
+        <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
+          {toggleBtn}
+          <span class="badge orphan-badge">{row.node.orphanClass}</span> {row.node.label}
+        </div>
+        <div class="lane" />
+      </div>
+    );
+  }
+  const s = row.span;
+  return (
+    <div
+      class={`row span-row${selected ? ' selected' : ''}${row.error ? ' is-error' : ''}`}
+      style={style}
+      role="treeitem"
+      tabIndex={0}
+      aria-selected={selected}
+      aria-expanded={row.collapsible ? !row.collapsed : undefined}
+      data-span={s.spanId}
+      onClick={() => onSelect(row.key)}
+      onKeyDown={keys}
+    >
+      <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
+        {toggleBtn}
+        <span class="name">{s.name}</span> <span class="svc">{s.service}</span>
+        {row.error && <span class="badge error">error</span>}
+        {row.timeout && <span class="badge timeout">timeout</span>}
+        {row.skewMs !== undefined && (
+          <span class="badge skew">
+            skew {row.skewMs > 0 ? '+' : ''}
+            {ms(row.skewMs)}
+          </span>
+        )}
+      </div>
+      <div class="lane">
+        <div class={`bar kind-${s.kind.toLowerCase()}`} style={pos(row.startMs, row.durationMs)} />
+        <span class="dur">{ms(row.durationMs)}</span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+/** Durations and times as people read them. */
+export function ms(n: number | undefined | null): string {
+  if (n === undefined || n === null || !Number.isFinite(n)) return '—';
+  if (n < 1) return `${Math.round(n * 1000)} µs`;
+  if (n < 1000) return `${n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n)} ms`;
+  if (n < 60_000) return `${(n / 1000).toFixed(2)} s`;
+  return `${(n / 60_000).toFixed(1)} min`;
+}
+
+export function time(epochMs: number): string {
+  const d = new Date(epochMs);
+  const pad = (x: number, w = 2) => String(x).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+export function dateTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${d.toISOString().slice(0, 10)} ${time(epochMs)}`;
+}
+
+export function usd(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '—';
+  if (n === 0) return '$0';
+  if (n < 0.01) return `$${n.toPrecision(3)}`;
+  return `$${n.toFixed(2)}`;
+}
+
+export const percent = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(1)}%`);
+
+export const shortId = (id: string) => id.slice(0, 8);

@@ -1,0 +1,97 @@
+import { useState } from 'preact/hooks';
+import { TimeRange } from '../components/time-range.js';
+import { useApi } from '../components/use-api.js';
+import { dateTime, shortId } from '../format.js';
+import { href, navigate } from '../router.js';
+
+/** Logs: search by time, service, level, text and correlation id; each line links to its trace. */
+interface LogLine {
+  timeUnixNano: string;
+  traceId: string;
+  spanId: string;
+  severityText: string;
+  service: string;
+  body: string;
+  attributes: Record<string, string>;
+}
+
+export function LogsPage({ params }: { params: URLSearchParams }) {
+  const q = new URLSearchParams(params);
+  if (!q.has('since')) q.set('since', '1h');
+  const logs = useApi<{ logs: LogLine[] }>('logs', q.toString());
+  const [draft, setDraft] = useState<Record<string, string>>({});
+  const value = (k: string) => draft[k] ?? params.get(k) ?? '';
+  const apply = (e?: Event, extra: Record<string, string> = {}) => {
+    e?.preventDefault();
+    const next: Record<string, string> = {};
+    for (const k of ['since', 'service', 'level', 'text', 'correlationId', 'traceId']) next[k] = value(k);
+    setDraft({});
+    navigate(href('logs', { ...next, ...extra }));
+  };
+  return (
+    <section class="page">
+      <form class="filters" onSubmit={apply} aria-label="Search logs">
+        <TimeRange value={value('since') || '1h'} onChange={(v) => apply(undefined, { since: v })} />
+        {(['service', 'text', 'correlationId', 'traceId'] as const).map((k) => (
+          <label key={k}>
+            {k === 'text'
+              ? 'Text'
+              : k === 'correlationId'
+                ? 'Correlation ID'
+                : k === 'traceId'
+                  ? 'Trace ID'
+                  : 'Service'}
+            <input
+              name={k}
+              value={value(k)}
+              onInput={(e) => setDraft((d) => ({ ...d, [k]: (e.target as HTMLInputElement).value }))}
+            />
+          </label>
+        ))}
+        <label>
+          Level
+          <select
+            name="level"
+            value={value('level')}
+            onChange={(e) => setDraft((d) => ({ ...d, level: (e.target as HTMLSelectElement).value }))}
+          >
+            {['', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => (
+              <option key={l} value={l}>
+                {l ? `${l} and above` : 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      {logs.error && (
+        <p class="error" role="alert">
+          {logs.error}
+        </p>
+      )}
+      <table class="results logs-table" aria-label="Logs">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Level</th>
+            <th>Service</th>
+            <th>Message</th>
+            <th>Trace</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(logs.data?.logs ?? []).map((l, i) => (
+            <tr key={i} class={`sev-${l.severityText.toLowerCase()}`}>
+              <td>{dateTime(Number(BigInt(l.timeUnixNano) / 1_000_000n))}</td>
+              <td>{l.severityText}</td>
+              <td>{l.service}</td>
+              <td>{l.body}</td>
+              <td>{l.traceId ? <a href={href('trace', {}, l.traceId)}>{shortId(l.traceId)}</a> : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {logs.data && logs.data.logs.length === 0 && <p class="empty">No log lines match.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,255 @@
+import { useMemo, useState } from 'preact/hooks';
+import { Chart } from '../components/chart.js';
+import { TimeRange } from '../components/time-range.js';
+import { useApi } from '../components/use-api.js';
+import { dateTime, ms, usd } from '../format.js';
+import { href, navigate } from '../router.js';
+import type { TraceSummary } from '../view-model/types.js';
+
+/**
+ * Traces: every filter of `GET /api/traces`, kept in the URL so a search can be shared;
+ * a duration-over-time scatter (click a point to open its trace) and the results table.
+ */
+const TEXT_FILTERS = [
+  ['service', 'Service'],
+  ['operation', 'Operation'],
+  ['function', 'Function'],
+  ['correlationId', 'Correlation ID'],
+] as const;
+
+export function TracesPage({ params }: { params: URLSearchParams }) {
+  const query = params.toString();
+  const since = params.get('since') ?? '1h';
+  const search = useApi<{ traces: TraceSummary[]; nextCursor?: string }>('traces', withDefault(params, 'since', since));
+  const services = useApi<{ services: { service: string }[] }>('services', `since=${since}`);
+  const [draft, setDraft] = useState<Record<string, string>>({});
+  const value = (k: string) => draft[k] ?? params.get(k) ?? '';
+  const set = (k: string, v: string) => setDraft((d) => ({ ...d, [k]: v }));
+
+  const apply = (e?: Event, extra: Record<string, string> = {}) => {
+    e?.preventDefault();
+    const next = new URLSearchParams();
+    const merged: Record<string, string> = {};
+    for (const k of [
+      'service',
+      'operation',
+      'function',
+      'trigger',
+      'status',
+      'minDurationMs',
+      'maxDurationMs',
+      'correlationId',
+      'sort',
+      'since',
+      'coldStart',
+      'attrs',
+    ]) {
+      merged[k] = value(k);
+    }
+    Object.assign(merged, extra);
+    for (const [k, v] of Object.entries(merged)) {
+      if (!v || (k === 'coldStart' && v !== 'true')) continue;
+      if (k === 'attrs') for (const a of v.split(/[\s,]+/).filter(Boolean)) next.append('attr', a);
+      else next.set(k, v);
+    }
+    setDraft({});
+    navigate(href('traces', next));
+  };
+
+  const traces = search.data?.traces ?? [];
+  const chart = useMemo(() => {
+    const sorted = [...traces].sort((a, b) => a.startMs - b.startMs);
+    return {
+      sorted,
+      x: sorted.map((t) => t.startMs / 1000),
+      series: [
+        {
+          label: 'ok',
+          color: '#3a7bd5',
+          points: true,
+          values: sorted.map((t) => (t.errorCount ? null : t.durationMs)),
+        },
+        {
+          label: 'error',
+          color: '#d64545',
+          points: true,
+          values: sorted.map((t) => (t.errorCount ? t.durationMs : null)),
+        },
+      ],
+    };
+  }, [traces]);
+
+  return (
+    <section class="page">
+      <form class="filters" onSubmit={apply} aria-label="Search traces">
+        <TimeRange value={value('since') || since} onChange={(v) => apply(undefined, { since: v })} />
+        {TEXT_FILTERS.map(([k, label]) =>
+          k === 'service' ? (
+            <label key={k}>
+              {label}
+              <select name={k} value={value(k)} onChange={(e) => set(k, (e.target as HTMLSelectElement).value)}>
+                <option value="">any</option>
+                {services.data?.services.map((s) => (
+                  <option key={s.service} value={s.service}>
+                    {s.service}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <label key={k}>
+              {label}
+              <input name={k} value={value(k)} onInput={(e) => set(k, (e.target as HTMLInputElement).value)} />
+            </label>
+          ),
+        )}
+        <label>
+          Trigger
+          <select
+            name="trigger"
+            value={value('trigger')}
+            onChange={(e) => set('trigger', (e.target as HTMLSelectElement).value)}
+          >
+            {['', 'http', 'pubsub', 'datasource', 'timer', 'other'].map((t) => (
+              <option key={t} value={t}>
+                {t || 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select
+            name="status"
+            value={value('status')}
+            onChange={(e) => set('status', (e.target as HTMLSelectElement).value)}
+          >
+            <option value="">any</option>
+            <option value="ok">ok</option>
+            <option value="error">error</option>
+          </select>
+        </label>
+        <label>
+          Min ms
+          <input
+            name="minDurationMs"
+            type="number"
+            min="0"
+            value={value('minDurationMs')}
+            onInput={(e) => set('minDurationMs', (e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <label>
+          Max ms
+          <input
+            name="maxDurationMs"
+            type="number"
+            min="0"
+            value={value('maxDurationMs')}
+            onInput={(e) => set('maxDurationMs', (e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <label title="key=value on a span or its resource; several are ANDed">
+          Attributes
+          <input
+            name="attrs"
+            placeholder="key=value"
+            value={draft.attrs ?? params.getAll('attr').join(' ')}
+            onInput={(e) => set('attrs', (e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="coldStart"
+            checked={value('coldStart') === 'true'}
+            onChange={(e) => set('coldStart', (e.target as HTMLInputElement).checked ? 'true' : '')}
+          />
+          Cold starts only
+        </label>
+        <label>
+          Sort
+          <select
+            name="sort"
+            value={value('sort') || 'start'}
+            onChange={(e) => set('sort', (e.target as HTMLSelectElement).value)}
+          >
+            <option value="start">newest</option>
+            <option value="duration">slowest</option>
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      {search.error && (
+        <p class="error" role="alert">
+          {search.error}
+        </p>
+      )}
+      {traces.length > 0 && (
+        <Chart
+          title="Duration of each trace"
+          unit=" ms"
+          x={chart.x}
+          series={chart.series}
+          onPick={(i) => {
+            const t = chart.sorted[i];
+            if (t) navigate(href('trace', {}, t.traceId));
+          }}
+        />
+      )}
+      <table class="results" aria-label="Traces">
+        <thead>
+          <tr>
+            <th>Root operation</th>
+            <th>Services</th>
+            <th class="num">Duration</th>
+            <th class="num">Spans</th>
+            <th class="num">Errors</th>
+            <th class="num">Cold starts</th>
+            <th class="num">Cost</th>
+            <th>Start</th>
+          </tr>
+        </thead>
+        <tbody>
+          {traces.map((t) => (
+            <tr key={t.traceId} class={t.errorCount ? 'has-error' : ''}>
+              <td>
+                <a href={href('trace', {}, t.traceId)}>
+                  {t.rootService}: {t.rootOperation || t.traceId.slice(0, 8)}
+                </a>
+              </td>
+              <td>{t.services.join(', ')}</td>
+              <td class="num">{ms(t.durationMs)}</td>
+              <td class="num">{t.spanCount}</td>
+              <td class="num">{t.errorCount}</td>
+              <td class="num">{t.coldStarts}</td>
+              <td class="num">{usd(t.costUsd)}</td>
+              <td>{dateTime(t.startMs)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!search.loading && traces.length === 0 && !search.error && (
+        <p class="empty">No traces match. Widen the time range or remove a filter.</p>
+      )}
+      {search.data?.nextCursor && (
+        <p>
+          <a href={href('traces', withCursor(params, search.data.nextCursor))}>Older traces →</a>
+        </p>
+      )}
+      <p class="hint">{query ? '' : 'Tip: every filter is in the URL — share it.'}</p>
+    </section>
+  );
+}
+
+function withDefault(p: URLSearchParams, k: string, v: string): string {
+  const q = new URLSearchParams(p);
+  if (!q.has(k)) q.set(k, v);
+  return q.toString();
+}
+
+function withCursor(p: URLSearchParams, cursor: string): URLSearchParams {
+  const q = new URLSearchParams(p);
+  q.set('cursor', cursor);
+  return q;
+}

@@ -1,0 +1,215 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error — plain ES modules of the example app
+import { receiveBatch } from '../../examples/aws-lambda/local-queue.mjs';
+// @ts-expect-error — plain ES modules of the example app
+import { runLocal } from '../../examples/aws-lambda/run-local.mjs';
+import { api, load, send } from '../collector/fixtures.js';
+import { useCollector } from '../collector/helpers.js';
+import { launch, SCREENSHOTS, shot } from './browser.js';
+
+// The dashboard in real Chromium against a real collector seeded through OTLP: the example
+// functions (SDK → collector), stitching fixtures, and one 10,000-span trace.
+const c = useCollector({ orphanGraceMs: 60_000 });
+const EXAMPLES = resolve(import.meta.dirname, '../../examples/aws-lambda');
+const BIG = 'ab'.repeat(16);
+let browser: BrowserContext;
+let page: Page;
+let orderTrace: string;
+
+function bigTrace(n: number) {
+  const now = BigInt(Date.now() - 60_000) * 1_000_000n;
+  const spans = Array.from({ length: n }, (_, i) => ({
+    traceId: BIG,
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    parentSpanId: i === 0 ? '' : (Math.floor((i - 1) / 10) + 1).toString(16).padStart(16, '0'),
+    name: i === 0 ? 'GET /big' : `step ${i}`,
+    kind: i === 0 ? 2 : 1,
+    startTimeUnixNano: String(now + BigInt(i) * 100_000n),
+    endTimeUnixNano: String(now + BigInt(i) * 100_000n + 5_000_000n),
+  }));
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big-service' } }] },
+        scopeSpans: [{ spans }],
+      },
+    ],
+  };
+}
+
+beforeAll(async () => {
+  const queueFile = join(mkdtempSync(join(tmpdir(), 'fntrace-ui-')), 'queue.jsonl');
+  const order = JSON.parse(readFileSync(join(EXAMPLES, 'events/create-order.json'), 'utf8'));
+  await runLocal({
+    handler: join(EXAMPLES, 'orders-api.mjs'),
+    functionName: 'orders-api',
+    endpoint: c.url,
+    env: { ORDERS_QUEUE_FILE: queueFile },
+    invocations: [
+      { event: order },
+      { event: { ...order, headers: { ...order.headers, 'x-correlation-id': 'ui-2' }, body: '{"item":"lamp"}' } },
+    ],
+    sequential: true,
+  });
+  await runLocal({
+    handler: join(EXAMPLES, 'order-worker.mjs'),
+    functionName: 'order-worker',
+    endpoint: c.url,
+    invocations: [{ event: receiveBatch(queueFile) }],
+  });
+  for (const shape of ['skewed-child-invocation', 'orphan-platform-parent'])
+    for (const b of load(shape).batches) await send(c.url, b);
+  await send(c.url, bigTrace(10_000));
+  await c.drained();
+  orderTrace = (await api(c.url, '/api/traces?correlationId=demo-checkout-1')).traces[0].traceId;
+  browser = await launch();
+  page = browser.pages()[0] ?? (await browser.newPage());
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const spanRow = (name: string) =>
+  page.locator('.span-row', { has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) });
+
+describe('dashboard in Chromium', () => {
+  it('searches traces with filters in the URL and draws the duration chart', async () => {
+    await page.goto(`${c.url}/#/traces?since=1h`);
+    await page.locator('table.results tbody tr').first().waitFor();
+    expect(await page.locator('table.results tbody tr').count()).toBeGreaterThanOrEqual(5);
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
+    await page.selectOption('select[name=service]', 'orders-api');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/service=orders-api/);
+    await page.waitForFunction(() => document.querySelectorAll('table.results tbody tr').length === 2);
+    const roots = await page.locator('table.results tbody td:first-child').allTextContents();
+    expect(roots).toEqual(['orders-api: POST /orders', 'orders-api: POST /orders']);
+    await shot(page, 'traces');
+  });
+
+  it('opens a trace as its journey, with invocation bands, a cold start and queue hops', async () => {
+    await page.goto(`${c.url}/#/trace/${orderTrace}`);
+    await spanRow('POST /orders').first().waitFor();
+    expect(await page.locator('.trace-row').count()).toBe(3); // both orders and the batch worker
+    expect(await page.locator('.row.hop').count()).toBe(2);
+    expect(await page.locator('.row.band .badge.cold').first().textContent()).toMatch(/cold start · init/);
+    expect(await page.locator('.row.hop').first().textContent()).toMatch(/queue orders-queue.*dwell/);
+    await shot(page, 'journey');
+  });
+
+  it('collapses and expands a span', async () => {
+    const before = await page.locator('.span-row').count();
+    await spanRow('POST /orders').first().locator('button.toggle').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.span-row').length < n, before);
+    expect(await spanRow('orders-queue send').count()).toBe(1); // only the other order's send is left
+    await spanRow('POST /orders').first().locator('button.toggle').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.span-row').length === n, before);
+  });
+
+  it('shows a span and follows its link to another trace of the journey', async () => {
+    await page.goto(`${c.url}/#/trace/${orderTrace}?journey=off`);
+    await spanRow('orders-queue process').first().click();
+    await page.locator('.span-detail h2', { hasText: 'orders-queue process' }).waitFor();
+    const link = page.locator('.span-detail details', { hasText: 'Links' }).locator('a').last();
+    const target = (await link.getAttribute('href'))!;
+    await link.click();
+    await page.waitForURL((u) => u.hash === target);
+    await page.locator('.trace-head h1', { hasText: 'order-worker' }).waitFor();
+    await shot(page, 'linked-trace');
+  });
+
+  it("opens a span's logs and jumps from a log line to its span", async () => {
+    await page.goto(`${c.url}/#/trace/${orderTrace}?journey=off`);
+    await spanRow('POST /orders').first().waitFor();
+    await page.click('button[role=tab]:has-text("Logs")');
+    const line = page.locator('ol.logs button', { hasText: 'order fulfilled' });
+    await line.waitFor();
+    expect(await page.locator('ol.logs li').count()).toBe(3);
+    await line.click();
+    await page.locator('.span-detail h2', { hasText: 'orders-queue process' }).waitFor();
+    expect(await page.locator('.span-row.selected .name').textContent()).toBe('orders-queue process');
+    await shot(page, 'trace-logs');
+  });
+
+  it('toggles clock-skew correction and shows orphans under their virtual parent', async () => {
+    await page.goto(`${c.url}/#/trace/${'b8'.repeat(16)}`);
+    await spanRow('POST /price').waitFor();
+    expect(await spanRow('POST /price').locator('.badge.skew').textContent()).toMatch(/skew \+220 ms/);
+    await page.getByLabel('Correct clock skew').uncheck();
+    await page.waitForURL(/skew=raw/);
+    expect(await spanRow('POST /price').locator('.badge.skew').count()).toBe(0);
+    await page.goto(`${c.url}/#/trace/${'e5'.repeat(16)}`);
+    await page.locator('.row.orphan').waitFor();
+    expect(await page.locator('.row.orphan').textContent()).toMatch(/platform.*platform hop/);
+  });
+
+  it('draws the service map with the queue as a node, and a click filters traces', async () => {
+    await page.goto(`${c.url}/#/map`);
+    await page.locator('svg.map .node').first().waitFor();
+    const nodes = await page.locator('svg.map .node').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+    expect(nodes).toEqual(expect.arrayContaining(['orders-api', 'order-worker', 'queue:orders-queue']));
+    expect(await page.locator('[data-edge="queue:orders-queue>order-worker"] text').textContent()).toMatch(/dwell p95/);
+    await shot(page, 'map');
+    await page.click('[data-node="order-worker"]');
+    await page.waitForURL(/#\/traces\?service=order-worker/);
+    await page.locator('table.results tbody tr').first().waitFor();
+  });
+
+  it('shows services and functions with their charts', async () => {
+    await page.goto(`${c.url}/#/services`);
+    await page.locator('table[aria-label=Functions] tbody tr').first().waitFor();
+    const fns = await page.locator('table[aria-label=Functions] tbody td:first-child').allTextContents();
+    expect(fns).toEqual(expect.arrayContaining(['orders-api', 'order-worker']));
+    await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length >= 9);
+    await shot(page, 'services');
+  });
+
+  it('searches logs, each line linking to its trace', async () => {
+    await page.goto(`${c.url}/#/logs?text=fulfilled`);
+    await page.locator('table.logs-table tbody tr').first().waitFor();
+    expect(await page.locator('table.logs-table tbody tr').count()).toBe(2);
+    await page.locator('table.logs-table tbody tr a').first().click();
+    await page.locator('.trace-head').waitFor();
+    await shot(page, 'logs');
+  });
+
+  it('renders a 10,000-span trace quickly and keeps only visible rows in the page', async () => {
+    await page.goto(`${c.url}/#/traces`);
+    await page.locator('table.results').waitFor();
+    const t0 = Date.now();
+    await page.goto(`${c.url}/#/trace/${BIG}`);
+    await page.locator('.span-row').first().waitFor();
+    const renderMs = Date.now() - t0;
+    expect(Number(await page.locator('.waterfall').getAttribute('data-rows'))).toBe(10_001);
+    expect(await page.locator('.row').count()).toBeLessThan(120);
+    // scroll through the whole trace, measuring frame times
+    const frames = await page.evaluate(async () => {
+      const box = document.querySelector('.waterfall .rows') as HTMLElement;
+      const times: number[] = [];
+      let last = performance.now();
+      for (let i = 0; i < 120; i++) {
+        box.scrollTop += box.scrollHeight / 120;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      times.sort((a, b) => a - b);
+      return { p50: times[60], p95: times[114], max: times[119] };
+    });
+    // the last span of the depth-first order is now on screen
+    const view = await api(c.url, `/api/traces/${BIG}`);
+    const lastId = view.spans[view.spans.length - 1].spanId;
+    await page.locator(`.span-row[data-span="${lastId}"]`).waitFor();
+    await shot(page, 'big-trace');
+    writeFileSync(join(SCREENSHOTS, 'big-trace-timing.json'), JSON.stringify({ renderMs, frames }, null, 1));
+    console.log(
+      `10,000-span trace: rendered in ${renderMs} ms; scroll frame p50 ${frames.p50?.toFixed(1)} ms, p95 ${frames.p95?.toFixed(1)} ms`,
+    );
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { align } from '../../dashboards/src/pages/services.js';
+
+// Series of different groups share one x axis; a group without a bucket shows a gap.
+describe('align', () => {
+  it('puts every group on the union of buckets', () => {
+    const m = {
+      stepSeconds: 60,
+      series: [
+        {
+          group: 'a',
+          points: [
+            { t: 60_000, p95Ms: 5 },
+            { t: 180_000, p95Ms: 7 },
+          ],
+        },
+        { group: 'b', points: [{ t: 120_000, p95Ms: 9 }] },
+      ],
+    } as never;
+    const r = align(m, (p) => p.p95Ms);
+    expect(r.x).toEqual([60, 120, 180]);
+    expect(r.series.map((s) => [s.label, s.values])).toEqual([
+      ['a', [5, null, 7]],
+      ['b', [null, 9, null]],
+    ]);
+  });
+});

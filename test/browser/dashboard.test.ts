@@ -107,6 +107,7 @@ describe('dashboard in Chromium', () => {
     await spanRow('POST /orders').first().locator('button.toggle').click();
     await page.waitForFunction((n) => document.querySelectorAll('.span-row').length < n, before);
     expect(await spanRow('orders-queue send').count()).toBe(1); // only the other order's send is left
+    await shot(page, 'collapsed');
     await spanRow('POST /orders').first().locator('button.toggle').click();
     await page.waitForFunction((n) => document.querySelectorAll('.span-row').length === n, before);
   });
@@ -146,6 +147,7 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${c.url}/#/trace/${'e5'.repeat(16)}`);
     await page.locator('.row.orphan').waitFor();
     expect(await page.locator('.row.orphan').textContent()).toMatch(/platform.*platform hop/);
+    await shot(page, 'orphan');
   });
 
   it('draws the service map with the queue as a node, and a click filters traces', async () => {

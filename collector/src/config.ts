@@ -95,6 +95,13 @@ export const optionsSchema = {
       default: 300000,
       description: 'how long a span whose parent is missing counts as pending before it is lost',
     },
+    alertRules: { type: 'string', default: '', description: 'YAML/JSON file of alert rules, validated at start-up' },
+    alerts: { type: 'boolean', default: true, description: 'evaluate alerts here; give false on all but one replica' },
+    publicUrl: {
+      type: 'string',
+      default: '',
+      description: 'base URL of the dashboard for links in notifications (default: the listen address)',
+    },
     engineMemoryBytes: {
       type: 'integer',
       minimum: 67108864,
@@ -125,6 +132,9 @@ export interface CollectorOptions {
   readonly segmentBytes: number;
   readonly segmentMaxAgeMs: number;
   readonly orphanGraceMs: number;
+  readonly alertRules: string;
+  readonly alerts: boolean;
+  readonly publicUrl: string;
   readonly engineMemoryBytes: number;
   readonly logLevel: string;
 }

@@ -1,6 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { AlertEngine } from './alerts/engine.js';
+import { alertsPlugin } from './alerts/plugin.js';
+import { loadRulesFile } from './alerts/rules-file.js';
 import { type CollectorOptions, redactUrl, resolveCollectorOptions } from './config.js';
 import { dashboardPlugin } from './dashboard.js';
 import { healthPlugin } from './health.js';
@@ -24,12 +27,20 @@ export interface CollectorServer {
   app: FastifyInstance;
   options: CollectorOptions;
   /** Available once `app.ready()` resolved. */
-  parts(): { store: Store; spool: Spool; writer: Writer; metrics: Metrics };
+  parts(): { store: Store; spool: Spool; writer: Writer; metrics: Metrics; engine: AlertEngine };
 }
 
 export interface BuildOptions {
   /** How long closing may spend storing what was acknowledged. Default 10 s. */
   drainTimeoutMs?: number;
+  /** Clock of the alert engine (tests). Default `Date.now`. */
+  now?: () => number;
+  /** Least time a window's end trails the clock for late spans. Default 5 s. */
+  alertMinLagMs?: number;
+  /** First notification retry delay. Default 1 s. */
+  alertRetryBaseMs?: number;
+  /** How often the alert engine checks which rules are due. Default 1 s. */
+  alertTickMs?: number;
 }
 
 export function buildServer(
@@ -49,6 +60,9 @@ export function buildServer(
   let writer: Writer | undefined;
   let closing = false;
   let unlock: (() => Promise<void>) | undefined;
+  let engine: AlertEngine | undefined;
+  // validated before anything else starts: a bad rules file must stop start-up with its line
+  const fileRules = options.alertRules ? loadRulesFile(options.alertRules) : [];
 
   app.register(async () => {
     const dataDir = resolve(options.data);
@@ -80,16 +94,29 @@ export function buildServer(
     await app.register(receiverPlugin, { options, spool: s, metrics, isClosing: () => closing });
     await app.register(healthPlugin, { store, spool: s, writer, metrics });
     await app.register(queryPlugin, { store, orphanGraceMs: options.orphanGraceMs });
+    engine = new AlertEngine({
+      store,
+      log: app.log,
+      publicUrl: options.publicUrl || `http://${options.host}:${options.port}`,
+      now: build.now,
+      minLagMs: build.alertMinLagMs,
+      retryBaseMs: build.alertRetryBaseMs,
+    });
+    engine.setFileRules(fileRules);
+    await engine.load();
+    await app.register(alertsPlugin, { engine });
     await app.register(dashboardPlugin);
   });
 
   app.addHook('onReady', async () => {
     writer?.start();
+    if (options.alerts) engine?.start(build.alertTickMs ?? 1000);
   });
   app.addHook('preClose', async () => {
     closing = true;
   });
   app.addHook('onClose', async () => {
+    await engine?.stop();
     await spool?.close();
     await writer?.stop(Date.now() + (build.drainTimeoutMs ?? 10_000));
     await store?.close();
@@ -100,8 +127,9 @@ export function buildServer(
     app,
     options,
     parts() {
-      if (!store || !spool || !writer) throw new Error('collector is not ready yet: await app.ready() first');
-      return { store, spool, writer, metrics };
+      if (!store || !spool || !writer || !engine)
+        throw new Error('collector is not ready yet: await app.ready() first');
+      return { store, spool, writer, metrics, engine };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { alertSchemaStatements } from '../alerts/store.js';
 import type { Store } from './clickhouse.js';
 import { retentionStatements, schemaStatements } from './schema.js';
 
@@ -13,7 +14,14 @@ export interface Migration {
   statements: (o: { database: string; cluster: string; retentionDays: number }) => string[];
 }
 
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial schema', statements: schemaStatements }];
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial schema', statements: schemaStatements },
+  {
+    version: 2,
+    name: 'alerts: state, history, silences, rules, notifications; otel_traces.IngestedAt',
+    statements: (o) => alertSchemaStatements(o.database, o.cluster, o.retentionDays),
+  },
+];
 
 export async function migrate(store: Store, retentionDays: number): Promise<number[]> {
   const db = `\`${store.database}\``;

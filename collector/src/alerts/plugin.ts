@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { AlertEngine } from './engine.js';
+import { parseRule, RuleError, ruleSchema } from './rule.js';
+
+/**
+ * `/api/alerts/...`: rules (read; create, replace and delete those made here — rules from
+ * the rules file are read-only), preview ("what would this rule have said over the last
+ * 24 h?"), silences and history. Rule bodies use the rules file's JSON Schema.
+ */
+export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEngine }): Promise<void> {
+  const { engine } = deps;
+  const bad = (reply: any, err: unknown) => {
+    if (err instanceof RuleError)
+      return reply.code(400).send({ statusCode: 400, code: err.code, error: 'Bad Request', message: err.message });
+    throw err;
+  };
+  const ruleBody = { ...ruleSchema, required: [...ruleSchema.required] };
+  // The rule schema documents these bodies (OpenAPI); parseRule validates them, because it
+  // refuses unknown fields (a typo must not be dropped silently) and names the field.
+  const documentOnly = { validatorCompiler: () => () => true };
+
+  app.get('/api/alerts/rules', { schema: { summary: 'Alert rules with their current state per group' } }, async () => ({
+    rules: engine.status(),
+  }));
+
+  app.post(
+    '/api/alerts/rules',
+    { schema: { summary: 'Create an alert rule', body: ruleBody }, ...documentOnly },
+    async (req, reply) => {
+      let rule;
+      try {
+        rule = parseRule(structuredClone(req.body));
+      } catch (err) {
+        return bad(reply, err);
+      }
+      if (engine.ruleById(rule.id))
+        return reply
+          .code(409)
+          .send({
+            statusCode: 409,
+            code: 'FNTRACE_ERR_COL_BAD_RULE',
+            error: 'Conflict',
+            message: `a rule "${rule.id}" exists`,
+          });
+      await engine.saveRule(rule);
+      return reply.code(201).send({ rule });
+    },
+  );
+
+  app.put(
+    '/api/alerts/rules/:id',
+    { schema: { summary: 'Replace an alert rule made through the API', body: ruleBody }, ...documentOnly },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const existing = engine.ruleById(id);
+      if (existing?.source === 'file')
+        return reply
+          .code(409)
+          .send({
+            statusCode: 409,
+            code: 'FNTRACE_ERR_COL_BAD_RULE',
+            error: 'Conflict',
+            message: `rule "${id}" comes from the rules file; edit the file`,
+          });
+      let rule;
+      try {
+        rule = parseRule({ ...(structuredClone(req.body) as object), id });
+      } catch (err) {
+        return bad(reply, err);
+      }
+      await engine.saveRule(rule);
+      return { rule };
+    },
+  );
+
+  app.delete(
+    '/api/alerts/rules/:id',
+    { schema: { summary: 'Delete an alert rule made through the API' } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const existing = engine.ruleById(id);
+      if (!existing)
+        return reply
+          .code(404)
+          .send({ statusCode: 404, code: 'FNTRACE_ERR_COL_NOT_FOUND', error: 'Not Found', message: `no rule "${id}"` });
+      if (existing.source === 'file')
+        return reply
+          .code(409)
+          .send({
+            statusCode: 409,
+            code: 'FNTRACE_ERR_COL_BAD_RULE',
+            error: 'Conflict',
+            message: `rule "${id}" comes from the rules file`,
+          });
+      await engine.deleteRule(id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/api/alerts/preview',
+    { schema: { summary: 'What a rule would have said over the last 24 hours', body: ruleBody }, ...documentOnly },
+    async (req, reply) => {
+      let rule;
+      try {
+        rule = parseRule(structuredClone(req.body));
+      } catch (err) {
+        return bad(reply, err);
+      }
+      return engine.preview(rule);
+    },
+  );
+
+  app.get('/api/alerts/silences', { schema: { summary: 'Active silences' } }, async () => ({
+    silences: engine.activeSilences(),
+  }));
+
+  app.post(
+    '/api/alerts/silences',
+    {
+      schema: {
+        summary: 'Silence a rule (or one group of it) until a time',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['ruleId'],
+          properties: {
+            ruleId: { type: 'string' },
+            group: { type: 'string', default: '' },
+            until: { type: 'string', description: 'ISO-8601; or give durationMinutes' },
+            durationMinutes: { type: 'number', minimum: 1, maximum: 525600 },
+            comment: { type: 'string', default: '' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as {
+        ruleId: string;
+        group: string;
+        until?: string;
+        durationMinutes?: number;
+        comment: string;
+      };
+      if (!engine.ruleById(b.ruleId))
+        return reply
+          .code(404)
+          .send({
+            statusCode: 404,
+            code: 'FNTRACE_ERR_COL_NOT_FOUND',
+            error: 'Not Found',
+            message: `no rule "${b.ruleId}"`,
+          });
+      const untilMs = b.until ? Date.parse(b.until) : engine.now() + (b.durationMinutes ?? 60) * 60_000;
+      if (!Number.isFinite(untilMs))
+        return reply
+          .code(400)
+          .send({
+            statusCode: 400,
+            code: 'FNTRACE_ERR_COL_BAD_QUERY',
+            error: 'Bad Request',
+            message: 'until must be ISO-8601',
+          });
+      const silence = { id: randomUUID(), ruleId: b.ruleId, group: b.group, untilMs, comment: b.comment };
+      await engine.silence(silence);
+      return reply.code(201).send({ silence });
+    },
+  );
+
+  app.delete('/api/alerts/silences/:id', { schema: { summary: 'End a silence' } }, async (req, reply) => {
+    const s = engine.activeSilences().find((x) => x.id === (req.params as { id: string }).id);
+    if (!s)
+      return reply
+        .code(404)
+        .send({
+          statusCode: 404,
+          code: 'FNTRACE_ERR_COL_NOT_FOUND',
+          error: 'Not Found',
+          message: 'no such active silence',
+        });
+    await engine.silence(s, true);
+    return reply.code(204).send();
+  });
+
+  app.get(
+    '/api/alerts/history',
+    {
+      schema: {
+        summary: 'Transitions and delivery attempts, newest first',
+        querystring: {
+          type: 'object',
+          properties: { rule: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as { rule?: string; limit: number };
+      return { history: await engine.alertStore.readHistory(q.rule, q.limit) };
+    },
+  );
+}

@@ -1,0 +1,160 @@
+import { Ajv } from 'ajv';
+import { parseDuration } from '../query/time-range.js';
+
+/**
+ * An alert rule: a target (service / operation / function / trigger, any combination), a
+ * signal, a comparison with a threshold over an evaluation window, how often to evaluate,
+ * how long the condition must hold before firing ("for"), how many samples a window needs,
+ * what to do when there is no data, and where to send notifications. One JSON Schema
+ * validates rules from the rules file and from the REST API, and documents them.
+ */
+export const SIGNALS = [
+  'latency_p50',
+  'latency_p90',
+  'latency_p95',
+  'latency_p99',
+  'error_rate',
+  'throughput',
+  'cold_start_rate',
+  'init_p95',
+  'timeout_rate',
+] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+const duration = { type: 'string', pattern: '^\\d+(\\.\\d+)?(s|m|h|d)$' } as const;
+
+export const ruleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'signal', 'comparator', 'threshold'],
+  properties: {
+    id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$',
+      description: 'stable id; default: derived from the name',
+    },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    target: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        service: { type: 'string' },
+        operation: { type: 'string' },
+        function: { type: 'string' },
+        trigger: { type: 'string' },
+      },
+    },
+    signal: { type: 'string', enum: SIGNALS },
+    comparator: { type: 'string', enum: ['>', '>=', '<', '<='] },
+    threshold: {
+      type: 'number',
+      description: 'ms for latency and init signals, percent for rates, per second for throughput',
+    },
+    window: { ...duration, default: '5m' },
+    interval: { ...duration, default: '1m' },
+    for: { ...duration, default: '0s', description: 'how long the condition must hold before firing' },
+    minSamples: { type: 'integer', minimum: 0, default: 1 },
+    excludeColdStarts: {
+      type: 'boolean',
+      default: false,
+      description: 'latency signals: leave cold-start invocations out',
+    },
+    groupBy: { type: 'string', enum: ['none', 'function', 'operation', 'service'], default: 'none' },
+    noData: { type: 'string', enum: ['no_data', 'ok', 'alerting', 'keep'], default: 'no_data' },
+    severity: { type: 'string', enum: ['info', 'warning', 'critical'], default: 'warning' },
+    labels: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
+    repeatInterval: { ...duration, default: '4h', description: 'send again while firing this often' },
+    channels: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'url'],
+        properties: {
+          type: { type: 'string', enum: ['webhook', 'slack'] },
+          url: { type: 'string', pattern: '^https?://' },
+        },
+      },
+    },
+  },
+} as const;
+
+export interface AlertRule {
+  id: string;
+  name: string;
+  target: { service?: string; operation?: string; function?: string; trigger?: string };
+  signal: Signal;
+  comparator: '>' | '>=' | '<' | '<=';
+  threshold: number;
+  window: string;
+  interval: string;
+  for: string;
+  minSamples: number;
+  excludeColdStarts: boolean;
+  groupBy: 'none' | 'function' | 'operation' | 'service';
+  noData: 'no_data' | 'ok' | 'alerting' | 'keep';
+  severity: 'info' | 'warning' | 'critical';
+  labels: Record<string, string>;
+  repeatInterval: string;
+  channels: { type: 'webhook' | 'slack'; url: string }[];
+}
+
+const ajv = new Ajv({ useDefaults: true, allErrors: false });
+const validateRule = ajv.compile(ruleSchema);
+
+export class RuleError extends Error {
+  readonly code = 'FNTRACE_ERR_COL_BAD_RULE';
+  readonly statusCode = 400;
+  constructor(
+    message: string,
+    /** JSON pointer of the field, e.g. `/rules/2/threshold`. */
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+export const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63) || 'rule';
+
+/** Defaults, validation, and the id. Throws RuleError naming the field. NOTE: fills defaults into `input`. */
+export function parseRule(input: unknown, path = ''): AlertRule {
+  if (!validateRule(input)) {
+    const e = validateRule.errors![0]!;
+    const where = `${path}${e.instancePath}`;
+    const extra = (e.params as { additionalProperty?: string; allowedValues?: unknown[] }) ?? {};
+    const detail = extra.additionalProperty
+      ? `unknown field "${extra.additionalProperty}"`
+      : extra.allowedValues
+        ? `${e.message}: ${(extra.allowedValues as string[]).join(', ')}`
+        : (e.message ?? 'is not valid');
+    throw new RuleError(`${where || '/'}: ${detail}`, where);
+  }
+  const rule = input as unknown as AlertRule;
+  for (const k of ['window', 'interval', 'for', 'repeatInterval'] as const) parseDuration(rule[k], k);
+  if (parseDuration(rule.window, 'window') < 10_000)
+    throw new RuleError(`${path}/window: must be at least 10s`, `${path}/window`);
+  rule.id ??= slug(rule.name);
+  return rule;
+}
+
+export const ms = (d: string) => parseDuration(d, 'duration');
+
+export function compare(value: number, c: AlertRule['comparator'], threshold: number): boolean {
+  switch (c) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    default:
+      return value <= threshold;
+  }
+}

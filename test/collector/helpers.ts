@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { buildServer, type CollectorServer } from '../../collector/src/index.js';
+import { type BuildOptions, buildServer, type CollectorServer } from '../../collector/src/index.js';
 
 /**
  * One real collector per test file: fastify listening on 127.0.0.1 with the embedded
@@ -19,11 +19,11 @@ export interface Running {
   drained(timeoutMs?: number): Promise<void>;
 }
 
-export function useCollector(options: Record<string, unknown> = {}): Running {
+export function useCollector(options: Record<string, unknown> = {}, build: BuildOptions = {}): Running {
   const running = {} as Running;
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-collector-'));
-    const server = buildServer({ data: dataDir, port: 0, logLevel: 'warn', segmentMaxAgeMs: 20, ...options });
+    const server = buildServer({ data: dataDir, port: 0, logLevel: 'warn', segmentMaxAgeMs: 20, ...options }, build);
     const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
     Object.assign(running, {
       server,

@@ -94,6 +94,13 @@ export class AlertEngine {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    await this.idle();
+  }
+
+  /** A retry wait that ends early when the engine stops. */
+  private async sleep(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.stopped && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(50, end - Date.now())));
   }
 
   /** Wait for deliveries under way (tests). */
@@ -140,7 +147,7 @@ export class AlertEngine {
       const due = this.rules().filter(({ rule }) => now - (this.lastEval.get(rule.id) ?? 0) >= ms(rule.interval));
       if (due.length === 0) return;
       const measured = await ingestLagMs(this.o.store, now).catch(() => 0);
-      this.lastLagMs = Math.min(this.o.maxLagMs ?? 600_000, Math.max(this.o.minLagMs ?? 5_000, measured));
+      this.lastLagMs = Math.round(Math.min(this.o.maxLagMs ?? 600_000, Math.max(this.o.minLagMs ?? 5_000, measured)));
       for (const { rule } of due) {
         this.lastEval.set(rule.id, now);
         await this.evaluate(rule, now).catch((err: Error) =>
@@ -290,10 +297,11 @@ export class AlertEngine {
           detail,
         });
       }
-      if (remaining.size > 0 && attempt < maxAttempts) {
-        await new Promise((r) => setTimeout(r, (this.o.retryBaseMs ?? 1000) * 2 ** (attempt - 1)).unref?.());
-      }
+      if (remaining.size > 0 && attempt < maxAttempts)
+        await this.sleep((this.o.retryBaseMs ?? 1000) * 2 ** (attempt - 1));
     }
+    // stopped mid-way: the outbox keeps it pending, and the next start sends it
+    if (this.stopped && remaining.size > 0) return;
     const done = remaining.size === 0 ? 'delivered' : attempt >= maxAttempts ? 'failed' : 'pending';
     await this.alertStore.saveNotification({ ...n, status: done, attempts: attempt }, this.now());
   }

@@ -35,14 +35,12 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
         return bad(reply, err);
       }
       if (engine.ruleById(rule.id))
-        return reply
-          .code(409)
-          .send({
-            statusCode: 409,
-            code: 'FNTRACE_ERR_COL_BAD_RULE',
-            error: 'Conflict',
-            message: `a rule "${rule.id}" exists`,
-          });
+        return reply.code(409).send({
+          statusCode: 409,
+          code: 'FNTRACE_ERR_COL_BAD_RULE',
+          error: 'Conflict',
+          message: `a rule "${rule.id}" exists`,
+        });
       await engine.saveRule(rule);
       return reply.code(201).send({ rule });
     },
@@ -55,14 +53,12 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
       const { id } = req.params as { id: string };
       const existing = engine.ruleById(id);
       if (existing?.source === 'file')
-        return reply
-          .code(409)
-          .send({
-            statusCode: 409,
-            code: 'FNTRACE_ERR_COL_BAD_RULE',
-            error: 'Conflict',
-            message: `rule "${id}" comes from the rules file; edit the file`,
-          });
+        return reply.code(409).send({
+          statusCode: 409,
+          code: 'FNTRACE_ERR_COL_BAD_RULE',
+          error: 'Conflict',
+          message: `rule "${id}" comes from the rules file; edit the file`,
+        });
       let rule;
       try {
         rule = parseRule({ ...(structuredClone(req.body) as object), id });
@@ -85,14 +81,12 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
           .code(404)
           .send({ statusCode: 404, code: 'FNTRACE_ERR_COL_NOT_FOUND', error: 'Not Found', message: `no rule "${id}"` });
       if (existing.source === 'file')
-        return reply
-          .code(409)
-          .send({
-            statusCode: 409,
-            code: 'FNTRACE_ERR_COL_BAD_RULE',
-            error: 'Conflict',
-            message: `rule "${id}" comes from the rules file`,
-          });
+        return reply.code(409).send({
+          statusCode: 409,
+          code: 'FNTRACE_ERR_COL_BAD_RULE',
+          error: 'Conflict',
+          message: `rule "${id}" comes from the rules file`,
+        });
       await engine.deleteRule(id);
       return reply.code(204).send();
     },
@@ -144,24 +138,20 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
         comment: string;
       };
       if (!engine.ruleById(b.ruleId))
-        return reply
-          .code(404)
-          .send({
-            statusCode: 404,
-            code: 'FNTRACE_ERR_COL_NOT_FOUND',
-            error: 'Not Found',
-            message: `no rule "${b.ruleId}"`,
-          });
+        return reply.code(404).send({
+          statusCode: 404,
+          code: 'FNTRACE_ERR_COL_NOT_FOUND',
+          error: 'Not Found',
+          message: `no rule "${b.ruleId}"`,
+        });
       const untilMs = b.until ? Date.parse(b.until) : engine.now() + (b.durationMinutes ?? 60) * 60_000;
       if (!Number.isFinite(untilMs))
-        return reply
-          .code(400)
-          .send({
-            statusCode: 400,
-            code: 'FNTRACE_ERR_COL_BAD_QUERY',
-            error: 'Bad Request',
-            message: 'until must be ISO-8601',
-          });
+        return reply.code(400).send({
+          statusCode: 400,
+          code: 'FNTRACE_ERR_COL_BAD_QUERY',
+          error: 'Bad Request',
+          message: 'until must be ISO-8601',
+        });
       const silence = { id: randomUUID(), ruleId: b.ruleId, group: b.group, untilMs, comment: b.comment };
       await engine.silence(silence);
       return reply.code(201).send({ silence });
@@ -171,14 +161,12 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
   app.delete('/api/alerts/silences/:id', { schema: { summary: 'End a silence' } }, async (req, reply) => {
     const s = engine.activeSilences().find((x) => x.id === (req.params as { id: string }).id);
     if (!s)
-      return reply
-        .code(404)
-        .send({
-          statusCode: 404,
-          code: 'FNTRACE_ERR_COL_NOT_FOUND',
-          error: 'Not Found',
-          message: 'no such active silence',
-        });
+      return reply.code(404).send({
+        statusCode: 404,
+        code: 'FNTRACE_ERR_COL_NOT_FOUND',
+        error: 'Not Found',
+        message: 'no such active silence',
+      });
     await engine.silence(s, true);
     return reply.code(204).send();
   });

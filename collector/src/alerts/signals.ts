@@ -111,7 +111,7 @@ export async function evaluateSignal(
   const { sql, params } = signalQuery(rule, `\`${store.database}\``, bucketMs);
   const rs = await store.client.query({
     query: sql,
-    query_params: { ...params, from: fromMs, to: toMs },
+    query_params: { ...params, from: Math.floor(fromMs), to: Math.ceil(toMs) },
     format: 'JSONEachRow',
   });
   const rows = (await rs.json()) as { group: string; value: number | string | null; samples: string | number }[];

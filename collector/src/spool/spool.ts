@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type FileHandle,
   mkdir,
@@ -63,7 +63,10 @@ interface Lane {
   active: { fh: FileHandle; name: string; path: string; bytes: number; openedAt: number; torn: boolean } | undefined;
 }
 
-const SEGMENT = /^(\d{12})-(traces|logs)\.(open|jsonl)$/;
+// <sequence>-<random>-<signal>: the sequence orders segments; the random part makes every
+// segment's name — and so its deduplication token — unique for ever, also after the spool
+// has been emptied and the sequence starts again.
+const SEGMENT = /^(\d{12})-[0-9a-f]{16}-(traces|logs)\.(open|jsonl)$/;
 
 export class Spool {
   private readonly options: SpoolOptions;
@@ -237,7 +240,7 @@ export class Spool {
 
   private async openSegment(signal: Signal) {
     this.seq += 1;
-    const name = `${String(this.seq).padStart(12, '0')}-${signal}`;
+    const name = `${String(this.seq).padStart(12, '0')}-${randomBytes(8).toString('hex')}-${signal}`;
     const path = join(this.options.dir, `${name}.open`);
     const fh = await open(path, 'a');
     return { fh, name, path, bytes: 0, openedAt: Date.now(), torn: false };

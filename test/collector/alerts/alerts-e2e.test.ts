@@ -47,13 +47,18 @@ function spans(service: string, n: number, durationMs: number, error = false) {
 }
 
 async function createRule(rule: object) {
-  const res = await fetch(`${c.url}/api/alerts/rules`, { method: 'POST', body: JSON.stringify(rule), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(`${c.url}/api/alerts/rules`, {
+    method: 'POST',
+    body: JSON.stringify(rule),
+    headers: { 'content-type': 'application/json' },
+  });
   const body = await res.json();
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body.rule;
 }
 
-const kinds = (path: string) => hooks.on(path).map((r) => r.body.kind ?? (r.body.text?.startsWith('[RESOLVED]') ? 'resolved' : 'firing'));
+const kinds = (path: string) =>
+  hooks.on(path).map((r) => r.body.kind ?? (r.body.text?.startsWith('[RESOLVED]') ? 'resolved' : 'firing'));
 
 describe('alerts end to end', () => {
   it('fires a p95 rule once on slow spans and resolves it once on fast ones', async () => {
@@ -86,7 +91,9 @@ describe('alerts end to end', () => {
     expect(firing.body.links.traces).toMatch(/#\/traces\?service=alert-latency&minDurationMs=300&start=\d+&end=\d+$/);
     expect(firing.idempotencyKey).toBe(firing.body.notificationId);
     const slack = await until('the Slack message', () => hooks.on('/slack')[0]);
-    expect(slack.body.text).toMatch(/^\[FIRING\] checkout p95: latency_p95 \d+(\.\d+)? ms > 300 over 10s — <http.*\|offending traces>$/);
+    expect(slack.body.text).toMatch(
+      /^\[FIRING\] checkout p95: latency_p95 \d+(\.\d+)? ms > 300 over 10s — <http.*\|offending traces>$/,
+    );
 
     // keep it firing for a few evaluations: still one notification
     await new Promise((r) => setTimeout(r, 3000));
@@ -121,7 +128,9 @@ describe('alerts end to end', () => {
       channels: [{ type: 'webhook', url: `${hooks.url}/errors` }],
     });
     await send(c.url, spans('alert-errors', 8, 10, true));
-    const delivered = await until('three attempts', () => (hooks.on('/errors').length >= 3 ? hooks.on('/errors') : undefined));
+    const delivered = await until('three attempts', () =>
+      hooks.on('/errors').length >= 3 ? hooks.on('/errors') : undefined,
+    );
     expect(delivered.slice(0, 3).map((r) => r.body.kind)).toEqual(['firing', 'firing', 'firing']);
     expect(new Set(delivered.slice(0, 3).map((r) => r.idempotencyKey)).size).toBe(1);
     await c.server.parts().engine.idle();
@@ -193,8 +202,13 @@ describe('alerts end to end', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fntrace-rules-'));
     const file = join(dir, 'rules.yaml');
     writeFileSync(file, 'rules:\n  - name: slow\n    signal: latency_p95\n    comparator: ">"\n    threshold: fast\n');
-    const r = spawnSync(process.execPath, [CLI, 'collector', '--data', dir, '--port', '0', '--alert-rules', file], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [CLI, 'collector', '--data', dir, '--port', '0', '--alert-rules', file], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`FNTRACE_ERR_COL_INVALID_OPTION: option --alert-rules: ${file}:5: /rules/0/threshold: must be number`);
+    expect(r.stderr).toContain(
+      `FNTRACE_ERR_COL_INVALID_OPTION: option --alert-rules: ${file}:5: /rules/0/threshold: must be number`,
+    );
   });
 });

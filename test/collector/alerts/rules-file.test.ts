@@ -24,14 +24,38 @@ describe('rules file', () => {
   it('reads rules with defaults filled in', () => {
     const rules = parseRulesText(ok, 'rules.yaml');
     expect(rules.map((r) => r.id)).toEqual(['checkout-p95', 'checkout-errors']);
-    expect(rules[1]).toMatchObject({ window: '5m', interval: '1m', for: '0s', minSamples: 1, noData: 'no_data', severity: 'warning', channels: [] });
+    expect(rules[1]).toMatchObject({
+      window: '5m',
+      interval: '1m',
+      for: '0s',
+      minSamples: 1,
+      noData: 'no_data',
+      severity: 'warning',
+      channels: [],
+    });
   });
 
   it.each([
-    ['a wrong comparator', ok.replace('comparator: ">="', 'comparator: "=>"'), /rules\.yaml:15: \/rules\/1\/comparator: must be equal to one of the allowed values: >, >=, <, <=/],
-    ['a misspelt field', ok.replace('threshold: 800', 'treshold: 800'), /rules\.yaml:3: \/rules\/0: (must have required property 'threshold'|unknown field "treshold")/],
-    ['a bad duration', ok.replace('window: 5m', 'window: five minutes'), /rules\.yaml:8: \/rules\/0\/window: must match pattern/],
-    ['a duplicate id', `${ok}  - name: Checkout errors\n    signal: throughput\n    comparator: "<"\n    threshold: 1\n`, /\/rules\/2\/id: "checkout-errors" is used by another rule/],
+    [
+      'a wrong comparator',
+      ok.replace('comparator: ">="', 'comparator: "=>"'),
+      /rules\.yaml:15: \/rules\/1\/comparator: must be equal to one of the allowed values: >, >=, <, <=/,
+    ],
+    [
+      'a misspelt field',
+      ok.replace('threshold: 800', 'treshold: 800'),
+      /rules\.yaml:3: \/rules\/0: (must have required property 'threshold'|unknown field "treshold")/,
+    ],
+    [
+      'a bad duration',
+      ok.replace('window: 5m', 'window: five minutes'),
+      /rules\.yaml:8: \/rules\/0\/window: must match pattern/,
+    ],
+    [
+      'a duplicate id',
+      `${ok}  - name: Checkout errors\n    signal: throughput\n    comparator: "<"\n    threshold: 1\n`,
+      /\/rules\/2\/id: "checkout-errors" is used by another rule/,
+    ],
     ['broken YAML', 'rules:\n  - name: [unclosed\n', /rules\.yaml:\d+: not valid YAML/],
     ['no rules list', 'alerts: []\n', /expected "rules:" to be a list/],
   ])('refuses %s with the line and field', (_what, text, message) => {

@@ -4,7 +4,16 @@ import { type AlertState, initialState, type Observation, step } from '../../../
 
 // Every transition on a controllable clock: the state machine is pure.
 const rule = (extra: Partial<AlertRule> = {}) =>
-  parseRule({ name: 'p95', signal: 'latency_p95', comparator: '>', threshold: 300, for: '2m', minSamples: 5, repeatInterval: '1h', ...extra });
+  parseRule({
+    name: 'p95',
+    signal: 'latency_p95',
+    comparator: '>',
+    threshold: 300,
+    for: '2m',
+    minSamples: 5,
+    repeatInterval: '1h',
+    ...extra,
+  });
 const bad: Observation = { value: 500, samples: 20 };
 const good: Observation = { value: 100, samples: 20 };
 const empty: Observation = { value: undefined, samples: 0 };
@@ -15,7 +24,11 @@ function run(r: AlertRule, obs: Observation[], start = 0) {
   return obs.map((o, i) => {
     const out = step(r, s, o, start + i * min);
     s = out.next;
-    return { state: s.state, notify: out.notify, transition: out.transition ? `${out.transition.from}>${out.transition.to}` : undefined };
+    return {
+      state: s.state,
+      notify: out.notify,
+      transition: out.transition ? `${out.transition.from}>${out.transition.to}` : undefined,
+    };
   });
 }
 
@@ -39,7 +52,11 @@ describe('alert state machine', () => {
   });
 
   it('fires at once with for: 0s', () => {
-    expect(run(rule({ for: '0s' }), [bad])[0]).toEqual({ state: 'firing', notify: 'firing', transition: 'inactive>firing' });
+    expect(run(rule({ for: '0s' }), [bad])[0]).toEqual({
+      state: 'firing',
+      notify: 'firing',
+      transition: 'inactive>firing',
+    });
   });
 
   it('repeats while firing every repeatInterval', () => {
@@ -60,8 +77,15 @@ describe('alert state machine', () => {
       ['firing', 'firing'],
       ['resolved', 'resolved'],
     ]);
-    expect(run(rule({ for: '0s', noData: 'alerting' }), [empty])[0]).toMatchObject({ state: 'firing', notify: 'firing' });
-    expect(run(rule({ for: '0s', noData: 'keep' }), [bad, empty, empty]).map((s) => s.state)).toEqual(['firing', 'firing', 'firing']);
+    expect(run(rule({ for: '0s', noData: 'alerting' }), [empty])[0]).toMatchObject({
+      state: 'firing',
+      notify: 'firing',
+    });
+    expect(run(rule({ for: '0s', noData: 'keep' }), [bad, empty, empty]).map((s) => s.state)).toEqual([
+      'firing',
+      'firing',
+      'firing',
+    ]);
     // an episode that ends in no data says so, and does not claim to be resolved
     expect(run(rule({ for: '0s' }), [bad, empty]).map((s) => [s.state, s.notify])).toEqual([
       ['firing', 'firing'],
@@ -80,7 +104,14 @@ describe('alert state machine', () => {
   });
 
   it('compares with every comparator', () => {
-    const at = (comparator: AlertRule['comparator'], value: number) => step(rule({ comparator, for: '0s', threshold: 10 }), initialState(0), { value, samples: 9 }, 0).next.state;
-    expect([at('>', 10), at('>=', 10), at('<', 10), at('<=', 10), at('<', 9)]).toEqual(['inactive', 'firing', 'inactive', 'firing', 'firing']);
+    const at = (comparator: AlertRule['comparator'], value: number) =>
+      step(rule({ comparator, for: '0s', threshold: 10 }), initialState(0), { value, samples: 9 }, 0).next.state;
+    expect([at('>', 10), at('>=', 10), at('<', 10), at('<=', 10), at('<', 9)]).toEqual([
+      'inactive',
+      'firing',
+      'inactive',
+      'firing',
+      'firing',
+    ]);
   });
 });

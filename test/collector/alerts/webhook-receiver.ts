@@ -14,7 +14,12 @@ export async function startWebhookReceiver() {
   const failures = new Map<string, number>();
   app.post('/*', async (req, reply) => {
     const path = req.url;
-    received.push({ path, body: req.body, idempotencyKey: req.headers['idempotency-key'] as string | undefined, at: Date.now() });
+    received.push({
+      path,
+      body: req.body,
+      idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+      at: Date.now(),
+    });
     const left = failures.get(path) ?? 0;
     if (left > 0) {
       failures.set(path, left - 1);

@@ -130,7 +130,7 @@ describe('restarts', () => {
     const { parseRule } = await import('../../../collector/src/alerts/rule.js');
     hooks.failNext('/outbox-svc', 100); // the receiver is down for now
     await engine.saveRule(parseRule(rule('outbox p95', 'outbox-svc', { for: '0s' })));
-    await send(url, spans('outbox-svc', clock - 5000, 900));
+    await send(url, spans('outbox-svc', clock - 12_000, 900, 20));
     await drained();
     await engine.tick();
     await new Promise((r) => setTimeout(r, 300)); // a few failed attempts
@@ -146,7 +146,7 @@ describe('restarts', () => {
     expect(got.length).toBe(failedTries + 1);
     expect(new Set(got.map((r) => r.idempotencyKey)).size).toBe(1);
     // evaluating again while firing does not send the same transition again
-    await send(url, spans('outbox-svc', clock - 5000, 900));
+    await send(url, spans('outbox-svc', clock - 12_000, 900, 20));
     await drained();
     await engine.tick();
     await engine.idle();

@@ -1,3 +1,4 @@
+import { AlertsPage } from './pages/alerts.js';
 import { LogsPage } from './pages/logs.js';
 import { MapPage } from './pages/map.js';
 import { ServicesPage } from './pages/services.js';
@@ -11,6 +12,7 @@ const NAV = [
   ['services', 'Services'],
   ['map', 'Map'],
   ['logs', 'Logs'],
+  ['alerts', 'Alerts'],
 ] as const;
 
 export function App() {
@@ -39,6 +41,8 @@ export function App() {
           <MapPage params={route.params} />
         ) : route.page === 'logs' ? (
           <LogsPage params={route.params} />
+        ) : route.page === 'alerts' ? (
+          <AlertsPage params={route.params} />
         ) : (
           <TracesPage params={route.params} />
         )}

@@ -180,6 +180,27 @@ describe('dashboard in Chromium', () => {
     await shot(page, 'logs');
   });
 
+  it('creates an alert rule, previews it over the last 24 h, and silences it', async () => {
+    await page.goto(`${c.url}/#/alerts`);
+    await page.locator('form[aria-label="New alert rule"]').waitFor();
+    await page.fill('input[name=name]', 'orders slow');
+    await page.fill('input[name=service]', 'orders-api');
+    await page.selectOption('select[name=signal]', 'latency_p95');
+    await page.fill('input[name=threshold]', '0.01');
+    await page.fill('input[name=window]', '10m');
+    await page.click('button:has-text("Preview 24 h")');
+    await page.locator('.preview .chart canvas').waitFor();
+    expect(Number(await page.locator('.preview [data-fired]').getAttribute('data-fired'))).toBeGreaterThanOrEqual(1);
+    await shot(page, 'alerts-preview');
+    await page.click('button[type=submit]:has-text("Create")');
+    const row = page.locator('tr[data-rule="orders-slow"]');
+    await row.waitFor();
+    expect(await row.locator('td').nth(1).textContent()).toContain('latency_p95 > 0.01 over 10m · service=orders-api');
+    await row.locator('button:has-text("Silence 1h")').click();
+    await row.locator('.badge.silenced').waitFor();
+    await shot(page, 'alerts');
+  });
+
   it('renders a 10,000-span trace quickly and keeps only visible rows in the page', async () => {
     await page.goto(`${c.url}/#/traces`);
     await page.locator('table.results').waitFor();

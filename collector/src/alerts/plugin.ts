@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AlertEngine } from './engine.js';
-import { parseRule, RuleError, ruleSchema } from './rule.js';
+import { type AlertRule, parseRule, RuleError, ruleSchema } from './rule.js';
 
 /**
  * `/api/alerts/...`: rules (read; create, replace and delete those made here — rules from
@@ -28,7 +28,7 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
     '/api/alerts/rules',
     { schema: { summary: 'Create an alert rule', body: ruleBody }, ...documentOnly },
     async (req, reply) => {
-      let rule;
+      let rule: AlertRule;
       try {
         rule = parseRule(structuredClone(req.body));
       } catch (err) {
@@ -59,7 +59,7 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
           error: 'Conflict',
           message: `rule "${id}" comes from the rules file; edit the file`,
         });
-      let rule;
+      let rule: AlertRule;
       try {
         rule = parseRule({ ...(structuredClone(req.body) as object), id });
       } catch (err) {
@@ -96,7 +96,7 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
     '/api/alerts/preview',
     { schema: { summary: 'What a rule would have said over the last 24 hours', body: ruleBody }, ...documentOnly },
     async (req, reply) => {
-      let rule;
+      let rule: AlertRule;
       try {
         rule = parseRule(structuredClone(req.body));
       } catch (err) {

@@ -274,13 +274,13 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
         <button type="submit">Create</button>
       </form>
       {preview && chart && (
-        <div class="preview" aria-label="Preview">
+        <section class="preview" aria-label="Preview">
           <p>
             Over the last 24 h this rule would have fired <strong data-fired={fired}>{fired}</strong> time
             {fired === 1 ? '' : 's'} (windows of {ms(preview.bucketMs)}).
           </p>
           <Chart title={`${form.signal} vs threshold`} x={chart.x} series={chart.series} />
-        </div>
+        </section>
       )}
 
       <h2>History{selected ? ` of ${selected}` : ''}</h2>

@@ -80,14 +80,14 @@ export const optionsSchema = {
     segmentBytes: {
       type: 'integer',
       minimum: 4096,
-      default: 8388608,
+      default: 33554432,
       description: 'spool segment size at which it is sealed and stored',
     },
     segmentMaxAgeMs: {
       type: 'integer',
       minimum: 10,
       default: 250,
-      description: 'longest a spool segment stays open before it is stored',
+      description: 'longest a spool segment stays open before it is stored, while storage keeps up',
     },
     orphanGraceMs: {
       type: 'integer',

@@ -73,6 +73,8 @@ export function buildServer(
       maxBytes: options.spoolMaxBytes,
       segmentBytes: options.segmentBytes,
       segmentMaxAgeMs: options.segmentMaxAgeMs,
+      // seal for age only while the writer is idle: under load, batches grow instead
+      mayAgeSeal: () => !writer || (!writer.inserting && spool?.segments().length === 0),
     });
     const recovered = await spool.open();
     if (recovered.recovered > 0) {

@@ -47,6 +47,13 @@ export interface SpoolOptions {
   maxBytes: number;
   segmentBytes: number;
   segmentMaxAgeMs: number;
+  /**
+   * Whether an open segment may be sealed for its age now. The server says yes only while
+   * the writer is idle: under load the open segment keeps filling (up to `segmentBytes`)
+   * while the previous insert runs, so inserts grow with load — each insert into ClickHouse
+   * has a fixed cost of a few hundred ms whatever its size. Default: always.
+   */
+  mayAgeSeal?: () => boolean;
 }
 
 interface Waiter {
@@ -188,6 +195,7 @@ export class Spool {
   }
 
   private sealOld(): void {
+    if (this.options.mayAgeSeal && !this.options.mayAgeSeal() && !this.closing) return;
     const now = Date.now();
     for (const signal of SIGNALS) {
       const a = this.lanes[signal].active;

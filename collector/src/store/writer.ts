@@ -32,6 +32,8 @@ export class Writer {
   private backoffMs = 0;
   /** False while inserts fail; /readyz reports it. */
   healthy = true;
+  /** True while an insert is under way. */
+  inserting = false;
   lastError: string | undefined;
 
   constructor(
@@ -69,7 +71,10 @@ export class Writer {
         continue;
       }
       try {
-        await this.insert(next);
+        this.inserting = true;
+        await this.insert(next).finally(() => {
+          this.inserting = false;
+        });
         await this.spool.remove(next);
         this.metrics.stored.inc({ signal: next.signal });
         this.metrics.storedBytes.inc({ signal: next.signal }, next.bytes);

@@ -46,12 +46,10 @@ function spanJson(s: StoredSpan, offsetNs: bigint) {
 }
 
 export async function traceView(store: Store, traceId: string, options: StitchOptions, nowMs = Date.now()) {
-  const spans = await loadTraceSpans(store, traceId);
-  if (spans.length === 0) return undefined;
-  const tree = buildTree(spans, BigInt(nowMs) * 1_000_000n, options.orphanGraceMs);
-  const { offsets, adjustments } = estimateSkew(spans);
   const db = `\`${store.database}\``;
-  const [invocations, summaries] = await Promise.all([
+  // the invocations and the summary do not depend on the spans: ask for all three at once
+  const [spans, invocations, summaries] = await Promise.all([
+    loadTraceSpans(store, traceId),
     queryRows<Record<string, unknown>>(
       store,
       `SELECT ${INVOCATION_SELECT}
@@ -61,6 +59,9 @@ export async function traceView(store: Store, traceId: string, options: StitchOp
     ),
     traceSummaries(store, [traceId]),
   ]);
+  if (spans.length === 0) return undefined;
+  const tree = buildTree(spans, BigInt(nowMs) * 1_000_000n, options.orphanGraceMs);
+  const { offsets, adjustments } = estimateSkew(spans);
   return {
     traceId,
     rootSpanId: tree.rootSpanId,

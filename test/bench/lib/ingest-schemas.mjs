@@ -3,7 +3,7 @@
 // indexes and engine), and candidate storage tweaks of fntrace's own DDL that keep every
 // column name and a readable type.
 
-const EXPORTER_COLUMNS = [
+export const EXPORTER_COLUMNS = [
   'Timestamp',
   'TraceId',
   'SpanId',

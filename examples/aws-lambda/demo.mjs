@@ -235,9 +235,9 @@ try {
 if (args.once) {
   await collector.app.close();
 } else {
+  console.log(bold(`\nDashboard: ${url}/`) + dim(' (traces, journeys, services, map, logs, alerts)'));
   console.log(
-    bold(`\nThe collector keeps running on ${url}`) +
-      dim(' — point OTEL_EXPORTER_OTLP_ENDPOINT at it; Ctrl-C stops it.'),
+    bold(`The collector keeps running on ${url}`) + dim(' — point OTEL_EXPORTER_OTLP_ENDPOINT at it; Ctrl-C stops it.'),
   );
   const stop = async () => {
     await collector.app.close();

@@ -1,6 +1,6 @@
 import { alertSchemaStatements } from '../alerts/store.js';
 import type { Store } from './clickhouse.js';
-import { retentionStatements, schemaStatements } from './schema.js';
+import { retentionStatements, schemaStatements, VIEW_TARGETS } from './schema.js';
 
 /**
  * Versioned schema migrations, run at start-up. Each migration is a list of statements
@@ -20,6 +20,17 @@ export const MIGRATIONS: Migration[] = [
     version: 2,
     name: 'alerts: state, history, silences, rules, notifications; otel_traces.IngestedAt',
     statements: (o) => alertSchemaStatements(o.database, o.cluster, o.retentionDays),
+  },
+  {
+    version: 3,
+    name: 'dedup window on the tables materialized views fill (a replayed segment is counted once)',
+    // Replicated tables deduplicate by default; only single-node tables need the setting
+    statements: (o) =>
+      o.cluster
+        ? []
+        : VIEW_TARGETS.map(
+            (t) => `ALTER TABLE \`${o.database}\`.\`${t}\` MODIFY SETTING non_replicated_deduplication_window = 10000`,
+          ),
   },
 ];
 

@@ -128,6 +128,18 @@ export function retentionStatements(o: SchemaOptions, current: Record<string, st
   return out;
 }
 
+/**
+ * Tables filled by materialized views from `otel_traces`: they need their own dedup window, or a
+ * spool segment replayed after a crash is dropped from `otel_traces` but counted again in them.
+ */
+export const VIEW_TARGETS = [
+  'otel_traces_trace_id_ts',
+  'fntrace_invocations',
+  'fntrace_trace_summary',
+  'fntrace_trace_edges',
+  'fntrace_messages',
+];
+
 export function schemaStatements(o: SchemaOptions): string[] {
   const db = q(o.database);
   const onCluster = o.cluster ? ` ON CLUSTER ${q(o.cluster)}` : '';
@@ -210,7 +222,7 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_dedup
       tail: `PARTITION BY toStartOfWeek(Start)
 ORDER BY (TraceId)
 ${ttl('toDateTime(Start)')}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1`,
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -283,7 +295,7 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_dedup
       tail: `PARTITION BY toDate(Timestamp)
 ORDER BY (FunctionName, Timestamp)
 ${ttl('toDateTime(Timestamp)')}
-SETTINGS ttl_only_drop_parts = 1`,
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -304,7 +316,7 @@ SETTINGS ttl_only_drop_parts = 1`,
       tail: `PARTITION BY toStartOfWeek(Start)
 ORDER BY (TraceId)
 ${ttl('toDateTime(Start)')}
-SETTINGS ttl_only_drop_parts = 1`,
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -321,7 +333,7 @@ SETTINGS ttl_only_drop_parts = 1`,
       tail: `PARTITION BY toDate(Timestamp)
 ORDER BY (ToTraceId, Timestamp)
 ${ttl('toDateTime(Timestamp)')}
-SETTINGS ttl_only_drop_parts = 1`,
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       shardBy: 'cityHash64(ToTraceId)',
     },
     {
@@ -340,7 +352,7 @@ SETTINGS ttl_only_drop_parts = 1`,
       tail: `PARTITION BY toDate(Timestamp)
 ORDER BY (MessageId, Timestamp)
 ${ttl('toDateTime(Timestamp)')}
-SETTINGS ttl_only_drop_parts = 1`,
+SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       shardBy: 'cityHash64(MessageId)',
     },
   ];

@@ -105,18 +105,25 @@ export class Writer {
     }
   }
 
-  private async insert(segment: Segment): Promise<void> {
+  /** Insert one segment (idempotent per segment token). Public for tests of replays. */
+  async insert(segment: Segment): Promise<void> {
     const { table, columns } = TABLES[segment.signal];
     const target = `\`${this.store.database}\`.\`${table}\``;
     const settings = { insert_deduplication_token: segment.token, insert_deduplicate: 1 } as const;
+    // tokens are <uuid>-<seq>-<hex>-<signal>; checked before they go into SQL text below
+    if (!/^[0-9a-z-]+$/.test(segment.token))
+      throw new Error(`unexpected segment token ${JSON.stringify(segment.token)}`);
     const end = this.metrics.insertSeconds.startTimer({ signal: segment.signal });
     try {
       if (this.store.embedded) {
         const cols = columnList(columns);
+        // The embedded connection turns per-query settings into session SETs that outlive the
+        // query; a dedup token left set would make later inserts look like duplicates. So the
+        // insert's own settings go in its SQL, where they apply to it alone.
         await this.store.client.command({
-          query: `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM file({path:String}, 'JSONEachRow', {structure:String})`,
+          query: `INSERT INTO ${target} (${cols}) SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${segment.token}'
+            SELECT ${cols} FROM file({path:String}, 'JSONEachRow', {structure:String})`,
           query_params: { path: segment.path, structure: structureOf(columns) },
-          clickhouse_settings: settings,
         });
       } else {
         await this.store.client.insert({

@@ -449,6 +449,8 @@ const b = readme.indexOf(END);
 if (a >= 0 && b > a) {
   writeFileSync(readmePath, `${readme.slice(0, a + START.length)}\n${readmeSummary()}\n${readme.slice(b)}`);
   // keep the README as the linter formats it (npm test checks it)
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', readmePath], { stdio: 'ignore' });
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', readmePath], {
+    stdio: 'ignore',
+  });
   console.log(`README.md performance table updated (${new Date().toISOString().slice(0, 10)})`);
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The collector's Prometheus metrics (`GET /metrics`): what was received, accepted,
@@ -7,6 +7,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export function createMetrics() {
   const registry = new Registry();
+  // process metrics (resident memory, heap, event-loop lag, CPU): with the embedded engine in
+  // the same process, RSS minus the JS heap is roughly what ClickHouse holds
+  collectDefaultMetrics({ register: registry, prefix: 'fntrace_' });
   const m = {
     registry,
     requests: new Counter({

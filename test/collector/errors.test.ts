@@ -106,5 +106,6 @@ describe('OTLP/HTTP error handling', () => {
     expect(text).toMatch(/fntrace_refused_items_total\{signal="traces",reason="invalid"\} 2/);
     expect(text).toMatch(/fntrace_refused_items_total\{signal="traces",reason="too_large"\} 1/);
     expect(text).toMatch(/fntrace_accepted_items_total\{signal="traces"\} [1-9]/);
+    expect(text).toMatch(/^fntrace_process_resident_memory_bytes \d+/m);
   });
 });

@@ -143,6 +143,8 @@ describe('dashboard in Chromium', () => {
     expect(await spanRow('POST /price').locator('.badge.skew').textContent()).toMatch(/skew \+220 ms/);
     await page.getByLabel('Correct clock skew').uncheck();
     await page.waitForURL(/skew=raw/);
+    // the page re-renders after the URL changes: wait for the badge to go
+    await spanRow('POST /price').locator('.badge.skew').waitFor({ state: 'detached' });
     expect(await spanRow('POST /price').locator('.badge.skew').count()).toBe(0);
     await page.goto(`${c.url}/#/trace/${'e5'.repeat(16)}`);
     await page.locator('.row.orphan').waitFor();

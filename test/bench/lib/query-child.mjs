@@ -219,7 +219,7 @@ const cases = [
   },
   {
     id: 'attrUser',
-    label: 'attribute search: user.id=<id> (high cardinality), last hour',
+    label: 'attribute search: user.id = one user (high cardinality), last hour',
     fntraceLabel: 'GET /api/traces?attr=user.id=…',
     exporterLabel: "SpanAttributes['user.id'] = v; GROUP BY TraceId",
     params: users,
@@ -231,7 +231,7 @@ const cases = [
   },
   {
     id: 'attrTenant',
-    label: 'attribute search: app.tenant.id=<t> (low cardinality), last hour',
+    label: 'attribute search: app.tenant.id = one tenant (low cardinality), last hour',
     fntraceLabel: 'GET /api/traces?attr=app.tenant.id=…',
     exporterLabel: "SpanAttributes['app.tenant.id'] = v; GROUP BY TraceId",
     params: tenants,

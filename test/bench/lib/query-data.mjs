@@ -1,6 +1,6 @@
 // The query bench's data: a catalogue of serverless services and the INSERT … SELECT that
 // generates spans from numbers() inside the engine, plus the OpenTelemetry Collector
-// ClickHouse exporter's default trace tables (its published DDL) to copy them into.
+// ClickHouse exporter's default trace tables (its published DDL), which get the same rows.
 //
 // Every value is a pure function of the row number, so a chunk of rows can be generated on
 // its own: row `number` is span `p = number % 10` of trace `t = number / 10`.

@@ -208,25 +208,6 @@ export function fixVariants({ db, src, store, lastHour, win, apiRange, api }) {
     '',
   );
   if (spansByTraceOnlySql === spansByTraceSql) throw new Error('could not drop the time window of the spans query');
-  const invocationsApiSql = `SELECT ${src.INVOCATION_SELECT} FROM ${db}.fntrace_invocations
-    WHERE TraceId = {traceId:String} ORDER BY Timestamp LIMIT 1 BY InvocationId`;
-
-  /** traceView's work (lookup, spans, invocations, summary, tree, skew), the three queries after the lookup in parallel. */
-  async function traceViewParallel(traceId) {
-    const window = await src.traceWindow(store, [traceId]);
-    if (!window) return undefined;
-    const params = { traceId, start: window.start, end: window.end };
-    const [spanRows, invocations, summaries] = await Promise.all([
-      q(api.spansSql, params),
-      q(invocationsApiSql, { traceId }),
-      src.traceSummaries(store, [traceId]),
-    ]);
-    const spans = spanRows.map(src.toStoredSpan);
-    src.buildTree(spans, BigInt(Date.now()) * 1_000_000n, 300_000);
-    src.estimateSkew(spans);
-    return { spans, invocations: invocations.map(src.toInvocation), summary: summaries[0] };
-  }
-
   /** traceView's work with spans from the by-trace table, invocations and summary computed from those spans. */
   async function traceViewDerived(traceId, lookup = true) {
     let spanRows;
@@ -346,12 +327,6 @@ export function fixVariants({ db, src, store, lastHour, win, apiRange, api }) {
       .join(',');
 
   return [
-    {
-      caseId: 'traceById',
-      label: 'invocations + summary queries beside the spans query (no schema change)',
-      change: 'trace-view.ts: run the invocations and summary queries beside the spans query, not after it',
-      fntrace: (id) => traceViewParallel(id),
-    },
     {
       caseId: 'traceById',
       label: 'fx_spans_by_trace; invocations + summary from the spans (2 queries)',

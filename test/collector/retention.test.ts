@@ -27,7 +27,7 @@ describe('retention', () => {
     const first = await ttls(30);
     expect(first.otel_traces).toBe('toDateTime(Timestamp) + toIntervalDay(30)');
     expect(first.otel_logs).toBe('TimestampTime + toIntervalDay(30)');
-    expect(first.fntrace_trace_summary).toBe('toDateTime(Start) + toIntervalDay(30)');
+    expect(first.fntrace_trace_summary).toBe('Bucket + toIntervalDay(30)');
     const second = await ttls(7);
     for (const name of [
       'otel_traces',

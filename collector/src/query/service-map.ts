@@ -19,9 +19,10 @@ export async function serviceMap(store: Store, q: { start?: string; end?: string
       store,
       `SELECT p.ServiceName AS source, c.ServiceName AS target, count() AS count, countIf(c.StatusCode = 'Error') AS errors,
          quantile(0.95)(c.Duration) / 1e6 AS p95Ms
-       FROM (SELECT TraceId, ParentSpanId, ServiceName, StatusCode, Duration FROM ${db}.otel_traces
+       FROM (SELECT TraceId, SpanId, ServiceName FROM ${db}.otel_traces WHERE ${window} AND SpanKind IN ('Client', 'Producer')) AS p
+       -- the hash table is built from the right side: the server and consumer spans, the fewer
+       INNER JOIN (SELECT TraceId, ParentSpanId, ServiceName, StatusCode, Duration FROM ${db}.otel_traces
              WHERE ${window} AND ParentSpanId != '' AND SpanKind IN ('Server', 'Consumer')) AS c
-       INNER JOIN (SELECT TraceId, SpanId, ServiceName FROM ${db}.otel_traces WHERE ${window} AND SpanKind IN ('Client', 'Producer')) AS p
        ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
        WHERE p.ServiceName != c.ServiceName
        GROUP BY source, target`,

@@ -85,16 +85,20 @@ export async function traceWindow(
 }
 
 export async function loadTraceSpans(store: Store, traceId: string): Promise<StoredSpan[]> {
-  const window = await traceWindow(store, [traceId]);
-  if (!window) return [];
   const db = `\`${store.database}\``;
+  // One round trip: the trace's window from otel_traces_trace_id_ts as a scalar subquery
+  // (evaluated first, so the primary key narrows the read to the granules of that window),
+  // then its spans. No row there: the window is empty and so is the answer.
   const rows = await queryRows<SpanRow>(
     store,
-    `SELECT ${SPAN_COLUMNS} FROM ${db}.otel_traces
-     WHERE TraceId = {traceId:String} AND Timestamp >= toDateTime64({start:Int64}, 9) AND Timestamp <= toDateTime64({end:Int64}, 9)
+    `WITH (SELECT (toUnixTimestamp(min(Start)) - 1, toUnixTimestamp(max(End)) + 2)
+             FROM ${db}.otel_traces_trace_id_ts WHERE TraceId = {traceId:String}) AS window
+     SELECT ${SPAN_COLUMNS} FROM ${db}.otel_traces
+     WHERE TraceId = {traceId:String}
+       AND Timestamp >= toDateTime64(window.1, 9) AND Timestamp <= toDateTime64(window.2, 9)
      LIMIT 1 BY SpanId
      LIMIT 100000`,
-    { traceId, start: window.start, end: window.end },
+    { traceId },
   );
   return rows.map(toStoredSpan);
 }

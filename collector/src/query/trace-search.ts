@@ -12,6 +12,13 @@ import { SUMMARY_SELECT, type TraceSummary, toSummary } from './trace-view.js';
  * Every value reaches ClickHouse as a bound parameter; only column names chosen here
  * are in the SQL text.
  */
+/**
+ * How far before the window summaries are read, so a trace that began shortly before it (and
+ * has spans inside it) is known to have begun before it and is left out. A trace longer than
+ * this that began before the window is listed from its spans inside the look-back.
+ */
+export const LOOKBACK = '1 HOUR';
+
 export interface SearchQuery {
   start?: string;
   end?: string;
@@ -65,15 +72,19 @@ export async function searchTraces(
   if (q.trigger) add('FaasTrigger = {trigger:String}', 'trigger', q.trigger);
   if (q.coldStart) spanWhere.push('FaasColdstart = 1');
   if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
-  const attrs = q.attr === undefined ? [] : Array.isArray(q.attr) ? q.attr : [q.attr];
-  attrs.forEach((a, i) => {
+  const attrs = (q.attr === undefined ? [] : Array.isArray(q.attr) ? q.attr : [q.attr]).map((a) => {
     const eq = a.indexOf('=');
     if (eq <= 0) throw new BadRequest(`attr must be key=value, got ${JSON.stringify(a)}`);
-    params[`k${i}`] = a.slice(0, eq);
-    params[`v${i}`] = a.slice(eq + 1);
-    spanWhere.push(
-      `(SpanAttributes[{k${i}:String}] = {v${i}:String} OR ResourceAttributes[{k${i}:String}] = {v${i}:String})`,
-    );
+    return { key: a.slice(0, eq), value: a.slice(eq + 1) };
+  });
+  // The resource side of `key=value` is read only for keys some resource in the window has
+  // (the bloom index on resource keys answers that without reading the maps).
+  const onResources = await Promise.all(attrs.map((a) => resourcesHaveKey(store, params, a.key)));
+  attrs.forEach((a, i) => {
+    params[`k${i}`] = a.key;
+    params[`v${i}`] = a.value;
+    const span = `SpanAttributes[{k${i}:String}] = {v${i}:String}`;
+    spanWhere.push(onResources[i] ? `(${span} OR ResourceAttributes[{k${i}:String}] = {v${i}:String})` : span);
   });
 
   const having: string[] = ['toUnixTimestamp64Nano(min(Start)) >= toUnixTimestamp64Nano({start:DateTime64(9)})'];
@@ -100,17 +111,27 @@ export async function searchTraces(
     ? `AND TraceId IN (SELECT TraceId FROM ${db}.otel_traces
          WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND ${spanWhere.join(' AND ')})`
     : '';
+  // Two passes over the window's summaries: the page's trace ids from the sort and filter
+  // figures alone, then the whole summary (services, root, cost, ...) of those ids only.
+  const window = `Bucket <= {end:DateTime64(9)} AND Bucket >= toStartOfTenMinutes({start:DateTime64(9)} - INTERVAL ${LOOKBACK})
+       AND Start <= {end:DateTime64(9)}`;
+  const sortColumns = `toUnixTimestamp64Nano(min(Start)) AS sortStart,
+       toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration`;
   const rows = await queryRows<Record<string, any>>(
     store,
-    `SELECT ${SUMMARY_SELECT},
-       toUnixTimestamp64Nano(min(Start)) AS sortStart,
-       toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration
+    `WITH page AS (
+       SELECT TraceId, ${sortColumns}
+       FROM ${db}.fntrace_trace_summary
+       WHERE ${window} ${inSpans}
+       GROUP BY TraceId
+       HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
+       ORDER BY ${sortKey} DESC, TraceId DESC
+       LIMIT {limit:UInt32})
+     SELECT ${SUMMARY_SELECT}, ${sortColumns}
      FROM ${db}.fntrace_trace_summary
-     WHERE Start <= {end:DateTime64(9)} AND Start >= {start:DateTime64(9)} - INTERVAL 1 DAY ${inSpans}
+     WHERE ${window} AND TraceId IN (SELECT TraceId FROM page)
      GROUP BY TraceId
-     HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
-     ORDER BY ${sortKey} DESC, TraceId DESC
-     LIMIT {limit:UInt32}`,
+     ORDER BY ${sortKey} DESC, TraceId DESC`,
     params,
   );
   const page = rows.slice(0, limit);
@@ -118,4 +139,16 @@ export async function searchTraces(
   const nextCursor =
     rows.length > limit && last ? encodeCursor({ v: String(last[sortKey]), id: last.traceId }) : undefined;
   return { traces: page.map(toSummary), nextCursor };
+}
+
+/** Whether any span's resource in the window has attribute `key`. */
+async function resourcesHaveKey(store: Store, window: Record<string, unknown>, key: string): Promise<boolean> {
+  const rows = await queryRows<{ n: string }>(
+    store,
+    `SELECT toString(count()) AS n FROM (SELECT 1 FROM \`${store.database}\`.otel_traces
+       WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND has(mapKeys(ResourceAttributes), {k:String})
+       LIMIT 1)`,
+    { start: window.start, end: window.end, k: key },
+  );
+  return rows[0]?.n === '1';
 }

@@ -50,10 +50,15 @@ export async function traceView(store: Store, traceId: string, options: StitchOp
   // the invocations and the summary do not depend on the spans: ask for all three at once
   const [spans, invocations, summaries] = await Promise.all([
     loadTraceSpans(store, traceId),
+    // the trace's window narrows the (FunctionName, Timestamp) key to a second or so per function
     queryRows<Record<string, unknown>>(
       store,
-      `SELECT ${INVOCATION_SELECT}
-       FROM ${db}.fntrace_invocations WHERE TraceId = {traceId:String}
+      `WITH (SELECT (toUnixTimestamp(min(Start)) - 1, toUnixTimestamp(max(End)) + 2)
+               FROM ${db}.otel_traces_trace_id_ts WHERE TraceId = {traceId:String}) AS window
+       SELECT ${INVOCATION_SELECT}
+       FROM ${db}.fntrace_invocations
+       WHERE TraceId = {traceId:String}
+         AND Timestamp >= toDateTime64(window.1, 9) AND Timestamp <= toDateTime64(window.2, 9)
        ORDER BY Timestamp LIMIT 1 BY InvocationId`,
       { traceId },
     ),
@@ -130,9 +135,15 @@ export function toSummary(r: Record<string, any>): TraceSummary {
 
 export async function traceSummaries(store: Store, traceIds: string[]): Promise<TraceSummary[]> {
   if (traceIds.length === 0) return [];
+  const db = `\`${store.database}\``;
+  // the traces' window (their first and last span) narrows the (Bucket, TraceId) key
   const rows = await queryRows<Record<string, any>>(
     store,
-    `SELECT ${SUMMARY_SELECT} FROM \`${store.database}\`.fntrace_trace_summary WHERE TraceId IN {ids:Array(String)} GROUP BY TraceId`,
+    `WITH (SELECT (toStartOfTenMinutes(min(Start)), max(End)) FROM ${db}.otel_traces_trace_id_ts
+             WHERE TraceId IN {ids:Array(String)}) AS window
+     SELECT ${SUMMARY_SELECT} FROM ${db}.fntrace_trace_summary
+     WHERE TraceId IN {ids:Array(String)} AND Bucket >= window.1 AND Bucket <= window.2
+     GROUP BY TraceId`,
     { ids: traceIds },
   );
   const byId = new Map(rows.map((r) => [r.traceId, toSummary(r)]));

@@ -1,6 +1,16 @@
 import { alertSchemaStatements } from '../alerts/store.js';
 import type { Store } from './clickhouse.js';
-import { retentionStatements, schemaStatements, VIEW_TARGETS } from './schema.js';
+import {
+  MAP_BUCKET_SETTINGS,
+  retentionStatements,
+  type SchemaOptions,
+  SUMMARY_SORTING_KEY,
+  schemaStatements,
+  TRACE_VIEWS,
+  TRACES_SORTING_KEY,
+  tableStatement,
+  VIEW_TARGETS,
+} from './schema.js';
 
 /**
  * Versioned schema migrations, run at start-up. Each migration is a list of statements
@@ -11,7 +21,9 @@ import { retentionStatements, schemaStatements, VIEW_TARGETS } from './schema.js
 export interface Migration {
   version: number;
   name: string;
-  statements: (o: { database: string; cluster: string; retentionDays: number }) => string[];
+  statements: (o: SchemaOptions) => string[];
+  /** Steps that depend on what the store holds, run after the statements. */
+  run?: (store: Store, o: SchemaOptions, log: (msg: string) => void) => Promise<void>;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -32,9 +44,122 @@ export const MIGRATIONS: Migration[] = [
             (t) => `ALTER TABLE \`${o.database}\`.\`${t}\` MODIFY SETTING non_replicated_deduplication_window = 10000`,
           ),
   },
+  {
+    version: 4,
+    name: 'otel_traces and fntrace_trace_summary keyed by (ten-minute bucket, trace id); Map columns in key buckets',
+    statements: () => [],
+    run: rebuildForKeys,
+  },
 ];
 
-export async function migrate(store: Store, retentionDays: number): Promise<number[]> {
+const rowsOf = async <T>(store: Store, query: string, query_params: Record<string, unknown>) =>
+  (await (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()) as T[];
+
+/**
+ * Migration 4. A sorting key cannot be altered in place: on one node, each table whose key
+ * changed is copied into a table with the current DDL, the two are exchanged, and the
+ * views are created again on the tables that now hold the names. A crash part-way leaves
+ * the old table whole (the exchange is atomic) and the migration runs again. Tables that
+ * already have their key (a store created by this version) are left alone. On a cluster
+ * the copies would have to run on every node, so only the Map bucket settings are applied;
+ * README says how to rebuild there.
+ */
+async function rebuildForKeys(store: Store, o: SchemaOptions, log: (msg: string) => void): Promise<void> {
+  const db = `\`${o.database}\``;
+  if (o.cluster) {
+    if (o.mapBuckets) {
+      await store.client.command({
+        query: `ALTER TABLE ${db}.\`otel_traces_local\` ON CLUSTER \`${o.cluster}\` MODIFY SETTING ${MAP_BUCKET_SETTINGS}`,
+      });
+    }
+    return;
+  }
+  const rebuilt = [
+    await rebuildTable(store, o, 'otel_traces', TRACES_SORTING_KEY, log),
+    await rebuildTable(store, o, 'fntrace_trace_summary', SUMMARY_SORTING_KEY, log),
+  ];
+  if (!rebuilt.some(Boolean)) return;
+  // the views name their source and target tables: make them again on the tables that hold those names now
+  const views = schemaStatements(o).filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
+  for (const name of TRACE_VIEWS) await store.client.command({ query: `DROP VIEW IF EXISTS ${db}.\`${name}\`` });
+  for (const statement of views) await store.client.command({ query: statement });
+}
+
+/** Copy `name` into a table made by the current DDL and exchange them, when its sorting key is not `key`. */
+async function rebuildTable(
+  store: Store,
+  o: SchemaOptions,
+  name: string,
+  key: string,
+  log: (msg: string) => void,
+): Promise<boolean> {
+  const db = `\`${o.database}\``;
+  const temp = `${name}_rebuild`;
+  const [table] = await rowsOf<{ sorting_key: string }>(
+    store,
+    'SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+    { db: o.database, name },
+  );
+  if (!table || table.sorting_key === key) {
+    await store.client.command({ query: `DROP TABLE IF EXISTS ${db}.\`${temp}\`` });
+    return false;
+  }
+  const [count] = await rowsOf<{ n: string }>(store, `SELECT toString(count()) AS n FROM ${db}.\`${name}\``, {});
+  log(`rebuilding ${name} with sorting key (${key}): copying ${count?.n ?? 0} rows`);
+  await store.client.command({ query: `DROP TABLE IF EXISTS ${db}.\`${temp}\`` });
+  await store.client.command({ query: tableStatement(o, name, temp) });
+  // columns later migrations added (otel_traces.IngestedAt), with their defaults and codecs
+  type Column = {
+    name: string;
+    type: string;
+    default_kind: string;
+    default_expression: string;
+    compression_codec: string;
+  };
+  const columnsOf = (t: string) =>
+    rowsOf<Column>(
+      store,
+      `SELECT name, type, default_kind, default_expression, compression_codec FROM system.columns
+       WHERE database = {db:String} AND table = {t:String} ORDER BY position`,
+      { db: o.database, t },
+    );
+  const old = await columnsOf(name);
+  const present = new Set((await columnsOf(temp)).map((c) => c.name));
+  for (const c of old) {
+    if (present.has(c.name)) continue;
+    const def = c.default_kind ? ` ${c.default_kind} ${c.default_expression}` : '';
+    await store.client.command({
+      query: `ALTER TABLE ${db}.\`${temp}\` ADD COLUMN \`${c.name}\` ${c.type}${def} ${c.compression_codec}`,
+    });
+  }
+  const stored = old
+    .filter((c) => c.default_kind !== 'MATERIALIZED' && c.default_kind !== 'ALIAS')
+    .map((c) => `\`${c.name}\``)
+    .join(', ');
+  await store.client.command({
+    query: `INSERT INTO ${db}.\`${temp}\` (${stored}) SELECT ${stored} FROM ${db}.\`${name}\``,
+    clickhouse_settings: { insert_deduplicate: 0 },
+  });
+  await store.client.command({ query: `EXCHANGE TABLES ${db}.\`${name}\` AND ${db}.\`${temp}\`` });
+  await store.client.command({ query: `DROP TABLE ${db}.\`${temp}\`` });
+  return true;
+}
+
+/** Whether the engine knows bucketed Map serialization (ClickHouse 25.x and later). */
+async function supportsMapBuckets(store: Store): Promise<boolean> {
+  const rows = await rowsOf<{ n: string }>(
+    store,
+    "SELECT toString(count()) AS n FROM system.merge_tree_settings WHERE name = 'map_serialization_version'",
+    {},
+  );
+  return rows[0]?.n === '1';
+}
+
+export async function migrate(
+  store: Store,
+  retentionDays: number,
+  log: (msg: string) => void = () => {},
+): Promise<number[]> {
   const db = `\`${store.database}\``;
   const onCluster = store.cluster ? ` ON CLUSTER \`${store.cluster}\`` : '';
   await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}` });
@@ -47,11 +172,16 @@ export async function migrate(store: Store, retentionDays: number): Promise<numb
   });
   const current = Number(((await rs.json()) as { v: string | number }[])[0]?.v ?? 0);
   const applied: number[] = [];
+  const o: SchemaOptions = {
+    database: store.database,
+    cluster: store.cluster,
+    retentionDays,
+    mapBuckets: await supportsMapBuckets(store),
+  };
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
-    for (const statement of m.statements({ database: store.database, cluster: store.cluster, retentionDays })) {
-      await store.client.command({ query: statement });
-    }
+    for (const statement of m.statements(o)) await store.client.command({ query: statement });
+    await m.run?.(store, o, log);
     await store.client.insert({
       table: `${store.database}.fntrace_schema_migrations`,
       values: [{ version: m.version, name: m.name }],

@@ -17,7 +17,33 @@ export interface SchemaOptions {
   database: string;
   cluster: string;
   retentionDays: number;
+  /**
+   * Whether the engine can store Map columns split into buckets by key (ClickHouse 25.x and
+   * later: the `map_serialization_version` MergeTree setting). Default true; migrations.ts
+   * asks the engine.
+   */
+  mapBuckets?: boolean;
 }
+
+/**
+ * The sorting key of `otel_traces`: ten-minute buckets, then trace id. A trace's spans sit
+ * together (a lookup by id with its time window reads one granule), and a time window reads
+ * one contiguous range. The exporter's default key, (ServiceName, SpanName, time), scatters a
+ * trace over one granule per service and operation, and makes every time-window query visit
+ * each (service, operation) group. Measured in test/bench/query.bench.mjs.
+ */
+export const TRACES_SORTING_KEY = 'toStartOfTenMinutes(Timestamp), TraceId';
+
+/** The sorting key of `fntrace_trace_summary`: its ten-minute bucket (of its Start), then trace id. */
+export const SUMMARY_SORTING_KEY = 'Bucket, TraceId';
+
+/**
+ * Map columns of `otel_traces` are stored in buckets by key hash once parts merge (inserts
+ * stay on the plain layout, which is cheaper to write): `SpanAttributes['k']` reads one
+ * bucket instead of the whole map. About one bucket per key (linear, up to 32).
+ */
+export const MAP_BUCKET_SETTINGS = `map_serialization_version = 'with_buckets', map_serialization_version_for_zero_level_parts = 'basic',
+  map_buckets_strategy = 'linear', map_buckets_coefficient = 1, map_buckets_min_avg_size = 0`;
 
 /** Columns of a span row as JSONEachRow text carries them (rows.ts), for `file()` and inserts. */
 export const SPAN_COLUMNS: [string, string][] = [
@@ -101,7 +127,7 @@ export const TTL_COLUMNS: Record<string, string> = {
   otel_traces_trace_id_ts: 'toDateTime(Start)',
   otel_logs: 'TimestampTime',
   fntrace_invocations: 'toDateTime(Timestamp)',
-  fntrace_trace_summary: 'toDateTime(Start)',
+  fntrace_trace_summary: 'Bucket',
   fntrace_trace_edges: 'toDateTime(Timestamp)',
   fntrace_messages: 'toDateTime(Timestamp)',
 };
@@ -140,6 +166,23 @@ export const VIEW_TARGETS = [
   'fntrace_messages',
 ];
 
+/** The names of the materialized views that read `otel_traces` (on a cluster, their `_local` names). */
+export const TRACE_VIEWS = [
+  'otel_traces_trace_id_ts_mv',
+  'fntrace_invocations_mv',
+  'fntrace_trace_summary_mv',
+  'fntrace_trace_edges_mv',
+  'fntrace_messages_mv',
+];
+
+/** `CREATE TABLE` of one table as the current schema defines it, under another name (for a rebuild; one node). */
+export function tableStatement(o: SchemaOptions, table: string, name: string): string {
+  const head = `CREATE TABLE IF NOT EXISTS ${q(o.database)}.${q(table)}`;
+  const statement = schemaStatements(o).find((s) => s.startsWith(`${head} `));
+  if (!statement) throw new Error(`schema has no table ${table}`);
+  return `CREATE TABLE IF NOT EXISTS ${q(o.database)}.${q(name)}${statement.slice(head.length)}`;
+}
+
 export function schemaStatements(o: SchemaOptions): string[] {
   const db = q(o.database);
   const onCluster = o.cluster ? ` ON CLUSTER ${q(o.cluster)}` : '';
@@ -150,6 +193,8 @@ export function schemaStatements(o: SchemaOptions): string[] {
       ? `Replicated${kind}('/clickhouse/tables/{shard}/${o.database}/${local(name)}', '{replica}')`
       : `${kind}()`;
 
+  const createStatement = (t: TableDef, name: string) =>
+    `CREATE TABLE IF NOT EXISTS ${db}.${q(name)}${onCluster} (${t.columns}\n) ENGINE = ${engine(t.engine, t.name)}\n${t.tail}`;
   const tables: TableDef[] = [
     {
       name: 'otel_traces',
@@ -196,7 +241,6 @@ export function schemaStatements(o: SchemaOptions): string[] {
     FaasColdstart UInt8 MATERIALIZED SpanAttributes['faas.coldstart'] = 'true',
     MessagingMessageId String MATERIALIZED SpanAttributes['messaging.message.id'] CODEC(ZSTD(1)),
     CorrelationId String MATERIALIZED SpanAttributes['fntrace.correlation_id'] CODEC(ZSTD(1)),
-    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
@@ -207,9 +251,9 @@ export function schemaStatements(o: SchemaOptions): string[] {
     INDEX idx_correlation CorrelationId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',
       tail: `PARTITION BY toDate(Timestamp)
-ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+ORDER BY (${TRACES_SORTING_KEY})
 ${ttl('toDateTime(Timestamp)')}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
+SETTINGS index_granularity = 2048, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets === false ? '' : `,\n  ${MAP_BUCKET_SETTINGS}`}`,
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -311,11 +355,15 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
     RootSpanName SimpleAggregateFunction(max, String),
     Invocations SimpleAggregateFunction(sum, UInt64),
     ColdStarts SimpleAggregateFunction(sum, UInt64),
-    CostUsd SimpleAggregateFunction(sum, Float64)`,
+    CostUsd SimpleAggregateFunction(sum, Float64),
+    Bucket DateTime DEFAULT toStartOfTenMinutes(Start)`,
       engine: 'AggregatingMergeTree',
-      tail: `PARTITION BY toStartOfWeek(Start)
-ORDER BY (TraceId)
-${ttl('toDateTime(Start)')}
+      // Rows of one trace from different inserts merge when they fall in the same ten
+      // minutes; queries sum them by TraceId either way. The time-first key lets a search
+      // read only the summaries of its window (SUMMARY_SORTING_KEY).
+      tail: `PARTITION BY toDate(Bucket)
+ORDER BY (${SUMMARY_SORTING_KEY})
+${ttl('Bucket')}
 SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       shardBy: 'cityHash64(TraceId)',
     },
@@ -359,9 +407,7 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
 
   const out: string[] = [`CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`];
   for (const t of tables) {
-    out.push(
-      `CREATE TABLE IF NOT EXISTS ${db}.${q(local(t.name))}${onCluster} (${t.columns}\n) ENGINE = ${engine(t.engine, t.name)}\n${t.tail}`,
-    );
+    out.push(createStatement(t, local(t.name)));
     if (o.cluster) {
       out.push(
         `CREATE TABLE IF NOT EXISTS ${db}.${q(t.name)}${onCluster} AS ${db}.${q(local(t.name))} ENGINE = Distributed(${q(o.cluster)}, ${db}, ${q(local(t.name))}, ${t.shardBy})`,

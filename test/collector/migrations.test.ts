@@ -1,0 +1,121 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveCollectorOptions } from '../../collector/src/config.js';
+import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
+import { migrate } from '../../collector/src/store/migrations.js';
+import { schemaStatements, TRACE_VIEWS, TRACES_SORTING_KEY } from '../../collector/src/store/schema.js';
+
+// Migration 4 changes otel_traces's sorting key, which ClickHouse cannot alter in place: a
+// store made by an older version has its spans copied into a rebuilt table, and the views
+// that fill the other tables must keep working on it — without counting the copied spans twice.
+const options = resolveCollectorOptions({ data: mkdtempSync(join(tmpdir(), 'fntrace-migrate-')) });
+let store: Store;
+afterAll(() => store?.close());
+
+const rows = async <T>(query: string): Promise<T[]> =>
+  (await (await store.client.query({ query, format: 'JSONEachRow' })).json()) as T[];
+
+async function insertSpan(spanId: string, parent: string, invocation: string, offsetMs: number) {
+  await store.client.command({
+    query: `INSERT INTO fntrace.otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName,
+      ResourceAttributes, SpanAttributes, Duration, StatusCode)
+      VALUES (now64(9) - INTERVAL ${offsetMs} MILLISECOND, '${'ab'.repeat(16)}', '${spanId}', '${parent}', 'GET /orders', 'Server',
+      'orders-api', map('service.name', 'orders-api', 'faas.max_memory', '536870912'),
+      map('faas.invocation_id', '${invocation}', 'faas.trigger', '${invocation ? 'http' : ''}', 'app.tenant.id', 'acme'),
+      120000000, 'Unset')`,
+  });
+}
+
+const summary = async () =>
+  (
+    await rows<{ spans: string; invocations: string }>(
+      `SELECT toString(sum(SpanCount)) AS spans, toString(sum(Invocations)) AS invocations FROM fntrace.fntrace_trace_summary`,
+    )
+  )[0];
+
+describe('schema migrations', () => {
+  it('rebuilds an older otel_traces with the trace-ordered key, keeping spans and views', async () => {
+    store = await openStore(options);
+    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4]);
+    const sortingKey = async () =>
+      (
+        await rows<{ k: string }>(
+          "SELECT sorting_key AS k FROM system.tables WHERE database = 'fntrace' AND name = 'otel_traces'",
+        )
+      )[0]?.k;
+    expect(await sortingKey()).toBe(TRACES_SORTING_KEY);
+
+    // make the store what version 3 left: the exporter's key, views on that table, no migration 4
+    await store.client.command({
+      query: `CREATE TABLE fntrace.otel_traces_v3 AS fntrace.otel_traces ENGINE = MergeTree PARTITION BY toDate(Timestamp)
+        ORDER BY (ServiceName, SpanName, toDateTime(Timestamp)) SETTINGS non_replicated_deduplication_window = 10000`,
+    });
+    await store.client.command({ query: 'EXCHANGE TABLES fntrace.otel_traces AND fntrace.otel_traces_v3' });
+    await store.client.command({ query: 'DROP TABLE fntrace.otel_traces_v3' });
+    await store.client.command({
+      query: `CREATE TABLE fntrace.summary_v3 AS fntrace.fntrace_trace_summary ENGINE = AggregatingMergeTree
+        PARTITION BY toStartOfWeek(Start) ORDER BY TraceId
+        SETTINGS non_replicated_deduplication_window = 10000, allow_dimensions_outside_sorting_key = 1`,
+    });
+    await store.client.command({ query: 'ALTER TABLE fntrace.summary_v3 DROP COLUMN Bucket' });
+    await store.client.command({ query: 'EXCHANGE TABLES fntrace.fntrace_trace_summary AND fntrace.summary_v3' });
+    await store.client.command({ query: 'DROP TABLE fntrace.summary_v3' });
+    for (const v of TRACE_VIEWS) await store.client.command({ query: `DROP VIEW fntrace.${v}` });
+    for (const s of schemaStatements({ database: 'fntrace', cluster: '', retentionDays: 30 })) {
+      if (s.startsWith('CREATE MATERIALIZED VIEW')) await store.client.command({ query: s });
+    }
+    await store.client.command({
+      query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version = 4',
+    });
+    expect(await sortingKey()).toBe('ServiceName, SpanName, toDateTime(Timestamp)');
+
+    await insertSpan('0000000000000001', '', 'inv-1', 50);
+    await insertSpan('0000000000000002', '0000000000000001', '', 40);
+    const [before] = await rows<{ ingested: string }>(
+      'SELECT toString(min(IngestedAt)) AS ingested FROM fntrace.otel_traces',
+    );
+    expect(await summary()).toEqual({ spans: '2', invocations: '1' });
+
+    const logged: string[] = [];
+    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4]);
+    expect(logged.join('\n')).toContain(
+      'rebuilding otel_traces with sorting key (toStartOfTenMinutes(Timestamp), TraceId): copying 2 rows',
+    );
+    expect(logged.join('\n')).toContain(
+      'rebuilding fntrace_trace_summary with sorting key (Bucket, TraceId): copying 2 rows',
+    );
+    expect(await sortingKey()).toBe(TRACES_SORTING_KEY);
+    const [summaryKey] = await rows<{ k: string; b: string }>(
+      "SELECT sorting_key AS k FROM system.tables WHERE database = 'fntrace' AND name = 'fntrace_trace_summary'",
+    );
+    expect(summaryKey!.k).toBe('Bucket, TraceId');
+    const after = await rows<{ SpanId: string; tenant: string; invocation: string; ingested: string }>(
+      `SELECT SpanId, SpanAttributes['app.tenant.id'] AS tenant, FaasInvocationId AS invocation, toString(IngestedAt) AS ingested
+       FROM fntrace.otel_traces ORDER BY SpanId`,
+    );
+    expect(after.map((r) => [r.SpanId, r.tenant, r.invocation])).toEqual([
+      ['0000000000000001', 'acme', 'inv-1'],
+      ['0000000000000002', 'acme', ''],
+    ]);
+    expect(after[0]!.ingested).toBe(before!.ingested);
+    // the copy did not go through the views again
+    expect(await summary()).toEqual({ spans: '2', invocations: '1' });
+    const tables = await rows<{ name: string }>(
+      "SELECT name FROM system.tables WHERE database = 'fntrace' AND name LIKE 'otel_traces%'",
+    );
+    expect(tables.map((t) => t.name).sort()).toEqual([
+      'otel_traces',
+      'otel_traces_trace_id_ts',
+      'otel_traces_trace_id_ts_mv',
+    ]);
+
+    // spans stored after the rebuild reach the views
+    await insertSpan('0000000000000003', '', 'inv-2', 10);
+    expect(await summary()).toEqual({ spans: '3', invocations: '2' });
+    const [invocations] = await rows<{ n: string }>('SELECT toString(count()) AS n FROM fntrace.fntrace_invocations');
+    expect(invocations!.n).toBe('2');
+    expect(await migrate(store, 30)).toEqual([]);
+  }, 120_000);
+});

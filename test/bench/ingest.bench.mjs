@@ -23,6 +23,7 @@
 //
 //   node test/bench/ingest.bench.mjs                   (after `npm run build`)
 //   BENCH_INGEST_CPU_PROF=1 node test/bench/ingest.bench.mjs   also profile the collector
+//   BENCH_INGEST_E2E_ONLY=1 …                           only the end-to-end run, figures printed
 //   BENCH_INGEST_SPANS=1000000 BENCH_INGEST_CONCURRENCY=8 BENCH_INGEST_SAMPLE_SPANS=200000
 //   BENCH_INGEST_ENGINE_ROWS=300000 BENCH_INGEST_TRIES=2 BENCH_INGEST_COLLECTOR_ARGS='--segment-bytes 33554432'
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -63,6 +64,8 @@ const ENGINE_ROWS = Number(process.env.BENCH_INGEST_ENGINE_ROWS ?? 300_000);
 const NAIVE_BATCH = 10_000;
 const TRIES = Number(process.env.BENCH_INGEST_TRIES ?? 2);
 const CPU_PROF = process.env.BENCH_INGEST_CPU_PROF === '1';
+// only the end-to-end run, its figures printed and no result written (for trying collector changes)
+const E2E_ONLY = process.env.BENCH_INGEST_E2E_ONLY === '1';
 const COLLECTOR_ARGS = (process.env.BENCH_INGEST_COLLECTOR_ARGS ?? '').split(/\s+/).filter(Boolean);
 // spool segment sizes the writer path is timed with, besides the collector's default (--segment-bytes)
 const SEGMENT_SIZES = [8 * 2 ** 20, 32 * 2 ** 20];
@@ -216,13 +219,18 @@ export async function main() {
   process.stdout.write(` ${fmt(encodeMs / 1000, 1)} s, ${fmt(wireBytes / 1e6, 0)} MB\n`);
   // rows the collector makes of them, as JSONEachRow: how many a spool segment holds
   const sampleRows = src.decodeTracesProto(bodies[0]).rows.concat(src.decodeTracesProto(bodies[1]).rows);
-  const jsonBytesPerRow = sampleRows.reduce((n, r) => n + JSON.stringify(r).length + 1, 0) / sampleRows.length;
+  const jsonBytesPerRow = src.rowsToJsonLines(sampleRows).length / sampleRows.length;
   const segmentBytes = src.resolveCollectorOptions({}).segmentBytes;
   const segmentRows = Math.round(segmentBytes / jsonBytesPerRow);
   const segmentSizes = [...new Set([...SEGMENT_SIZES, segmentBytes])].sort((a, b) => a - b);
 
   const e2e = await endToEnd(bodies);
   bodies = undefined;
+  if (E2E_ONLY) {
+    const { metrics, collectorOutput, ...figures } = e2e;
+    console.log(JSON.stringify(figures, null, 1));
+    return;
+  }
   process.stdout.write('  ingest: counting what the collector stored ...');
   const inspect = await storeChild('inspect', 'collector', {});
   process.stdout.write(` ${fmt(inspect.rows, 0)} rows\n`);

@@ -16,6 +16,7 @@ import type { Signal, Spool } from '../spool/spool.js';
 import { decodeLogsJson, decodeTracesJson } from './otlp-json.js';
 import { decodeLogsProto, decodeTracesProto, OtlpDecodeError } from './otlp-proto.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './proto-response.js';
+import { rowsToJsonLines } from './row-json.js';
 import type { Decoded } from './rows.js';
 
 /**
@@ -147,10 +148,8 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
       metrics.received.inc({ signal }, decoded.rows.length + decoded.rejected);
       if (decoded.rejected > 0) metrics.refused.inc({ signal, reason: 'invalid' }, decoded.rejected);
       if (decoded.rows.length > 0) {
-        let text = '';
-        for (const row of decoded.rows) text += `${JSON.stringify(row)}\n`;
         try {
-          await spool.append(signal, text);
+          await spool.append(signal, rowsToJsonLines(decoded.rows));
         } catch (err) {
           const reason = (err as CollectorError).code === CODES.SPOOL_FULL ? 'spool_full' : 'spool_error';
           metrics.refused.inc({ signal, reason }, decoded.rows.length);

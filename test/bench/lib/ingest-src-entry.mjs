@@ -2,6 +2,7 @@
 // collector's own options, store client, schema migrations, DDL and OTLP/protobuf decoder.
 export { resolveCollectorOptions } from '../../../collector/src/config.ts';
 export { decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.ts';
+export { rowsToJsonLines } from '../../../collector/src/ingest/row-json.ts';
 export { openStore } from '../../../collector/src/store/clickhouse.ts';
 export { migrate } from '../../../collector/src/store/migrations.ts';
 export { columnList, SPAN_COLUMNS, schemaStatements, structureOf } from '../../../collector/src/store/schema.ts';

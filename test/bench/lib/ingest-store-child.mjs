@@ -161,11 +161,11 @@ function writeSegments(requests, baseNs, segDir, segmentBytes) {
   for (let k = 0; k < requests; k++) {
     const decoded = src.decodeTracesProto(encodeRequest(k, { baseNs }));
     if (decoded.rejected) throw new Error(`request ${k}: ${decoded.rejected} spans rejected: ${decoded.errors}`);
-    for (const row of decoded.rows) {
-      text += `${JSON.stringify(row)}\n`;
-      rows++;
-      if (text.length >= segmentBytes) flush();
-    }
+    // the receiver appends a request's rows as one piece (rowsToJsonLines), and a segment is
+    // sealed once it reaches the segment size
+    text += src.rowsToJsonLines(decoded.rows);
+    rows += decoded.rows.length;
+    if (text.length >= segmentBytes) flush();
   }
   if (text) flush();
   return { files, rows };

@@ -8,11 +8,10 @@
 // each query runs BENCH_QUERY_RUNS times with different parameter values picked from the
 // data: the API's own functions (trace view, search, metrics, service map) against what a
 // user of the exporter's tables runs for the same answer. Last, what the engine read for
-// each, and candidate fixes (lib/query-fixes.mjs) timed on the same parameters.
+// each.
 //
 //   node test/bench/query.bench.mjs
 //   BENCH_QUERY_SPANS=2000000 node test/bench/query.bench.mjs     smaller, quicker
-//   BENCH_QUERY_FIXES=0 …                                         without the fix rows
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +22,6 @@ const RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 20);
 const CHUNK = Number(process.env.BENCH_QUERY_CHUNK ?? 1_000_000);
 const BLOCK_ROWS = Number(process.env.BENCH_QUERY_BLOCK_ROWS ?? 262_144);
 const INSERT_MEMORY = Number(process.env.BENCH_QUERY_INSERT_MEMORY ?? 4 * 2 ** 30);
-const FIXES = process.env.BENCH_QUERY_FIXES !== '0';
 const KEEP = process.env.BENCH_QUERY_KEEP === '1';
 const DATA_DIR = join(TMP, 'query-data');
 
@@ -106,10 +104,7 @@ export async function main() {
     outfile: src,
   });
   const started = performance.now();
-  console.log(
-    `  query: ${SPANS.toLocaleString('en-US')} spans, ${RUNS} runs a query; data in ${DATA_DIR}` +
-      (FIXES ? '; then the fix rows' : ''),
-  );
+  console.log(`  query: ${SPANS.toLocaleString('en-US')} spans, ${RUNS} runs a query; data in ${DATA_DIR}`);
   let child;
   try {
     child = await runQueryChild({
@@ -120,7 +115,6 @@ export async function main() {
       BENCH_CHUNK: String(CHUNK),
       BENCH_BLOCK_ROWS: String(BLOCK_ROWS),
       BENCH_INSERT_MEMORY: String(INSERT_MEMORY),
-      BENCH_FIXES: FIXES ? '1' : '0',
     });
   } finally {
     if (!KEEP) rmSync(DATA_DIR, { recursive: true, force: true });
@@ -132,11 +126,6 @@ export async function main() {
     ratio: c.exporter ? round(c.fntrace.medianMs / c.exporter.medianMs, 3) : undefined,
   }));
   for (const c of cases) c.verdict = verdictOf(c.goal, c.fntrace.medianMs, c.ratio);
-  const fixes = child.fixes.map((f) => {
-    const base = cases.find((c) => c.id === f.caseId);
-    const ratio = base.exporter ? round(f.fntrace.medianMs / base.exporter.medianMs, 3) : undefined;
-    return { ...f, ratio, verdict: verdictOf(base.goal, f.fntrace.medianMs, ratio) };
-  });
   const read = Object.fromEntries(
     Object.entries(child.diagnostics).map(([id, d]) => [
       id,
@@ -154,15 +143,12 @@ export async function main() {
       blockRows: l.blockRows,
       insertMemoryBytes: l.insertMemoryBytes,
       optimizeFinal: l.optimizeFinal,
-      fixes: FIXES,
     },
     load: l,
     tables: child.tables,
     peakRssBytes: child.maxRssBytes,
     seconds: round(seconds, 1),
     cases,
-    fixes,
-    fixesBuild: child.fixesBuild,
     read,
     diagnostics: child.diagnostics,
     paramNotes: child.paramNotes,
@@ -212,17 +198,6 @@ export async function main() {
       c.exporter ? fmtRatio(c.ratio) : '—',
       c.verdict || '—',
     ]);
-    for (const f of fixes.filter((x) => x.caseId === c.id)) {
-      rows.push([
-        `  fix: ${f.label}`,
-        fmt(f.fntrace.medianMs, 1),
-        fmt(f.fntrace.p95Ms, 1),
-        '',
-        '',
-        f.ratio !== undefined ? fmtRatio(f.ratio) : '—',
-        f.verdict || '—',
-      ]);
-    }
   }
   console.log(`query: ms per API call, ${child.runs} runs each with different parameters (median, p95)`);
   console.log(
@@ -250,22 +225,6 @@ export async function main() {
       ]),
     ),
   );
-  if (child.fixesBuild.length) {
-    console.log('\nfix tables (built after the baseline, from otel_traces, one source part at a time)');
-    console.log(
-      textTable(
-        ['table', 'rows', 'MiB on disk', 'build s', 'rows/s'],
-        child.fixesBuild.map((b) => [
-          b.table + (b.recentOnly ? ' (last 2 h only)' : ''),
-          fmt(b.rows, 0),
-          MB(b.bytes),
-          fmt(b.ms / 1000, 1),
-          fmt(b.rows / (b.ms / 1000), 0),
-        ]),
-      ),
-    );
-    for (const f of fixes.filter((x) => x.check)) console.log(`  check ${f.caseId}: ${f.check}`);
-  }
   console.log(`\nquery bench: ${fmt(seconds, 0)} s; result: ${file}\n`);
   return result;
 }

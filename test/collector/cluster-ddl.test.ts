@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, describe, expect, it } from 'vitest';
+import { clusterKeyStatements } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
 
 // No ClickHouse cluster runs here, so the cluster DDL is checked by the real engine's
@@ -14,18 +15,23 @@ const client = createClient({
 afterAll(() => client.close());
 
 const statements = schemaStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
+// what migration 4 runs on a cluster made by an earlier version
+const migration4 = clusterKeyStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
 
 describe('cluster DDL', () => {
-  it.each(statements.map((s) => [s.split('\n')[0]!.slice(0, 90), s]))('parses: %s', async (_title, statement) => {
-    const rs = await client.query({
-      query: 'SELECT formatQuery({q:String}) AS f',
-      query_params: { q: statement },
-      format: 'JSONEachRow',
-    });
-    const [row] = (await rs.json()) as { f: string }[];
-    const f = row!.f;
-    expect(f).toContain('ON CLUSTER prod');
-  });
+  it.each([...statements, ...migration4].map((s) => [s.split('\n')[0]!.slice(0, 90), s]))(
+    'parses: %s',
+    async (_title, statement) => {
+      const rs = await client.query({
+        query: 'SELECT formatQuery({q:String}) AS f',
+        query_params: { q: statement },
+        format: 'JSONEachRow',
+      });
+      const [row] = (await rs.json()) as { f: string }[];
+      const f = row!.f;
+      expect(f).toContain('ON CLUSTER prod');
+    },
+  );
 
   it('makes every table Replicated on each node and Distributed by trace id across them', () => {
     const creates = statements.filter((s) => s.startsWith('CREATE TABLE'));

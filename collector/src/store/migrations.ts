@@ -67,11 +67,7 @@ const rowsOf = async <T>(store: Store, query: string, query_params: Record<strin
 async function rebuildForKeys(store: Store, o: SchemaOptions, log: (msg: string) => void): Promise<void> {
   const db = `\`${o.database}\``;
   if (o.cluster) {
-    if (o.mapBuckets) {
-      await store.client.command({
-        query: `ALTER TABLE ${db}.\`otel_traces_local\` ON CLUSTER \`${o.cluster}\` MODIFY SETTING ${MAP_BUCKET_SETTINGS}`,
-      });
-    }
+    for (const query of clusterKeyStatements(o)) await store.client.command({ query });
     return;
   }
   const rebuilt = [
@@ -83,6 +79,25 @@ async function rebuildForKeys(store: Store, o: SchemaOptions, log: (msg: string)
   const views = schemaStatements(o).filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
   for (const name of TRACE_VIEWS) await store.client.command({ query: `DROP VIEW IF EXISTS ${db}.\`${name}\`` });
   for (const statement of views) await store.client.command({ query: statement });
+}
+
+/**
+ * Migration 4 on a cluster: Map buckets on, and the summary's `Bucket` column (outside its
+ * sorting key there, so merged rows keep the bucket of one of their inserts; searches read an
+ * hour before their window, which covers that).
+ */
+export function clusterKeyStatements(o: SchemaOptions): string[] {
+  const db = `\`${o.database}\``;
+  const on = ` ON CLUSTER \`${o.cluster}\``;
+  const bucket = 'ADD COLUMN IF NOT EXISTS Bucket DateTime DEFAULT toStartOfTenMinutes(Start)';
+  return [
+    ...(o.mapBuckets === false
+      ? []
+      : [`ALTER TABLE ${db}.\`otel_traces_local\`${on} MODIFY SETTING ${MAP_BUCKET_SETTINGS}`]),
+    `ALTER TABLE ${db}.\`fntrace_trace_summary_local\`${on} MODIFY SETTING allow_dimensions_outside_sorting_key = 1`,
+    `ALTER TABLE ${db}.\`fntrace_trace_summary_local\`${on} ${bucket}`,
+    `ALTER TABLE ${db}.\`fntrace_trace_summary\`${on} ${bucket}`,
+  ];
 }
 
 /** Copy `name` into a table made by the current DDL and exchange them, when its sorting key is not `key`. */

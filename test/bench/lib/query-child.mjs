@@ -8,7 +8,6 @@
 import { rmSync } from 'node:fs';
 import { writeChildResult } from './common.mjs';
 import { EXPORTER_COLUMNS, exporterStatements, generateSelect } from './query-data.mjs';
-import { buildFixes, fixVariants } from './query-fixes.mjs';
 import {
   exporterAttrSearch,
   exporterFunctionMetrics,
@@ -24,7 +23,6 @@ const RUNS = Number(process.env.BENCH_RUNS);
 const CHUNK = Number(process.env.BENCH_CHUNK);
 const BLOCK_ROWS = Number(process.env.BENCH_BLOCK_ROWS);
 const INSERT_MEMORY = Number(process.env.BENCH_INSERT_MEMORY);
-const FIXES = process.env.BENCH_FIXES !== '0';
 const HOUR_MS = 3_600_000;
 const DAY_NS = 86_400_000_000_000;
 const EXPORTER_DB = 'exporter';
@@ -418,54 +416,6 @@ for (const c of cases) {
 }
 log('diagnostics done');
 
-// ——— candidate fixes, measured beside the baseline (schema or SQL changes, not applied to collector/src) ———
-const fixes = [];
-let fixesBuild = [];
-if (FIXES) {
-  const t = performance.now();
-  await client.command({ query: `SYSTEM STOP MERGES ${db}.otel_traces` });
-  // the attribute tables hold the last two hours (the attribute searches ask for the last one)
-  const attrsSinceNs = BigInt(anchorMs - 2 * HOUR_MS) * 1_000_000n;
-  fixesBuild = await buildFixes({ client, db, database: store.database, insertSettings, attrsSinceNs });
-  await client.command({ query: `SYSTEM START MERGES ${db}.otel_traces` });
-  for (const b of fixesBuild)
-    log(`built ${b.table}: ${b.rows.toLocaleString('en-US')} rows in ${(b.ms / 1000).toFixed(1)} s`);
-  await settle(30_000);
-  const rec = recordingClient(client);
-  await src.loadTraceSpans({ ...store, client: rec.client }, traceIds[0]);
-  // what the API would hold in memory: the spans query it runs, and the (few, stable) resource attribute keys
-  const resourceKeys = new Set((await rows(`SELECT DISTINCT Key AS k FROM ${db}.fx_resource_attrs`)).map((r) => r.k));
-  const api = { spansSql: rec.statements[1].query, resourceKeys };
-  const ctxOf = (cl) => {
-    const st = { ...store, client: { query: (a) => cl.query(withNoCache(a)) } };
-    return { db, src, store: st, lastHour, win, apiRange, api };
-  };
-  // the baseline's parameters again: with the condition cache off, so no fix row reuses what a baseline run cached
-  const variants = fixVariants(ctxOf(client));
-  for (const [i, v] of variants.entries()) {
-    const c = cases.find((x) => x.id === v.caseId);
-    const r = await measure(c, v.fntrace, null);
-    const diag = await statementsOf((cl) => fixVariants(ctxOf(cl))[i].fntrace(c.params[0]));
-    let check;
-    try {
-      check = v.check ? await v.check(c.params) : undefined;
-    } catch (err) {
-      check = `check failed: ${err.message.split('\n')[0]}`;
-    }
-    fixes.push({
-      caseId: v.caseId,
-      label: v.label,
-      change: v.change,
-      fntrace: r.fntrace,
-      fntraceMs: r.fntraceMs,
-      diag,
-      check,
-    });
-    log(`fix ${v.caseId}: ${v.label}: median ${r.fntrace.medianMs.toFixed(1)} ms${check ? ` (${check})` : ''}`);
-  }
-  log(`fixes built and measured in ${(since(t) / 1000).toFixed(1)} s`);
-}
-
 await client.close();
 writeChildResult({
   spans: SPANS,
@@ -502,7 +452,5 @@ writeChildResult({
     ...results[c.id],
   })),
   diagnostics,
-  fixes,
-  fixesBuild,
   maxRssBytes: process.resourceUsage().maxRSS * 1024,
 });

@@ -108,6 +108,12 @@ export const optionsSchema = {
       default: 805306368,
       description: 'memory limit for each ClickHouse query/insert (bounds the embedded engine)',
     },
+    mapBuckets: {
+      type: 'boolean',
+      default: false,
+      description:
+        'store span and resource attribute maps split by key once parts merge: attribute searches over merged data read a fraction of the maps, merges hold ~250 MB more',
+    },
     logLevel: {
       type: 'string',
       enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
@@ -136,6 +142,7 @@ export interface CollectorOptions {
   readonly alerts: boolean;
   readonly publicUrl: string;
   readonly engineMemoryBytes: number;
+  readonly mapBuckets: boolean;
   readonly logLevel: string;
 }
 

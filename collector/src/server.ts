@@ -81,7 +81,9 @@ export function buildServer(
       app.log.info(recovered, 'spool segments from a previous run will be stored');
     }
     store = await openStore(options);
-    const applied = await migrate(store, options.retentionDays, (msg) => app.log.info(msg));
+    const applied = await migrate(store, options.retentionDays, (msg) => app.log.info(msg), {
+      mapBuckets: options.mapBuckets,
+    });
     app.log.info(
       {
         storage: options.clickhouseUrl ? redactUrl(options.clickhouseUrl) : `embedded (${join(dataDir, 'clickhouse')})`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clusterKeyStatements } from '../../collector/src/store/migrations.js';
+import { clusterKeyStatements, mapBucketStatements } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
 
 // No ClickHouse cluster runs here, so the cluster DDL is checked by the real engine's
@@ -16,7 +16,15 @@ afterAll(() => client.close());
 
 const statements = schemaStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
 // what migration 4 runs on a cluster made by an earlier version
-const migration4 = clusterKeyStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
+const migration4 = [
+  ...clusterKeyStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 }),
+  // --map-buckets turned on, then off
+  ...mapBucketStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14, mapBuckets: true }, 'MergeTree'),
+  ...mapBucketStatements(
+    { database: 'fntrace', cluster: 'prod', retentionDays: 14 },
+    "MergeTree SETTINGS map_serialization_version = 'with_buckets'",
+  ),
+];
 
 describe('cluster DDL', () => {
   it.each([...statements, ...migration4].map((s) => [s.split('\n')[0]!.slice(0, 90), s]))(

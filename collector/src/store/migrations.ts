@@ -2,6 +2,7 @@ import { alertSchemaStatements } from '../alerts/store.js';
 import type { Store } from './clickhouse.js';
 import {
   MAP_BUCKET_SETTINGS,
+  MAP_PLAIN_SETTINGS,
   retentionStatements,
   type SchemaOptions,
   SUMMARY_SORTING_KEY,
@@ -82,22 +83,32 @@ async function rebuildForKeys(store: Store, o: SchemaOptions, log: (msg: string)
 }
 
 /**
- * Migration 4 on a cluster: Map buckets on, and the summary's `Bucket` column (outside its
- * sorting key there, so merged rows keep the bucket of one of their inserts; searches read an
- * hour before their window, which covers that).
+ * Migration 4 on a cluster: the summary's `Bucket` column (outside its sorting key there, so
+ * merged rows keep the bucket of one of their inserts; searches read an hour before their
+ * window, which covers that).
  */
 export function clusterKeyStatements(o: SchemaOptions): string[] {
   const db = `\`${o.database}\``;
   const on = ` ON CLUSTER \`${o.cluster}\``;
   const bucket = 'ADD COLUMN IF NOT EXISTS Bucket DateTime DEFAULT toStartOfTenMinutes(Start)';
   return [
-    ...(o.mapBuckets === false
-      ? []
-      : [`ALTER TABLE ${db}.\`otel_traces_local\`${on} MODIFY SETTING ${MAP_BUCKET_SETTINGS}`]),
     `ALTER TABLE ${db}.\`fntrace_trace_summary_local\`${on} MODIFY SETTING allow_dimensions_outside_sorting_key = 1`,
     `ALTER TABLE ${db}.\`fntrace_trace_summary_local\`${on} ${bucket}`,
     `ALTER TABLE ${db}.\`fntrace_trace_summary\`${on} ${bucket}`,
   ];
+}
+
+/**
+ * `--map-buckets` on or off for `otel_traces`, when a restart changed it: parts written from
+ * then on (by inserts' merges) take the new layout; older parts keep theirs until merged.
+ */
+export function mapBucketStatements(o: SchemaOptions, engineFull: string | undefined): string[] {
+  if (engineFull === undefined) return [];
+  const has = engineFull.includes("map_serialization_version = 'with_buckets'");
+  if (has === Boolean(o.mapBuckets)) return [];
+  const table = `\`${o.database}\`.\`${o.cluster ? 'otel_traces_local' : 'otel_traces'}\``;
+  const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
+  return [`ALTER TABLE ${table}${on} MODIFY SETTING ${o.mapBuckets ? MAP_BUCKET_SETTINGS : MAP_PLAIN_SETTINGS}`];
 }
 
 /** Copy `name` into a table made by the current DDL and exchange them, when its sorting key is not `key`. */
@@ -174,6 +185,7 @@ export async function migrate(
   store: Store,
   retentionDays: number,
   log: (msg: string) => void = () => {},
+  layout: { mapBuckets?: boolean } = {},
 ): Promise<number[]> {
   const db = `\`${store.database}\``;
   const onCluster = store.cluster ? ` ON CLUSTER \`${store.cluster}\`` : '';
@@ -187,12 +199,10 @@ export async function migrate(
   });
   const current = Number(((await rs.json()) as { v: string | number }[])[0]?.v ?? 0);
   const applied: number[] = [];
-  const o: SchemaOptions = {
-    database: store.database,
-    cluster: store.cluster,
-    retentionDays,
-    mapBuckets: await supportsMapBuckets(store),
-  };
+  const canBucket = layout.mapBuckets ? await supportsMapBuckets(store) : false;
+  if (layout.mapBuckets && !canBucket)
+    log('--map-buckets: this ClickHouse has no map_serialization_version; maps stay plain');
+  const o: SchemaOptions = { database: store.database, cluster: store.cluster, retentionDays, mapBuckets: canBucket };
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     for (const statement of m.statements(o)) await store.client.command({ query: statement });
@@ -205,6 +215,15 @@ export async function migrate(
     applied.push(m.version);
   }
   await applyRetention(store, retentionDays);
+  const [traces] = await rowsOf<{ engine_full: string }>(
+    store,
+    'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+    { db: store.database, name: store.cluster ? 'otel_traces_local' : 'otel_traces' },
+  );
+  for (const query of mapBucketStatements(o, traces?.engine_full)) {
+    log(`otel_traces: map buckets ${o.mapBuckets ? 'on' : 'off'} for parts written from now on`);
+    await store.client.command({ query });
+  }
   return applied;
 }
 

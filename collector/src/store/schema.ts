@@ -18,9 +18,9 @@ export interface SchemaOptions {
   cluster: string;
   retentionDays: number;
   /**
-   * Whether the engine can store Map columns split into buckets by key (ClickHouse 25.x and
-   * later: the `map_serialization_version` MergeTree setting). Default true; migrations.ts
-   * asks the engine.
+   * Store `otel_traces`'s Map columns split into buckets by key (`--map-buckets`, and an
+   * engine that has the `map_serialization_version` MergeTree setting, ClickHouse 25.x and
+   * later). Default false.
    */
   mapBuckets?: boolean;
 }
@@ -38,12 +38,17 @@ export const TRACES_SORTING_KEY = 'toStartOfTenMinutes(Timestamp), TraceId';
 export const SUMMARY_SORTING_KEY = 'Bucket, TraceId';
 
 /**
- * Map columns of `otel_traces` are stored in buckets by key hash once parts merge (inserts
- * stay on the plain layout, which is cheaper to write): `SpanAttributes['k']` reads one
- * bucket instead of the whole map. About one bucket per key (linear, up to 32).
+ * With `--map-buckets`, Map columns of `otel_traces` are stored in buckets by key hash once
+ * parts merge (inserts stay on the plain layout: bucketing at insert measured ~35 % fewer
+ * spans/s end to end): `SpanAttributes['k']` reads one bucket instead of the whole map. About
+ * one bucket per key (linear, up to 32). Measured (3 M spans, merged): a one-key filter over
+ * an hour 24 ms instead of 90; a whole trace 17 ms instead of 12; merges hold ~250 MB more.
  */
 export const MAP_BUCKET_SETTINGS = `map_serialization_version = 'with_buckets', map_serialization_version_for_zero_level_parts = 'basic',
   map_buckets_strategy = 'linear', map_buckets_coefficient = 1, map_buckets_min_avg_size = 0`;
+
+/** The plain layout, for turning `--map-buckets` off again (parts written since merge back to it). */
+export const MAP_PLAIN_SETTINGS = "map_serialization_version = 'basic'";
 
 /** Columns of a span row as JSONEachRow text carries them (rows.ts), for `file()` and inserts. */
 export const SPAN_COLUMNS: [string, string][] = [
@@ -253,7 +258,7 @@ export function schemaStatements(o: SchemaOptions): string[] {
       tail: `PARTITION BY toDate(Timestamp)
 ORDER BY (${TRACES_SORTING_KEY})
 ${ttl('toDateTime(Timestamp)')}
-SETTINGS index_granularity = 2048, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets === false ? '' : `,\n  ${MAP_BUCKET_SETTINGS}`}`,
+SETTINGS index_granularity = 2048, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets ? `,\n  ${MAP_BUCKET_SETTINGS}` : ''}`,
       shardBy: 'cityHash64(TraceId)',
     },
     {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clusterKeyStatements, mapBucketStatements } from '../../collector/src/store/migrations.js';
+import { clusterKeyStatements, MIGRATIONS, mapBucketStatements } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
 
 // No ClickHouse cluster runs here, so the cluster DDL is checked by the real engine's
@@ -15,8 +15,9 @@ const client = createClient({
 afterAll(() => client.close());
 
 const statements = schemaStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
-// what migration 4 runs on a cluster made by an earlier version
+// what migrations 4 and 5 run on a cluster made by an earlier version
 const migration4 = [
+  ...MIGRATIONS.find((m) => m.version === 5)!.statements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 }),
   ...clusterKeyStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 }),
   // --map-buckets turned on, then off
   ...mapBucketStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14, mapBuckets: true }, 'MergeTree'),

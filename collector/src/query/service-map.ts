@@ -30,19 +30,19 @@ export async function serviceMap(store: Store, q: { start?: string; end?: string
     ),
     queryRows<Record<string, any>>(
       store,
-      `SELECT ServiceName AS source, SpanAttributes['messaging.destination.name'] AS queue, any(SpanAttributes['messaging.system']) AS system,
+      `SELECT ServiceName AS source, MessagingDestination AS queue, any(MessagingSystem) AS system,
          count() AS count, countIf(StatusCode = 'Error') AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
-       FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Producer' AND SpanAttributes['messaging.destination.name'] != ''
+       FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Producer' AND MessagingDestination != ''
        GROUP BY source, queue`,
       params,
     ),
     queryRows<Record<string, any>>(
       store,
-      `SELECT SpanAttributes['messaging.destination.name'] AS queue, any(SpanAttributes['messaging.system']) AS system,
+      `SELECT MessagingDestination AS queue, any(MessagingSystem) AS system,
          ServiceName AS target, count() AS count, countIf(StatusCode = 'Error') AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
-       FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Consumer' AND SpanAttributes['messaging.destination.name'] != ''
+       FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Consumer' AND MessagingDestination != ''
          -- a batch's receive span is not a message of its own: count its records
-         AND (SpanAttributes['messaging.message.id'] != '' OR SpanAttributes['messaging.batch.message_count'] = '')
+         AND (MessagingMessageId != '' OR MessagingBatch = 0)
        GROUP BY queue, target`,
       params,
     ),

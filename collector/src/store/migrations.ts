@@ -3,6 +3,7 @@ import type { Store } from './clickhouse.js';
 import {
   MAP_BUCKET_SETTINGS,
   MAP_PLAIN_SETTINGS,
+  MESSAGING_COLUMNS,
   retentionStatements,
   type SchemaOptions,
   SUMMARY_SORTING_KEY,
@@ -50,6 +51,18 @@ export const MIGRATIONS: Migration[] = [
     name: 'otel_traces and fntrace_trace_summary keyed by (ten-minute bucket, trace id); Map columns in key buckets',
     statements: () => [],
     run: rebuildForKeys,
+  },
+  {
+    version: 5,
+    name: 'otel_traces: materialized MessagingDestination, MessagingSystem, MessagingBatch',
+    statements: (o) => {
+      const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
+      const tables = o.cluster ? ['otel_traces_local', 'otel_traces'] : ['otel_traces'];
+      return tables.map(
+        (t) =>
+          `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${MESSAGING_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
+      );
+    },
   },
 ];
 

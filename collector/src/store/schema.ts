@@ -171,6 +171,16 @@ export const VIEW_TARGETS = [
   'fntrace_messages',
 ];
 
+/**
+ * Materialized messaging columns of `otel_traces` (migration 5 adds them to older stores):
+ * the service map's publish and consume edges read these instead of whole attribute maps.
+ */
+export const MESSAGING_COLUMNS = [
+  "MessagingDestination LowCardinality(String) MATERIALIZED SpanAttributes['messaging.destination.name']",
+  "MessagingSystem LowCardinality(String) MATERIALIZED SpanAttributes['messaging.system']",
+  "MessagingBatch UInt8 MATERIALIZED SpanAttributes['messaging.batch.message_count'] != ''",
+];
+
 /** The names of the materialized views that read `otel_traces` (on a cluster, their `_local` names). */
 export const TRACE_VIEWS = [
   'otel_traces_trace_id_ts_mv',
@@ -246,6 +256,7 @@ export function schemaStatements(o: SchemaOptions): string[] {
     FaasColdstart UInt8 MATERIALIZED SpanAttributes['faas.coldstart'] = 'true',
     MessagingMessageId String MATERIALIZED SpanAttributes['messaging.message.id'] CODEC(ZSTD(1)),
     CorrelationId String MATERIALIZED SpanAttributes['fntrace.correlation_id'] CODEC(ZSTD(1)),
+${MESSAGING_COLUMNS.map((c) => `    ${c},`).join('\n')}
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,

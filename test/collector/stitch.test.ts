@@ -180,3 +180,22 @@ describe('late spans', () => {
     expect(errors.traces.map((t: any) => t.traceId)).toEqual([trace]);
   });
 });
+
+describe('the trace view and the tables agree', () => {
+  it("derives each trace's invocations and summary from its spans as the views fill the tables", async () => {
+    const window = `start=${Date.now() - 86_400_000}&end=${Date.now() + 60_000}`;
+    const { traces } = await api(c.url, `/api/traces?${window}&limit=100`);
+    expect(traces.length).toBeGreaterThanOrEqual(SHAPES.length);
+    const money = (o: any) => ({ ...o, costUsd: Number(Number(o.costUsd).toPrecision(12)) });
+    const byId = (a: any, b: any) => (a.invocationId < b.invocationId ? -1 : 1);
+    let invocations = 0;
+    for (const summary of traces) {
+      const view = await api(c.url, `/api/traces/${summary.traceId}`);
+      expect(money(view.summary), summary.traceId).toEqual(money(summary));
+      const stored = await api(c.url, `/api/invocations?${window}&traceId=${summary.traceId}`);
+      expect(view.invocations.map(money).sort(byId), summary.traceId).toEqual(stored.invocations.map(money).sort(byId));
+      invocations += view.invocations.length;
+    }
+    expect(invocations).toBeGreaterThan(5);
+  });
+});

@@ -1,8 +1,8 @@
 import { estimateSkew } from '../stitch/skew.js';
 import type { StoredSpan } from '../stitch/span-model.js';
+import { invocationsOf, summaryOf } from '../stitch/trace-facts.js';
 import { buildTree } from '../stitch/tree.js';
 import type { Store } from '../store/clickhouse.js';
-import { INVOCATION_SELECT, toInvocation } from './invocations-logs.js';
 import { loadTraceSpans, queryRows } from './spans.js';
 
 /**
@@ -46,34 +46,18 @@ function spanJson(s: StoredSpan, offsetNs: bigint) {
 }
 
 export async function traceView(store: Store, traceId: string, options: StitchOptions, nowMs = Date.now()) {
-  const db = `\`${store.database}\``;
-  // the invocations and the summary do not depend on the spans: ask for all three at once
-  const [spans, invocations, summaries] = await Promise.all([
-    loadTraceSpans(store, traceId),
-    // the trace's window narrows the (FunctionName, Timestamp) key to a second or so per function
-    queryRows<Record<string, unknown>>(
-      store,
-      `WITH (SELECT (toUnixTimestamp(min(Start)) - 1, toUnixTimestamp(max(End)) + 2)
-               FROM ${db}.otel_traces_trace_id_ts WHERE TraceId = {traceId:String}) AS window
-       SELECT ${INVOCATION_SELECT}
-       FROM ${db}.fntrace_invocations
-       WHERE TraceId = {traceId:String}
-         AND Timestamp >= toDateTime64(window.1, 9) AND Timestamp <= toDateTime64(window.2, 9)
-       ORDER BY Timestamp LIMIT 1 BY InvocationId`,
-      { traceId },
-    ),
-    traceSummaries(store, [traceId]),
-  ]);
+  // one query: the invocations and the summary follow from the spans (trace-facts.ts)
+  const spans = await loadTraceSpans(store, traceId);
   if (spans.length === 0) return undefined;
   const tree = buildTree(spans, BigInt(nowMs) * 1_000_000n, options.orphanGraceMs);
   const { offsets, adjustments } = estimateSkew(spans);
   return {
     traceId,
     rootSpanId: tree.rootSpanId,
-    summary: summaries[0],
+    summary: summaryOf(spans),
     orphans: tree.orphans,
     skew: adjustments.map((a) => ({ invocationId: a.invocationId, instance: a.instance, offsetMs: msOf(a.offsetNs) })),
-    invocations: invocations.map(toInvocation),
+    invocations: invocationsOf(spans),
     spans: tree.nodes.map((n) =>
       n.virtual
         ? {

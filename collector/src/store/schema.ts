@@ -113,8 +113,8 @@ export const structureOf = (cols: [string, string][]) => cols.map(([n, t]) => `$
 
 // AWS Lambda's published on-demand price (x86, us-east-1): per GB-second and per request.
 // Issue #4 makes it a table per provider that users can override.
-const GB_SECOND_USD = 0.0000166667;
-const REQUEST_USD = 0.0000002;
+export const GB_SECOND_USD = 0.0000166667;
+export const REQUEST_USD = 0.0000002;
 
 interface TableDef {
   name: string;

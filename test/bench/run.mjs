@@ -293,10 +293,12 @@ function querySection(r) {
       : '',
     '',
     para(
-      "fntrace's `otel_traces` is ordered by (ten-minute bucket, TraceId) in 2048-row granules, with its Map columns",
-      'stored in key buckets once parts merge; the trace summary is ordered by (ten-minute bucket, TraceId). The',
-      "exporter's table is ordered by (ServiceName, SpanName, time) with plain Map columns. Parts still at level 0",
-      '(not yet merged) keep plain maps, so an attribute search over them reads whole maps.',
+      "fntrace's `otel_traces` is ordered by (ten-minute bucket, TraceId) in 2048-row granules, with plain Map",
+      'columns (the default; `--map-buckets` is not on here); the trace summary is ordered by (ten-minute bucket,',
+      "TraceId). The exporter's table is ordered by (ServiceName, SpanName, time). Trace by id is one statement",
+      '(the invocations and summary are derived from the spans). An attribute search reads the attribute maps of',
+      'every span in its window on both schemas, so on the same rows it cannot be twice as fast as the',
+      "exporter's query; it also looks up the traces' summaries.",
     ),
     '',
     para(

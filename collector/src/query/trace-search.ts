@@ -117,9 +117,7 @@ export async function searchTraces(
        AND Start <= {end:DateTime64(9)}`;
   const sortColumns = `toUnixTimestamp64Nano(min(Start)) AS sortStart,
        toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration`;
-  const rows = await queryRows<Record<string, any>>(
-    store,
-    `WITH page AS (
+  const sql = `WITH page AS (
        SELECT TraceId, ${sortColumns}
        FROM ${db}.fntrace_trace_summary
        WHERE ${window} ${inSpans}
@@ -131,9 +129,20 @@ export async function searchTraces(
      FROM ${db}.fntrace_trace_summary
      WHERE ${window} AND TraceId IN (SELECT TraceId FROM page)
      GROUP BY TraceId
-     ORDER BY ${sortKey} DESC, TraceId DESC`,
-    params,
-  );
+     ORDER BY ${sortKey} DESC, TraceId DESC`;
+  // Newest first: a page sorted by start holds the newest traces, so the window is searched
+  // from its end in growing slices (traces that start in the slice), and the search stops at
+  // the first slice that fills the page: any trace it has not seen starts earlier. The last
+  // slice is the whole window, so the answer is the one a single query over it would give.
+  let rows: Record<string, any>[] = [];
+  const slices = slicesFromEnd(startNs, endNs, {
+    wholeWindow: q.sort === 'duration',
+    cursor: params.cv as string | undefined,
+  });
+  for (const sliceStart of slices) {
+    rows = await queryRows<Record<string, any>>(store, sql, { ...params, start: nsParam(sliceStart) });
+    if (rows.length > limit) break;
+  }
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor =
@@ -151,4 +160,23 @@ async function resourcesHaveKey(store: Store, window: Record<string, unknown>, k
     { start: window.start, end: window.end, k: key },
   );
   return rows[0]?.n === '1';
+}
+
+/**
+ * Slice starts for a newest-first search of [startNs, endNs]: a twelfth of the window (at
+ * least a minute) back from its top, then four times further each time, ending with the
+ * window's start. `cursor` (a page's last trace start, for a later page sorted by start)
+ * lowers the top, since no trace newer than it is on that page. `wholeWindow` (sorted by
+ * duration): the whole window at once.
+ */
+export function slicesFromEnd(startNs: bigint, endNs: bigint, o: { wholeWindow: boolean; cursor?: string }): bigint[] {
+  if (o.wholeWindow) return [startNs];
+  let top = endNs;
+  if (o.cursor !== undefined && BigInt(o.cursor) < top) top = BigInt(o.cursor);
+  const out: bigint[] = [];
+  let span = (endNs - startNs) / 12n;
+  if (span < 60_000_000_000n) span = 60_000_000_000n;
+  for (let s = top - span; s > startNs; span *= 4n, s = top - span) out.push(s);
+  out.push(startNs);
+  return out;
 }

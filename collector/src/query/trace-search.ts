@@ -111,20 +111,22 @@ export async function searchTraces(
     ? `AND TraceId IN (SELECT TraceId FROM ${db}.otel_traces
          WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND ${spanWhere.join(' AND ')})`
     : '';
-  // Two passes over the window's summaries: the page's trace ids from the sort and filter
-  // figures alone, then the whole summary (services, root, cost, ...) of those ids only.
   const window = `Bucket <= {end:DateTime64(9)} AND Bucket >= toStartOfTenMinutes({start:DateTime64(9)} - INTERVAL ${LOOKBACK})
        AND Start <= {end:DateTime64(9)}`;
   const sortColumns = `toUnixTimestamp64Nano(min(Start)) AS sortStart,
        toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration`;
-  const sql = `WITH page AS (
-       SELECT TraceId, ${sortColumns}
+  const pageOf = (columns: string) => `SELECT ${columns}
        FROM ${db}.fntrace_trace_summary
        WHERE ${window} ${inSpans}
        GROUP BY TraceId
        HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
        ORDER BY ${sortKey} DESC, TraceId DESC
-       LIMIT {limit:UInt32})
+       LIMIT {limit:UInt32}`;
+  // A slice (below) holds few traces: one pass. The whole window sorted by duration may hold
+  // a great many: the page's ids from the sort and filter figures alone first, then the whole
+  // summary (services, root, cost, ...) of those ids only.
+  const onePass = pageOf(`${SUMMARY_SELECT}, ${sortColumns}`);
+  const twoPass = `WITH page AS (${pageOf(`TraceId, ${sortColumns}`)})
      SELECT ${SUMMARY_SELECT}, ${sortColumns}
      FROM ${db}.fntrace_trace_summary
      WHERE ${window} AND TraceId IN (SELECT TraceId FROM page)
@@ -139,9 +141,14 @@ export async function searchTraces(
     wholeWindow: q.sort === 'duration',
     cursor: params.cv as string | undefined,
   });
-  for (const sliceStart of slices) {
+  for (let i = 0; i < slices.length; i++) {
+    const sliceStart = slices[i]!;
+    const sql = q.sort === 'duration' ? twoPass : onePass;
     rows = await queryRows<Record<string, any>>(store, sql, { ...params, start: nsParam(sliceStart) });
     if (rows.length > limit) break;
+    // a rare match (a user id): at this rate the next slice would not fill the page either,
+    // so search the rest of the window at once
+    if (rows.length * 4 <= limit) i = Math.max(i, slices.length - 2);
   }
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -162,21 +169,30 @@ async function resourcesHaveKey(store: Store, window: Record<string, unknown>, k
   return rows[0]?.n === '1';
 }
 
+/** The ten minutes of otel_traces's sorting key (TRACES_SORTING_KEY): a slice reads whole buckets. */
+const BUCKET_NS = 600_000_000_000n;
+
 /**
- * Slice starts for a newest-first search of [startNs, endNs]: a twelfth of the window (at
- * least a minute) back from its top, then four times further each time, ending with the
- * window's start. `cursor` (a page's last trace start, for a later page sorted by start)
- * lowers the top, since no trace newer than it is on that page. `wholeWindow` (sorted by
- * duration): the whole window at once.
+ * Slice starts for a newest-first search of [startNs, endNs]: from the start of the ten-minute
+ * bucket that holds the top (or of the one before, when that holds under five minutes), then
+ * four times as far back each time, on bucket boundaries, ending with the window's start.
+ * `cursor` (a page's last trace start, for a later page sorted by start) lowers the top, since
+ * no trace newer than it is on that page. `wholeWindow` (sorted by duration): the whole
+ * window at once.
  */
 export function slicesFromEnd(startNs: bigint, endNs: bigint, o: { wholeWindow: boolean; cursor?: string }): bigint[] {
   if (o.wholeWindow) return [startNs];
   let top = endNs;
   if (o.cursor !== undefined && BigInt(o.cursor) < top) top = BigInt(o.cursor);
+  let first = top - (top % BUCKET_NS);
+  if (top - first < BUCKET_NS / 2n) first -= BUCKET_NS;
   const out: bigint[] = [];
-  let span = (endNs - startNs) / 12n;
-  if (span < 60_000_000_000n) span = 60_000_000_000n;
-  for (let s = top - span; s > startNs; span *= 4n, s = top - span) out.push(s);
+  for (let width = top - first; ; width *= 4n) {
+    const s = top - width;
+    const aligned = s - (((s % BUCKET_NS) + BUCKET_NS) % BUCKET_NS);
+    if (aligned <= startNs) break;
+    if (out.length === 0 || aligned < out[out.length - 1]!) out.push(aligned);
+  }
   out.push(startNs);
   return out;
 }

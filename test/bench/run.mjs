@@ -299,8 +299,8 @@ function querySection(r) {
       '(the invocations and summary are derived from the spans). A search sorted by start reads newest first, in',
       'slices of ten-minute buckets back from the end, and stops when a slice fills the page: a common value',
       '(a tenant) is found in the last slice; a rare one (a user id) costs the first slice plus the whole window,',
-      "where the exporter's query is one bloom-filtered scan. The exporter's figures move between runs with how",
-      'its parts were merged when the timing starts (tenant search: 72–161 ms over this session).',
+      "where the exporter's query is one bloom-filtered scan. The exporter's figures move between runs (its",
+      'low-cardinality attribute search by up to 2×) with how its parts were merged when the timing starts.',
     ),
     '',
     para(

@@ -1,6 +1,6 @@
 import { estimateSkew } from '../stitch/skew.js';
 import type { StoredSpan } from '../stitch/span-model.js';
-import { invocationsOf, summaryOf } from '../stitch/trace-facts.js';
+import { invocationsOf, summaryOf, type TraceSummary } from '../stitch/trace-facts.js';
 import { buildTree } from '../stitch/tree.js';
 import type { Store } from '../store/clickhouse.js';
 import { loadTraceSpans, queryRows } from './spans.js';
@@ -78,20 +78,7 @@ export async function traceView(store: Store, traceId: string, options: StitchOp
   };
 }
 
-export interface TraceSummary {
-  traceId: string;
-  startUnixNano: string;
-  startMs: number;
-  durationMs: number;
-  spanCount: number;
-  errorCount: number;
-  services: string[];
-  rootService: string;
-  rootOperation: string;
-  invocations: number;
-  coldStarts: number;
-  costUsd: number;
-}
+export type { TraceSummary };
 
 /** Summary columns merged per trace (the table is aggregating: late spans add rows). */
 export const SUMMARY_SELECT = `TraceId AS traceId, toString(toUnixTimestamp64Nano(min(Start))) AS startUnixNano,

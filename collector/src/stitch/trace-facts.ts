@@ -28,7 +28,8 @@ export interface InvocationFacts {
   correlationId: string;
 }
 
-export interface SummaryFacts {
+/** A trace's summary as the API returns it (search results, trace view, journey). */
+export interface TraceSummary {
   traceId: string;
   startUnixNano: string;
   startMs: number;
@@ -93,7 +94,7 @@ export function invocationsOf(spans: readonly StoredSpan[]): InvocationFacts[] {
 }
 
 /** The trace's summary, or undefined without spans. */
-export function summaryOf(spans: readonly StoredSpan[]): SummaryFacts | undefined {
+export function summaryOf(spans: readonly StoredSpan[]): TraceSummary | undefined {
   const first = spans[0];
   if (!first) return undefined;
   let start = first.startNs;

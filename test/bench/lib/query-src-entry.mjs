@@ -1,14 +1,11 @@
 // Bundled by the query bench (esbuild, from source) so its child process opens the engine,
 // creates the schema and runs the query API's own functions exactly as the collector does.
 export { resolveCollectorOptions } from '../../../collector/src/config.ts';
-export { INVOCATION_SELECT, toInvocation } from '../../../collector/src/query/invocations-logs.ts';
 export { metrics } from '../../../collector/src/query/metrics.ts';
 export { serviceMap } from '../../../collector/src/query/service-map.ts';
-export { loadTraceSpans, queryRows, toStoredSpan, traceWindow } from '../../../collector/src/query/spans.ts';
+export { loadTraceSpans } from '../../../collector/src/query/spans.ts';
 export { searchTraces } from '../../../collector/src/query/trace-search.ts';
-export { SUMMARY_SELECT, toSummary, traceSummaries, traceView } from '../../../collector/src/query/trace-view.ts';
-export { estimateSkew } from '../../../collector/src/stitch/skew.ts';
-export { buildTree } from '../../../collector/src/stitch/tree.ts';
+export { traceView } from '../../../collector/src/query/trace-view.ts';
 export { openStore } from '../../../collector/src/store/clickhouse.ts';
 export { migrate } from '../../../collector/src/store/migrations.ts';
-export { columnList, SPAN_COLUMNS, schemaStatements } from '../../../collector/src/store/schema.ts';
+export { columnList, SPAN_COLUMNS } from '../../../collector/src/store/schema.ts';

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type SearchQuery, searchTraces } from '../../collector/src/query/trace-search.js';
 import { api, send } from './fixtures.js';
 import { useCollector } from './helpers.js';
 
@@ -128,6 +129,68 @@ describe('GET /api/traces', () => {
       expect(body.code).toBe('FNTRACE_ERR_COL_BAD_QUERY');
       expect(body.message.length).toBeGreaterThan(5);
     }
+  });
+});
+
+describe('search paths', () => {
+  // A search with an attribute or correlation-id filter first tries the rare-match statement
+  // (every matching trace's id, then their summaries); past `rareTraces` matches it answers from
+  // the newest-first slices instead. Both must give the same answer, page for page.
+  const queries: SearchQuery[] = [
+    { attr: 'tenant=acme' },
+    { attr: 'region=eu' }, // a resource attribute
+    { attr: ['tenant=acme', 'region=eu'] },
+    { attr: 'tenant=globex', status: 'error' },
+    { attr: 'tenant=globex', sort: 'duration', limit: 4 },
+    { correlationId: 'corr-17' },
+    { attr: 'tenant=nobody' },
+  ];
+  const statements: string[] = [];
+  const search = async (q: SearchQuery, rareTraces: number) => {
+    const store = c.server.parts().store;
+    const query = store.client.query.bind(store.client);
+    store.client.query = ((args: { query: string }) => {
+      statements.push(args.query);
+      return query(args as never);
+    }) as typeof store.client.query;
+    try {
+      // every page, by the cursor
+      const pages: number[][] = [];
+      let cursor: string | undefined;
+      do {
+        const r = await searchTraces(
+          store,
+          { since: '1h', limit: 3, ...q, ...(cursor ? { cursor } : {}) },
+          { rareTraces },
+        );
+        pages.push(ids(r));
+        cursor = r.nextCursor;
+      } while (cursor);
+      return pages;
+    } finally {
+      store.client.query = query;
+    }
+  };
+
+  it('answers a rare match in one statement, the same as the slices do', async () => {
+    for (const q of queries) {
+      statements.length = 0;
+      const rarePath = await search(q, 100);
+      expect(
+        statements.every((s) => s.includes('groupArray(TraceId)')),
+        JSON.stringify(q),
+      ).toBe(!q.attr?.includes('tenant=nobody'));
+      expect(rarePath, JSON.stringify(q)).toEqual(await search(q, 0));
+    }
+    expect(await search({ attr: 'tenant=acme' }, 100)).toEqual([[9, 8, 7], [6, 5, 4], [3, 2, 1], [0]]);
+    expect(await search({ attr: 'region=eu', status: 'error' }, 100)).toEqual([[25, 15, 5]]);
+  });
+
+  it('goes to the slices when a filter matches too many traces, and remembers that for the next search', async () => {
+    for (const q of queries) expect(await search(q, 2), JSON.stringify(q)).toEqual(await search(q, 0));
+    statements.length = 0;
+    await search({ attr: 'tenant=acme' }, 100);
+    expect(statements.some((s) => s.includes('groupArray(TraceId)'))).toBe(false);
   });
 });
 

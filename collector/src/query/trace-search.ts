@@ -54,9 +54,21 @@ function decodeCursor(s: string): Cursor {
   }
 }
 
+/**
+ * How many traces a search's attribute or correlation-id filter may match over the whole
+ * window for the search to take the rare-match path (below).
+ */
+export const RARE_TRACES = 100;
+
+/** Filters that matched more than RARE_TRACES traces lately, per store: the next search with them skips the probe. */
+const commonFilters = new WeakMap<Store, Map<string, number>>();
+const COMMON_HINT_MS = 10 * 60_000;
+const COMMON_HINT_KEYS = 1000;
+
 export async function searchTraces(
   store: Store,
   q: SearchQuery,
+  tuning: { rareTraces?: number } = {},
 ): Promise<{ traces: TraceSummary[]; nextCursor: string | undefined }> {
   const { startNs, endNs } = timeRange(q);
   const db = `\`${store.database}\``;
@@ -77,14 +89,20 @@ export async function searchTraces(
     if (eq <= 0) throw new BadRequest(`attr must be key=value, got ${JSON.stringify(a)}`);
     return { key: a.slice(0, eq), value: a.slice(eq + 1) };
   });
-  // The resource side of `key=value` is read only for keys some resource in the window has
-  // (the bloom index on resource keys answers that without reading the maps).
-  const onResources = await Promise.all(attrs.map((a) => resourcesHaveKey(store, params, a.key)));
+  // The resource side of `key=value` counts only when some resource in the window has the key.
+  // That test is a scalar subquery (the bloom index on resource keys answers it without
+  // reading the maps), evaluated before the read: when it is false the condition folds to the
+  // span side alone, which the bloom indexes on span attributes can skip granules for — an OR
+  // with a resource condition left in would make them read every granule.
   attrs.forEach((a, i) => {
     params[`k${i}`] = a.key;
     params[`v${i}`] = a.value;
-    const span = `SpanAttributes[{k${i}:String}] = {v${i}:String}`;
-    spanWhere.push(onResources[i] ? `(${span} OR ResourceAttributes[{k${i}:String}] = {v${i}:String})` : span);
+    const resourcesHaveKey = `(SELECT count() > 0 FROM (SELECT 1 FROM ${db}.otel_traces
+         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}
+           AND has(mapKeys(ResourceAttributes), {k${i}:String}) LIMIT 1))`;
+    spanWhere.push(
+      `(SpanAttributes[{k${i}:String}] = {v${i}:String} OR (ResourceAttributes[{k${i}:String}] = {v${i}:String} AND ${resourcesHaveKey}))`,
+    );
   });
 
   const having: string[] = ['toUnixTimestamp64Nano(min(Start)) >= toUnixTimestamp64Nano({start:DateTime64(9)})'];
@@ -107,17 +125,16 @@ export async function searchTraces(
   }
   const limit = Math.min(100, Math.max(1, q.limit ?? 20));
   params.limit = limit + 1;
-  const inSpans = spanWhere.length
-    ? `AND TraceId IN (SELECT TraceId FROM ${db}.otel_traces
-         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND ${spanWhere.join(' AND ')})`
-    : '';
+  const matchingSpans = `FROM ${db}.otel_traces
+         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND ${spanWhere.join(' AND ')}`;
+  const inSpans = spanWhere.length ? `AND TraceId IN (SELECT TraceId ${matchingSpans})` : '';
   const window = `Bucket <= {end:DateTime64(9)} AND Bucket >= toStartOfTenMinutes({start:DateTime64(9)} - INTERVAL ${LOOKBACK})
        AND Start <= {end:DateTime64(9)}`;
   const sortColumns = `toUnixTimestamp64Nano(min(Start)) AS sortStart,
        toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration`;
-  const pageOf = (columns: string) => `SELECT ${columns}
+  const pageOf = (columns: string, traces = inSpans) => `SELECT ${columns}
        FROM ${db}.fntrace_trace_summary
-       WHERE ${window} ${inSpans}
+       WHERE ${window} ${traces}
        GROUP BY TraceId
        HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
        ORDER BY ${sortKey} DESC, TraceId DESC
@@ -132,6 +149,46 @@ export async function searchTraces(
      WHERE ${window} AND TraceId IN (SELECT TraceId FROM page)
      GROUP BY TraceId
      ORDER BY ${sortKey} DESC, TraceId DESC`;
+  const pageFrom = (rows: Record<string, any>[]) => {
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextCursor =
+      rows.length > limit && last ? encodeCursor({ v: String(last[sortKey]), id: last.traceId }) : undefined;
+    return { traces: page.map(toSummary), nextCursor };
+  };
+
+  // Rare match: an attribute or correlation-id value (a user id, a request's correlation id)
+  // is usually on a handful of traces. One statement: the ids of the traces with a matching
+  // span anywhere in the window (a scalar subquery; the bloom indexes skip nearly every
+  // granule), stopped once it has more than `rare`, then the page from the summaries of
+  // exactly those traces — or, past `rare`, nothing read. An empty answer is then told apart
+  // (no match, or too many) by asking for the count; too many: the newest-first slices below
+  // answer, and the filter is remembered as common for a while so that the next search with
+  // it goes there at once (a hint about cost only: both paths give the same answer).
+  const rare = tuning.rareTraces ?? RARE_TRACES;
+  const hintKey = JSON.stringify([attrs.map((a) => a.key).sort(), q.correlationId !== undefined]);
+  const hints = commonFilters.get(store) ?? new Map<string, number>();
+  commonFilters.set(store, hints);
+  if ((attrs.length > 0 || q.correlationId) && rare > 0 && (hints.get(hintKey) ?? 0) < Date.now()) {
+    const matched = `SELECT DISTINCT TraceId ${matchingSpans} LIMIT {probe:UInt32}`;
+    const rareParams = { ...params, rare, probe: rare + 1 };
+    const rows = await queryRows<Record<string, any>>(
+      store,
+      `WITH (SELECT groupArray(TraceId) FROM (${matched})) AS matched
+       ${pageOf(`${SUMMARY_SELECT}, ${sortColumns}`, 'AND length(matched) <= {rare:UInt32} AND has(matched, TraceId)')}`,
+      rareParams,
+    );
+    if (rows.length > 0) return pageFrom(rows);
+    const [count] = await queryRows<{ n: string }>(
+      store,
+      `SELECT toString(count()) AS n FROM (${matched})`,
+      rareParams,
+    );
+    if (Number(count?.n ?? 0) <= rare) return { traces: [], nextCursor: undefined };
+    if (hints.size >= COMMON_HINT_KEYS) hints.clear();
+    hints.set(hintKey, Date.now() + COMMON_HINT_MS);
+  }
+
   // Newest first: a page sorted by start holds the newest traces, so the window is searched
   // from its end in growing slices (traces that start in the slice), and the search stops at
   // the first slice that fills the page: any trace it has not seen starts earlier. The last
@@ -150,23 +207,7 @@ export async function searchTraces(
     // so search the rest of the window at once
     if (rows.length * 4 <= limit) i = Math.max(i, slices.length - 2);
   }
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const nextCursor =
-    rows.length > limit && last ? encodeCursor({ v: String(last[sortKey]), id: last.traceId }) : undefined;
-  return { traces: page.map(toSummary), nextCursor };
-}
-
-/** Whether any span's resource in the window has attribute `key`. */
-async function resourcesHaveKey(store: Store, window: Record<string, unknown>, key: string): Promise<boolean> {
-  const rows = await queryRows<{ n: string }>(
-    store,
-    `SELECT toString(count()) AS n FROM (SELECT 1 FROM \`${store.database}\`.otel_traces
-       WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND has(mapKeys(ResourceAttributes), {k:String})
-       LIMIT 1)`,
-    { start: window.start, end: window.end, k: key },
-  );
-  return rows[0]?.n === '1';
+  return pageFrom(rows);
 }
 
 /** The ten minutes of otel_traces's sorting key (TRACES_SORTING_KEY): a slice reads whole buckets. */

@@ -297,10 +297,12 @@ function querySection(r) {
       'columns (the default; `--map-buckets` is not on here); the trace summary is ordered by (ten-minute bucket,',
       "TraceId). The exporter's table is ordered by (ServiceName, SpanName, time). Trace by id is one statement",
       '(the invocations and summary are derived from the spans). A search sorted by start reads newest first, in',
-      'slices of ten-minute buckets back from the end, and stops when a slice fills the page: a common value',
-      '(a tenant) is found in the last slice; a rare one (a user id) costs the first slice plus the whole window,',
-      "where the exporter's query is one bloom-filtered scan. The exporter's figures move between runs (its",
-      'low-cardinality attribute search by up to 2×) with how its parts were merged when the timing starts.',
+      'slices of ten-minute buckets back from the end, and stops when a slice fills the page. An attribute',
+      'filter first tries the rare case in one statement (the ids of every matching trace in the window, then',
+      'their summaries): a rare value (a user id) is answered there, a common one (a tenant) goes on to the',
+      "slices, and its key is remembered as common for ten minutes. The exporter's query is one bloom-filtered",
+      'scan of the spans, with no summaries to read. Its figures move between runs (its low-cardinality',
+      'attribute search by up to 2×) with how its parts were merged when the timing starts.',
     ),
     '',
     para(
@@ -431,7 +433,7 @@ function readmeRows() {
     ],
   ];
   const q = results.query;
-  for (const id of ['traceById', 'search', 'attrTenant', 'metricsService', 'serviceMap']) {
+  for (const id of ['traceById', 'search', 'attrUser', 'attrTenant', 'metricsService', 'serviceMap']) {
     const c = q?.cases.find((x) => x.id === id);
     if (!c) continue;
     rows.push([

@@ -89,6 +89,13 @@ export const optionsSchema = {
       default: 250,
       description: 'longest a spool segment stays open before it is stored, while storage keeps up',
     },
+    retryWindowMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 600000,
+      description:
+        'how long an acknowledged request is remembered: a client retry of it with the same body is answered again and stored once; 0 turns this off',
+    },
     orphanGraceMs: {
       type: 'integer',
       minimum: 0,
@@ -137,6 +144,7 @@ export interface CollectorOptions {
   readonly maxInflightRequests: number;
   readonly segmentBytes: number;
   readonly segmentMaxAgeMs: number;
+  readonly retryWindowMs: number;
   readonly orphanGraceMs: number;
   readonly alertRules: string;
   readonly alerts: boolean;

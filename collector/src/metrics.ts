@@ -36,6 +36,12 @@ export function createMetrics() {
       labelNames: ['signal', 'reason'] as const,
       registers: [registry],
     }),
+    repeats: new Counter({
+      name: 'fntrace_repeated_requests_total',
+      help: 'export requests identical to one stored within --retry-window-ms (a client retry): answered again, stored once',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
     spoolBytes: new Gauge({ name: 'fntrace_spool_bytes', help: 'bytes waiting in the spool', registers: [registry] }),
     spoolSegments: new Gauge({
       name: 'fntrace_spool_segments',

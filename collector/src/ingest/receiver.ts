@@ -16,6 +16,7 @@ import type { Signal, Spool } from '../spool/spool.js';
 import { decodeLogsJson, decodeTracesJson } from './otlp-json.js';
 import { decodeLogsProto, decodeTracesProto, OtlpDecodeError } from './otlp-proto.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './proto-response.js';
+import { type Answer, RecentRequests } from './retries.js';
 import { rowsToJsonLines } from './row-json.js';
 import type { Decoded } from './rows.js';
 
@@ -79,6 +80,7 @@ export interface ReceiverDeps {
 export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): Promise<void> {
   const { options, spool, metrics } = deps;
   let inflight = 0;
+  const recent = new RecentRequests(options.retryWindowMs);
 
   // Bodies stay raw bytes until they are decompressed and decoded here.
   app.removeAllContentTypeParsers();
@@ -132,47 +134,53 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
         });
         throw err;
       }
-      let decoded: Decoded<object>;
-      try {
-        decoded = kind === 'protobuf' ? decoders[signal].protobuf(body) : decoders[signal].json(parseJson(body));
-      } catch (err) {
-        metrics.refused.inc({ signal, reason: 'undecodable' });
-        if (err instanceof OtlpDecodeError || err instanceof SyntaxError)
-          throw new CollectorError(
-            CODES.BAD_OTLP,
-            400,
-            `could not decode the OTLP ${kind} body: ${(err as Error).message}`,
-          );
-        throw err;
-      }
-      metrics.received.inc({ signal }, decoded.rows.length + decoded.rejected);
-      if (decoded.rejected > 0) metrics.refused.inc({ signal, reason: 'invalid' }, decoded.rejected);
-      if (decoded.rows.length > 0) {
-        try {
-          await spool.append(signal, rowsToJsonLines(decoded.rows));
-        } catch (err) {
-          const reason = (err as CollectorError).code === CODES.SPOOL_FULL ? 'spool_full' : 'spool_error';
-          metrics.refused.inc({ signal, reason }, decoded.rows.length);
-          throw err;
-        }
-        metrics.accepted.inc({ signal }, decoded.rows.length);
-      }
+      // a retry of a request already stored gets the same answer, and nothing is stored twice
+      const { answer, repeat } = await recent.once(RecentRequests.keyOf(signal, body), () => store(signal, kind, body));
+      if (repeat) metrics.repeats.inc({ signal });
       metrics.requests.inc({ signal, status: '200' });
-      const message = decoded.errors.join('; ');
+      const { rejected, message } = answer;
       if (kind === 'protobuf') {
         const encode = signal === 'traces' ? encodeTraceResponse : encodeLogsResponse;
-        return reply.type(PROTOBUF).send(Buffer.from(encode(decoded.rejected, message)));
+        return reply.type(PROTOBUF).send(Buffer.from(encode(rejected, message)));
       }
-      if (decoded.rejected === 0) return reply.type(JSON_TYPE).send({});
+      if (rejected === 0) return reply.type(JSON_TYPE).send({});
       const field = signal === 'traces' ? 'rejectedSpans' : 'rejectedLogRecords';
       // int64 fields are decimal strings in OTLP/JSON
-      return reply
-        .type(JSON_TYPE)
-        .send({ partialSuccess: { [field]: String(decoded.rejected), errorMessage: message } });
+      return reply.type(JSON_TYPE).send({ partialSuccess: { [field]: String(rejected), errorMessage: message } });
     } finally {
       inflight--;
     }
   };
+
+  /** Decode a request's body and append its valid items to the spool; resolves once they are durable. */
+  async function store(signal: Signal, kind: Kind, body: Buffer): Promise<Answer> {
+    let decoded: Decoded<object>;
+    try {
+      decoded = kind === 'protobuf' ? decoders[signal].protobuf(body) : decoders[signal].json(parseJson(body));
+    } catch (err) {
+      metrics.refused.inc({ signal, reason: 'undecodable' });
+      if (err instanceof OtlpDecodeError || err instanceof SyntaxError)
+        throw new CollectorError(
+          CODES.BAD_OTLP,
+          400,
+          `could not decode the OTLP ${kind} body: ${(err as Error).message}`,
+        );
+      throw err;
+    }
+    metrics.received.inc({ signal }, decoded.rows.length + decoded.rejected);
+    if (decoded.rejected > 0) metrics.refused.inc({ signal, reason: 'invalid' }, decoded.rejected);
+    if (decoded.rows.length > 0) {
+      try {
+        await spool.append(signal, rowsToJsonLines(decoded.rows));
+      } catch (err) {
+        const reason = (err as CollectorError).code === CODES.SPOOL_FULL ? 'spool_full' : 'spool_error';
+        metrics.refused.inc({ signal, reason }, decoded.rows.length);
+        throw err;
+      }
+      metrics.accepted.inc({ signal }, decoded.rows.length);
+    }
+    return { rejected: decoded.rejected, message: decoded.errors.join('; ') };
+  }
 
   app.post('/v1/traces', handle('traces'));
   app.post('/v1/logs', handle('logs'));

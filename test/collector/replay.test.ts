@@ -35,3 +35,13 @@ describe('segment replay', () => {
     expect(await count(`SELECT count() AS n FROM fntrace.otel_traces WHERE ServiceName = 'after-replay'`)).toBe(2);
   });
 });
+
+describe('engine session', () => {
+  it('holds the collector settings for every query: memory cap, quoted 64-bit integers, dedup into views', async () => {
+    const [s] = await c.query(
+      `SELECT getSetting('max_memory_usage') AS memory, getSetting('output_format_json_quote_64bit_integers') AS quoted,
+         getSetting('deduplicate_blocks_in_dependent_materialized_views') AS views, toUInt64(1) AS one`,
+    );
+    expect(s).toEqual({ memory: 805306368, quoted: true, views: true, one: '1' });
+  });
+});

@@ -42,9 +42,11 @@ export async function openStore(options: CollectorOptions): Promise<Store> {
   mkdirSync(path, { recursive: true });
   // chDB is loaded only for the embedded engine: a collector that talks to a server never pays for it
   const { createChdbConnection } = await import('chdb/connection');
-  const client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings } as Parameters<
-    typeof createClient
-  >[0]);
+  const client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  // The embedded connection runs a request's settings as SET statements before each query (one
+  // session, so they stay set): set them once here instead, which takes ~0.3–1 ms off every query.
+  for (const [name, value] of Object.entries(clickhouse_settings))
+    await client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` });
   return {
     client,
     embedded: true,

@@ -175,9 +175,9 @@ async function rebuildTable(
     .filter((c) => c.default_kind !== 'MATERIALIZED' && c.default_kind !== 'ALIAS')
     .map((c) => `\`${c.name}\``)
     .join(', ');
+  // the setting in the SQL applies to this insert alone (the embedded engine's per-request settings outlive it)
   await store.client.command({
-    query: `INSERT INTO ${db}.\`${temp}\` (${stored}) SELECT ${stored} FROM ${db}.\`${name}\``,
-    clickhouse_settings: { insert_deduplicate: 0 },
+    query: `INSERT INTO ${db}.\`${temp}\` (${stored}) SETTINGS insert_deduplicate = 0 SELECT ${stored} FROM ${db}.\`${name}\``,
   });
   await store.client.command({ query: `EXCHANGE TABLES ${db}.\`${name}\` AND ${db}.\`${temp}\`` });
   await store.client.command({ query: `DROP TABLE ${db}.\`${temp}\`` });

@@ -6,6 +6,8 @@ export interface Answer {
   readonly message: string;
 }
 
+const ALL_ACCEPTED: Answer = Object.freeze({ rejected: 0, message: '' });
+
 /**
  * Export requests already acknowledged, remembered for a while so that a client's retry of
  * one is answered again without storing its items a second time.
@@ -79,6 +81,8 @@ export class RecentRequests {
       this.answered.delete(k);
     }
     this.answered.delete(key);
-    this.answered.set(key, { answer, until: now + this.windowMs });
+    // most answers are "all accepted": one shared object for those keeps an entry small
+    const kept = answer.rejected === 0 && answer.message === '' ? ALL_ACCEPTED : answer;
+    this.answered.set(key, { answer: kept, until: now + this.windowMs });
   }
 }

@@ -15,9 +15,11 @@ const client = createClient({
 afterAll(() => client.close());
 
 const statements = schemaStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
-// what migrations 4 and 5 run on a cluster made by an earlier version
+// what migrations 4, 5 and 6 run on a cluster made by an earlier version
 const migration4 = [
-  ...MIGRATIONS.find((m) => m.version === 5)!.statements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 }),
+  ...MIGRATIONS.filter((m) => m.version >= 5).flatMap((m) =>
+    m.statements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 }),
+  ),
   ...clusterKeyStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 }),
   // --map-buckets turned on, then off
   ...mapBucketStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14, mapBuckets: true }, 'MergeTree'),

@@ -9,6 +9,7 @@ import {
   SUMMARY_SORTING_KEY,
   schemaStatements,
   TRACE_VIEWS,
+  TRACES_BLOCK_SETTING,
   TRACES_SORTING_KEY,
   tableStatement,
   VIEW_TARGETS,
@@ -63,6 +64,13 @@ export const MIGRATIONS: Migration[] = [
           `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${MESSAGING_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
       );
     },
+  },
+  {
+    version: 6,
+    name: 'otel_traces: 16 KiB compressed blocks (a trace view decompresses less); parts written from now on',
+    statements: (o) => [
+      `ALTER TABLE \`${o.database}\`.\`${o.cluster ? 'otel_traces_local' : 'otel_traces'}\`${o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : ''} MODIFY SETTING ${TRACES_BLOCK_SETTING}`,
+    ],
   },
 ];
 

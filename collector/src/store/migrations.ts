@@ -68,9 +68,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 6,
     name: 'otel_traces: 16 KiB compressed blocks (a trace view decompresses less); parts written from now on',
-    statements: (o) => [
-      `ALTER TABLE \`${o.database}\`.\`${o.cluster ? 'otel_traces_local' : 'otel_traces'}\`${o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : ''} MODIFY SETTING ${TRACES_BLOCK_SETTING}`,
-    ],
+    statements: (o) => [tracesSettingStatement(o, TRACES_BLOCK_SETTING)],
   },
 ];
 
@@ -127,9 +125,14 @@ export function mapBucketStatements(o: SchemaOptions, engineFull: string | undef
   if (engineFull === undefined) return [];
   const has = engineFull.includes("map_serialization_version = 'with_buckets'");
   if (has === Boolean(o.mapBuckets)) return [];
+  return [tracesSettingStatement(o, o.mapBuckets ? MAP_BUCKET_SETTINGS : MAP_PLAIN_SETTINGS)];
+}
+
+/** `ALTER … MODIFY SETTING` for `otel_traces` (its `_local` tables on a cluster: the Distributed one has no MergeTree settings). */
+function tracesSettingStatement(o: SchemaOptions, settings: string): string {
   const table = `\`${o.database}\`.\`${o.cluster ? 'otel_traces_local' : 'otel_traces'}\``;
   const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
-  return [`ALTER TABLE ${table}${on} MODIFY SETTING ${o.mapBuckets ? MAP_BUCKET_SETTINGS : MAP_PLAIN_SETTINGS}`];
+  return `ALTER TABLE ${table}${on} MODIFY SETTING ${settings}`;
 }
 
 /** Copy `name` into a table made by the current DDL and exchange them, when its sorting key is not `key`. */

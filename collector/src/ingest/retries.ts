@@ -40,7 +40,7 @@ export class RecentRequests {
     return `${signal}:${createHash('sha1').update(body).digest('base64')}`;
   }
 
-  /** Answers remembered now (for tests and metrics). */
+  /** How many answers are remembered now. */
   get size(): number {
     return this.answered.size;
   }

@@ -99,7 +99,7 @@ export function decodeLogsProto(buf: Uint8Array): Decoded<LogRow> {
  * with Buffer's native UTF-8 decoder, and ids and bytes can be turned into hex and base64
  * with `Buffer#toString` ranges without slicing.
  */
-function readerOf(buf: Uint8Array): Reader {
+export function readerOf(buf: Uint8Array): Reader {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   return protobuf.Reader.create(b);
 }
@@ -239,7 +239,7 @@ function readInt64(r: Reader): string {
  * JSON form (`nested` true: elements of arrays and key-value lists). Of several oneof fields
  * the last one wins, as in protobuf.
  */
-function readAnyValue(r: Reader, nested: boolean, depth: number): string {
+export function readAnyValue(r: Reader, nested: boolean, depth: number): string {
   if (depth > MAX_ANY_VALUE_DEPTH) {
     throw new OtlpDecodeError(`invalid OTLP: AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   }
@@ -370,13 +370,13 @@ function readAttribute(r: Reader, attrs: Attrs): void {
 }
 
 /** Resource and scope fields every row of a ResourceSpans/ResourceLogs or ScopeSpans/ScopeLogs carries. */
-interface ResourceInfo {
+export interface ResourceInfo {
   attrs: Attrs;
   serviceName: string;
   schemaUrl: string;
 }
 
-interface ScopeInfo {
+export interface ScopeInfo {
   name: string;
   version: string;
   attrs: Attrs;
@@ -384,7 +384,7 @@ interface ScopeInfo {
 }
 
 /** Resource{attributes=1, dropped_attributes_count=2}; the dropped count has no column. */
-function readResource(r: Reader, res: ResourceInfo): void {
+export function readResource(r: Reader, res: ResourceInfo): void {
   const outer = enter(r);
   while (r.pos < r.len) {
     const tag = r.uint32();
@@ -395,7 +395,7 @@ function readResource(r: Reader, res: ResourceInfo): void {
 }
 
 /** InstrumentationScope{name=1, version=2, attributes=3, dropped_attributes_count=4}. */
-function readScope(r: Reader, scope: ScopeInfo): void {
+export function readScope(r: Reader, scope: ScopeInfo): void {
   const outer = enter(r);
   while (r.pos < r.len) {
     const tag = r.uint32();
@@ -468,7 +468,7 @@ function readResourceSpans(r: Reader, out: Decoded<SpanRow>): void {
 }
 
 /** A span's `Events.*` columns, filled event by event. */
-interface SpanEvents {
+export interface SpanEvents {
   timestamps: string[];
   names: string[];
   attrs: Attrs[];
@@ -476,7 +476,7 @@ interface SpanEvents {
 }
 
 /** A span's `Links.*` columns, filled link by link. */
-interface SpanLinks {
+export interface SpanLinks {
   traceIds: string[];
   spanIds: string[];
   traceStates: string[];
@@ -618,7 +618,7 @@ function readSpan(r: Reader, res: ResourceInfo, scope: ScopeInfo, out: Decoded<S
 }
 
 /** Span.Event{time_unix_nano=1, name=2, attributes=3, dropped_attributes_count=4}. */
-function readEvent(r: Reader, events: SpanEvents): void {
+export function readEvent(r: Reader, events: SpanEvents): void {
   const outer = enter(r);
   let lo = 0;
   let hi = 0;
@@ -656,7 +656,7 @@ function readEvent(r: Reader, events: SpanEvents): void {
  * Span.Link{trace_id=1, span_id=2, trace_state=3, attributes=4, dropped_attributes_count=5,
  * flags=6}. A link whose ids are unusable is dropped; the span itself stays valid.
  */
-function readLink(r: Reader, links: SpanLinks): void {
+export function readLink(r: Reader, links: SpanLinks): void {
   const outer = enter(r);
   let traceId: string | null = '';
   let spanId: string | null = '';

@@ -146,12 +146,12 @@ export class Spool {
   }
 
   /**
-   * Append JSONEachRow text (newline-terminated rows); resolves once it is on disk.
+   * Append JSONEachRow text (newline-terminated rows, UTF-8 when bytes); resolves once it is on disk.
    * Rejects at once with a 503 error when the spool is at its quota or closing.
    */
-  append(signal: Signal, text: string): Promise<void> {
+  append(signal: Signal, text: string | Buffer): Promise<void> {
     if (this.closing) return Promise.reject(shuttingDown());
-    const buf = Buffer.from(text, 'utf8');
+    const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     if (this.bytes + buf.length > this.options.maxBytes) return Promise.reject(spoolFull(this.options.maxBytes));
     this.bytes += buf.length;
     const lane = this.lanes[signal];

@@ -1,0 +1,309 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { createChdbConnection } from 'chdb/connection';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
+import { tracesProtoToLines } from '../../../collector/src/ingest/proto-lines.js';
+import { rowsToJsonLines } from '../../../collector/src/ingest/row-json.js';
+import { SPAN_COLUMNS, structureOf } from '../../../collector/src/store/schema.js';
+// the ingest bench's spans: serverless traces with 20 attributes, as the OTel JS exporter encodes them
+import { encodeRequest, windowStartNs } from '../../bench/lib/ingest-spans.mjs';
+import {
+  ATTR_CASES,
+  type AV,
+  bytes,
+  type HandSpan,
+  handTraceRequest,
+  hexBytes,
+  message,
+  SPAN_A,
+  sdkSpans,
+  str,
+  sub,
+  TRACE_A,
+  writeKeyValue,
+} from '../fixtures/otlp.js';
+
+// The direct writer (protobuf → spool bytes) must give the rows the row decoder gives
+// (decodeTracesProto + rowsToJsonLines), refuse the same spans, and fail the same way.
+
+/** Rows of spool text as objects, with fields holding their column's default left out. */
+function rowsOf(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const row = JSON.parse(line) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(row)) {
+        const empty =
+          v === '' ||
+          v === 0 ||
+          (Array.isArray(v) && v.length === 0) ||
+          (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+        if (empty) delete row[k];
+      }
+      return row;
+    });
+}
+
+/** What the row decoder makes of a body: its rows as the direct writer would be read, or its error. */
+function oracle(body: Uint8Array) {
+  try {
+    const d = decodeTracesProto(body);
+    return { rows: rowsOf(rowsToJsonLines(d.rows)), rejected: d.rejected, errors: d.errors };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+function direct(body: Uint8Array) {
+  try {
+    const lines = tracesProtoToLines(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    expect(lines.rows).toBe(rowsOf(lines.text.toString('utf8')).length);
+    return {
+      result: { rows: rowsOf(lines.text.toString('utf8')), rejected: lines.rejected, errors: lines.errors },
+      path: lines.path,
+    };
+  } catch (err) {
+    return { result: { error: (err as Error).message }, path: 'threw' };
+  }
+}
+
+/** Asserts both paths agree on `body` and returns the path the direct writer took. */
+function agree(body: Uint8Array): string {
+  const want = oracle(body);
+  const got = direct(body);
+  expect(got.result).toEqual(want);
+  return got.path;
+}
+
+const ok = { traceId: TRACE_A, spanId: SPAN_A };
+
+describe('tracesProtoToLines', () => {
+  let sdkBody: Uint8Array;
+  beforeAll(async () => {
+    sdkBody = ProtobufTraceSerializer.serializeRequest((await sdkSpans()).spans)!;
+  });
+
+  it('writes SDK spans (events, links, remote parents, every attribute type) directly, as the row decoder reads them', () => {
+    expect(agree(sdkBody)).toBe('direct');
+    expect(direct(sdkBody).result.rows!.length).toBeGreaterThan(2);
+  });
+
+  it('writes the ingest bench spans directly', () => {
+    for (const k of [0, 1, 7]) {
+      const body = encodeRequest(k, { spansPerRequest: 200, baseNs: windowStartNs() });
+      expect(agree(body)).toBe('direct');
+      const { rows } = direct(body).result;
+      expect(rows).toHaveLength(200);
+      expect(Object.keys(rows![0]!.SpanAttributes as object).length).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it('writes every AnyValue type and key form directly', () => {
+    const body = handTraceRequest([{ ...ok, attrs: ATTR_CASES.map(([k, v]): [string, AV | undefined] => [k, v]) }]);
+    expect(agree(body)).toBe('direct');
+    const attrs = direct(body).result.rows![0]!.SpanAttributes as Record<string, string>;
+    for (const [key, , want] of ATTR_CASES) expect([key, attrs[key]]).toEqual([key, want]);
+  });
+
+  it('escapes strings and keeps non-ASCII text, control characters and bytes that are not UTF-8', () => {
+    const names = ['plain', 'quote " and \\ backslash', 'tab\tnew\nline\u0001', 'ünïcødé ✓ 🚀', '\u2028\u2029', ''];
+    const body = handTraceRequest(
+      names.map((name, i) => ({ ...ok, name, attrs: [[`k${i}`, { s: name }]] as [string, AV][] })),
+    );
+    expect(agree(body)).toBe('direct');
+    expect(direct(body).result.rows!.map((r) => r.SpanName ?? '')).toEqual(names);
+    // a string value with bytes that are not UTF-8 reads as U+FFFD, as the row decoder has it
+    const broken = message((w) =>
+      sub(w, 1, (rs) =>
+        sub(rs, 2, (ss) =>
+          sub(ss, 2, (s) => {
+            bytes(s, 1, TRACE_A);
+            bytes(s, 2, SPAN_A);
+            bytes(s, 5, new Uint8Array([0x61, 0xff, 0xc3]));
+            sub(s, 9, (kv) => {
+              str(kv, 1, 'bad');
+              sub(kv, 2, (v) => bytes(v, 1, new Uint8Array([0xe2, 0x28, 0xa1])));
+            });
+          }),
+        ),
+      ),
+    );
+    expect(agree(broken)).toBe('direct');
+    expect(direct(broken).result.rows![0]).toMatchObject({ SpanName: 'a\ufffd\ufffd' });
+  });
+
+  it('drops unusable links directly, and refuses the same spans with the same messages', () => {
+    const links = handTraceRequest([
+      { ...ok, name: 'all-links-bad', links: [{ traceId: TRACE_A.subarray(1), spanId: SPAN_A }] },
+      { ...ok, name: 'some-links-bad', links: [{ spanId: SPAN_A }, { ...ok, flags: 0x301 }] },
+    ]);
+    expect(agree(links)).toBe('direct');
+    expect(direct(links).result.rows![1]).toMatchObject({ 'Links.Flags': [0x301] });
+    const body = handTraceRequest([
+      { ...ok, name: 'ok-1' },
+      { ...ok, traceId: TRACE_A.subarray(0, 15), name: 'short-trace' },
+      { ...ok, traceId: new Uint8Array(16), name: 'zero-trace' },
+      { spanId: SPAN_A, name: 'no-trace' },
+      { ...ok, spanId: hexBytes('111213141516171819'), name: 'long-span' },
+      { ...ok, spanId: new Uint8Array(8), name: 'zero-span' },
+      { traceId: TRACE_A, name: 'no-span' },
+      { ...ok, parentSpanId: hexBytes('01020304'), name: 'short-parent' },
+      { ...ok, parentSpanId: new Uint8Array(8), name: 'zero-parent' },
+      { ...ok, parentSpanId: SPAN_A, name: 'ok-2' },
+      { ...ok, name: 'all-links-bad', links: [{ traceId: TRACE_A.subarray(1), spanId: SPAN_A }] },
+      {
+        ...ok,
+        name: 'some-links-bad',
+        links: [{ spanId: SPAN_A }, { traceId: TRACE_A, spanId: SPAN_A, attrs: [['k', { s: 'v' }]], flags: 0x301 }],
+      },
+    ]);
+    // requests with refused spans are left to the row decoder
+    expect(agree(body)).toBe('rows');
+    const { result } = direct(body);
+    expect(result.rows!.map((r) => r.SpanName)).toEqual([
+      'ok-1',
+      'zero-parent',
+      'ok-2',
+      'all-links-bad',
+      'some-links-bad',
+    ]);
+    expect(result.rejected).toBe(7);
+    expect(result.rows![3]).not.toHaveProperty('Links.TraceId');
+    expect(result.rows![4]).toMatchObject({ 'Links.Flags': [0x301], 'Links.Attributes': [{ k: 'v' }] });
+  });
+
+  it('formats times and durations exactly over the whole uint64 range, kinds and status codes', () => {
+    const values = [
+      0n,
+      1n,
+      999_999_999n,
+      1_000_000_000n,
+      2n ** 32n - 1n,
+      2n ** 32n,
+      2n ** 53n + 1n,
+      2n ** 63n,
+      2n ** 64n - 1n,
+    ];
+    let seed = 0x9e3779b97f4a7c15n;
+    for (let i = 0; i < 200; i++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) & (2n ** 64n - 1n);
+      values.push(seed, seed >> BigInt(i % 64));
+    }
+    const spans: HandSpan[] = [];
+    for (let i = 0; i + 1 < values.length; i += 2) {
+      spans.push({ ...ok, start: values[i]!, end: values[i + 1]!, kind: i % 8, statusCode: i % 5 });
+    }
+    expect(agree(handTraceRequest(spans))).toBe('direct');
+  });
+
+  it('skips unknown fields, and reads resource and scope fields written after the spans', () => {
+    const spans: HandSpan[] = [
+      { ...ok, attrs: [['a', { s: 'b' }]], events: [{ time: 5n, name: 'ev' }], links: [{ ...ok, flags: 1 }] },
+    ];
+    // unknownFields includes a group: left to the row decoder
+    expect(agree(handTraceRequest(spans, true))).toBe('rows');
+    const late = message((w) =>
+      sub(w, 1, (rs) => {
+        sub(rs, 2, (ss) => {
+          sub(ss, 2, (s) => {
+            bytes(s, 1, TRACE_A);
+            bytes(s, 2, SPAN_A);
+            s.uint32((905 << 3) | 0).uint32(3);
+            s.uint32((906 << 3) | 2).bytes(new Uint8Array([1, 2]));
+            // a known field with an unexpected wire type is skipped
+            s.uint32((5 << 3) | 0).uint32(1);
+          });
+          str(ss, 3, 'scope-schema');
+          sub(ss, 1, (sc) => str(sc, 1, 'late-scope'));
+        });
+        str(rs, 3, 'res-schema');
+        sub(rs, 1, (res) => sub(res, 1, (kv) => writeKeyValue(kv, 'service.name', { s: 'late' })));
+      }),
+    );
+    expect(agree(late)).toBe('direct');
+    expect(direct(late).result.rows![0]).toMatchObject({ ServiceName: 'late', ScopeName: 'late-scope' });
+  });
+
+  it('leaves repeated keys, keys that need escapes or are not ASCII, and huge attribute lists to the row decoder, which keeps the last value', () => {
+    const dup = handTraceRequest([
+      {
+        ...ok,
+        attrs: [
+          ['k', { s: 'a' }],
+          ['x', { s: 'x' }],
+          ['k', { s: 'b' }],
+        ],
+      },
+    ]);
+    expect(agree(dup)).toBe('rows');
+    expect(direct(dup).result.rows![0]!.SpanAttributes).toEqual({ k: 'b', x: 'x' });
+    expect(agree(handTraceRequest([{ ...ok, attrs: [['ключ', { s: 'v' }]] }]))).toBe('rows');
+    expect(agree(handTraceRequest([{ ...ok, attrs: [['quo"te\n', { s: 'v' }]] }]))).toBe('rows');
+    const many: [string, AV][] = [];
+    for (let i = 0; i < 3000; i++) many.push([`key.${i}`, { i: BigInt(i) }]);
+    expect(agree(handTraceRequest([{ ...ok, attrs: many }]))).toBe('rows');
+    // distinct keys, many of them: still direct
+    expect(agree(handTraceRequest([{ ...ok, attrs: many.slice(0, 1500) }]))).toBe('direct');
+  });
+
+  it('agrees with the row decoder on truncated and corrupted requests, row for row or error for error', () => {
+    const bodies = [sdkBody, encodeRequest(3, { spansPerRequest: 5, baseNs: windowStartNs() })];
+    let rand = 12345;
+    const next = () => {
+      rand = (Math.imul(rand, 1103515245) + 12345) >>> 0;
+      return rand;
+    };
+    const paths = new Map<string, number>();
+    for (let i = 0; i < 1500; i++) {
+      const base = bodies[i % bodies.length]!;
+      const body = Buffer.from(base);
+      const edits = 1 + (next() % 3);
+      for (let j = 0; j < edits; j++) body[next() % body.length] = next() & 0xff;
+      const cut = i % 4 === 0 ? body.subarray(0, next() % body.length) : body;
+      const path = agree(cut);
+      paths.set(path, (paths.get(path) ?? 0) + 1);
+    }
+    // the corpus reaches both the direct writer and the fallbacks
+    expect(paths.get('direct')).toBeGreaterThan(100);
+    expect((paths.get('rows') ?? 0) + (paths.get('threw') ?? 0)).toBeGreaterThan(100);
+  });
+});
+
+describe('tracesProtoToLines read by the engine', () => {
+  const client = createClient({
+    connection: createChdbConnection({ path: mkdtempSync(join(tmpdir(), 'fntrace-protolines-')) }),
+  } as never);
+  afterAll(() => client.close());
+
+  async function parsed(text: string) {
+    const rs = await client.query({
+      query: `SELECT * FROM format('JSONEachRow', {structure:String}, {text:String})`,
+      query_params: { structure: structureOf(SPAN_COLUMNS), text },
+      format: 'JSONEachRow',
+    });
+    return rs.json();
+  }
+
+  it('gives the same span rows as the row decoder', async () => {
+    const bodies = [
+      ProtobufTraceSerializer.serializeRequest((await sdkSpans()).spans)!,
+      encodeRequest(2, { spansPerRequest: 50, baseNs: windowStartNs() }),
+      handTraceRequest([
+        { ...ok, name: 'attrs', attrs: ATTR_CASES.map(([k, v]): [string, AV | undefined] => [k, v]) },
+        { ...ok, name: 'far future', start: 2n ** 64n - 1n, end: 2n ** 63n, kind: 9, statusCode: 7 },
+      ]),
+    ];
+    for (const body of bodies) {
+      const lines = tracesProtoToLines(Buffer.from(body));
+      expect(lines.path).toBe('direct');
+      const want = await parsed(rowsToJsonLines(decodeTracesProto(body).rows));
+      expect(want.length).toBeGreaterThan(1);
+      expect(await parsed(lines.text.toString('utf8'))).toEqual(want);
+    }
+  });
+});

@@ -121,7 +121,7 @@ export class Writer {
         // query; a dedup token left set would make later inserts look like duplicates. So the
         // insert's own settings go in its SQL, where they apply to it alone.
         await this.store.client.command({
-          query: `INSERT INTO ${target} (${cols}) SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${segment.token}'
+          query: `INSERT INTO ${target} (${cols}) SETTINGS parallel_view_processing = 1, insert_deduplicate = 1, insert_deduplication_token = '${segment.token}'
             SELECT ${cols} FROM file({path:String}, 'JSONEachRow', {structure:String})`,
           query_params: { path: segment.path, structure: structureOf(columns) },
         });

@@ -227,7 +227,7 @@ export async function main() {
   const e2e = await endToEnd(bodies);
   bodies = undefined;
   if (E2E_ONLY) {
-    const { metrics, collectorOutput, ...figures } = e2e;
+    const { collectorOutput, ...figures } = e2e;
     console.log(JSON.stringify(figures, null, 1));
     return;
   }

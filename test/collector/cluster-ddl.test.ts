@@ -15,7 +15,7 @@ const client = createClient({
 afterAll(() => client.close());
 
 const statements = schemaStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
-// what migrations 4, 5 and 6 run on a cluster made by an earlier version
+// what migrations 4 to 7 run on a cluster made by an earlier version
 const migration4 = [
   ...MIGRATIONS.filter((m) => m.version >= 5).flatMap((m) =>
     m.statements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 }),

@@ -38,7 +38,7 @@ const summary = async () =>
 describe('schema migrations', () => {
   it('rebuilds an older otel_traces with the trace-ordered key, keeping spans and views', async () => {
     store = await openStore(options);
-    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const sortingKey = async () =>
       (
         await rows<{ k: string }>(
@@ -79,7 +79,7 @@ describe('schema migrations', () => {
     expect(await summary()).toEqual({ spans: '2', invocations: '1' });
 
     const logged: string[] = [];
-    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6]);
+    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6, 7]);
     expect(logged.join('\n')).toContain(
       'rebuilding otel_traces with sorting key (toStartOfTenMinutes(Timestamp), TraceId): copying 2 rows',
     );
@@ -118,20 +118,22 @@ describe('schema migrations', () => {
     expect(invocations!.n).toBe('2');
     expect(await migrate(store, 30)).toEqual([]);
 
-    // migration 6 on a table made before it: the block size setting, in place
-    const blockSetting = async () =>
+    // migrations 6 and 7 on a table made before them: the block size and merge settings, in place
+    const setting = async (name: string) =>
       (
         await rows<{ e: string }>(
           "SELECT engine_full AS e FROM system.tables WHERE database = 'fntrace' AND name = 'otel_traces'",
         )
-      )[0]!.e.match(/min_compress_block_size = \d+/)?.[0];
-    expect(await blockSetting()).toBe('min_compress_block_size = 16384');
+      )[0]!.e.match(new RegExp(`${name} = \\d+`))?.[0];
+    expect(await setting('min_compress_block_size')).toBe('min_compress_block_size = 16384');
+    expect(await setting('merge_selector_base')).toBe('merge_selector_base = 10');
     await store.client.command({
-      query: 'ALTER TABLE fntrace.otel_traces MODIFY SETTING min_compress_block_size = 65536',
+      query: 'ALTER TABLE fntrace.otel_traces MODIFY SETTING min_compress_block_size = 65536, merge_selector_base = 5',
     });
-    await store.client.command({ query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version = 6' });
-    expect(await migrate(store, 30)).toEqual([6]);
-    expect(await blockSetting()).toBe('min_compress_block_size = 16384');
+    await store.client.command({ query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version IN (6, 7)' });
+    expect(await migrate(store, 30)).toEqual([6, 7]);
+    expect(await setting('min_compress_block_size')).toBe('min_compress_block_size = 16384');
+    expect(await setting('merge_selector_base')).toBe('merge_selector_base = 10');
   }, 120_000);
 
   it('turns map buckets on and off for otel_traces when --map-buckets changes', async () => {

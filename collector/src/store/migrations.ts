@@ -10,6 +10,7 @@ import {
   schemaStatements,
   TRACE_VIEWS,
   TRACES_BLOCK_SETTING,
+  TRACES_MERGE_SETTING,
   TRACES_SORTING_KEY,
   tableStatement,
   VIEW_TARGETS,
@@ -69,6 +70,11 @@ export const MIGRATIONS: Migration[] = [
     version: 6,
     name: 'otel_traces: 16 KiB compressed blocks (a trace view decompresses less); parts written from now on',
     statements: (o) => [tracesSettingStatement(o, TRACES_BLOCK_SETTING)],
+  },
+  {
+    version: 7,
+    name: 'otel_traces: fewer merges while spans stream in (merge_selector_base = 10)',
+    statements: (o) => [tracesSettingStatement(o, TRACES_MERGE_SETTING)],
   },
 ];
 

@@ -3,8 +3,8 @@
 // against what the engine itself can write and what a naive writer does, and the bytes a
 // span takes on disk against the OpenTelemetry Collector ClickHouse exporter's default
 // otel_traces table.
-//   1. end-to-end: the built collector (collector/dist/cli.js, default options) in a child
-//      process with a fresh data dir; pre-encoded requests of 500 spans (the OTel JS
+//   1. end-to-end, the median of 3 runs: the built collector (collector/dist/cli.js, default
+//      options) in a child process with a fresh data dir; pre-encoded requests of 500 spans (the OTel JS
 //      exporter's protobuf serializer) sent by C keep-alive HTTP senders; spans/s from the
 //      first send until the spool is empty (/readyz), and until the last acknowledgement;
 //      the collector's RSS sampled every 100 ms; after SIGTERM, a child opens its data dir
@@ -23,7 +23,8 @@
 //
 //   node test/bench/ingest.bench.mjs                   (after `npm run build`)
 //   BENCH_INGEST_CPU_PROF=1 node test/bench/ingest.bench.mjs   also profile the collector
-//   BENCH_INGEST_E2E_ONLY=1 …                           only the end-to-end run, figures printed
+//   BENCH_INGEST_E2E_ONLY=1 …                           only the end-to-end runs, figures printed
+//   BENCH_INGEST_E2E_RUNS=3                             end-to-end runs (the median is the figure)
 //   BENCH_INGEST_SPANS=1000000 BENCH_INGEST_CONCURRENCY=8 BENCH_INGEST_SAMPLE_SPANS=200000
 //   BENCH_INGEST_ENGINE_ROWS=300000 BENCH_INGEST_TRIES=2 BENCH_INGEST_COLLECTOR_ARGS='--segment-bytes 33554432'
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -62,7 +63,8 @@ const CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 8);
 const SAMPLE_SPANS = Number(process.env.BENCH_INGEST_SAMPLE_SPANS ?? 200_000);
 const ENGINE_ROWS = Number(process.env.BENCH_INGEST_ENGINE_ROWS ?? 300_000);
 const NAIVE_BATCH = 10_000;
-const TRIES = Number(process.env.BENCH_INGEST_TRIES ?? 2);
+const TRIES = Number(process.env.BENCH_INGEST_TRIES ?? 3);
+const E2E_RUNS = Number(process.env.BENCH_INGEST_E2E_RUNS ?? 3);
 const CPU_PROF = process.env.BENCH_INGEST_CPU_PROF === '1';
 // only the end-to-end run, its figures printed and no result written (for trying collector changes)
 const E2E_ONLY = process.env.BENCH_INGEST_E2E_ONLY === '1';
@@ -224,16 +226,35 @@ export async function main() {
   const segmentRows = Math.round(segmentBytes / jsonBytesPerRow);
   const segmentSizes = [...new Set([...SEGMENT_SIZES, segmentBytes])].sort((a, b) => a - b);
 
-  const e2e = await endToEnd(bodies);
-  bodies = undefined;
-  if (E2E_ONLY) {
-    const { collectorOutput, ...figures } = e2e;
-    console.log(JSON.stringify(figures, null, 1));
-    return;
+  // The end-to-end figure moves ±20 % run to run on this 2-core machine (with when the
+  // engine's background merges start): the median of E2E_RUNS runs is the figure, each run's
+  // is kept, each run's store is counted, and the RSS goal is judged on the highest peak.
+  const runs = [];
+  for (let i = 0; i < E2E_RUNS; i++) {
+    const run = await endToEnd(bodies);
+    if (E2E_ONLY) {
+      const { collectorOutput, ...figures } = run;
+      console.log(JSON.stringify(figures, null, 1));
+      continue;
+    }
+    process.stdout.write('  ingest: counting what the collector stored ...');
+    run.stored = await storeChild('inspect', 'collector', {});
+    process.stdout.write(` ${fmt(run.stored.rows, 0)} rows\n`);
+    runs.push(run);
   }
-  process.stdout.write('  ingest: counting what the collector stored ...');
-  const inspect = await storeChild('inspect', 'collector', {});
-  process.stdout.write(` ${fmt(inspect.rows, 0)} rows\n`);
+  bodies = undefined;
+  if (E2E_ONLY) return;
+  const byRate = [...runs].sort((a, b) => a.storedSpansPerSec - b.storedSpansPerSec);
+  const { stored: inspect, ...e2e } = byRate[Math.floor((byRate.length - 1) / 2)];
+  e2e.runs = runs.map((x) => ({
+    storedSpansPerSec: round(x.storedSpansPerSec, 0),
+    ackSpansPerSec: round(x.ackSpansPerSec, 0),
+    peakRssBytes: x.peakRssBytes,
+    usPerSpan: round(x.cpu.usPerSpan, 1),
+    storedRows: x.stored.rows,
+    distinctSpans: x.stored.distinctSpans,
+  }));
+  e2e.peakRssMaxBytes = Math.max(...runs.map((x) => x.peakRssBytes));
 
   // the engine and writer-path figures vary run to run with when background merges start: the
   // better of TRIES fresh runs is the figure, every try is kept in the JSON
@@ -326,8 +347,8 @@ export async function main() {
     },
     goals: GOALS,
     checks: {
-      storedEqualsSent: inspect.rows === e2e.spans,
-      noDuplicates: inspect.distinctSpans === inspect.rows,
+      storedEqualsSent: runs.every((x) => x.stored.rows === x.spans),
+      noDuplicates: runs.every((x) => x.stored.distinctSpans === x.stored.rows),
     },
     otherCoresBefore: round(before.otherCores, 2),
     seconds: round((performance.now() - started) / 1000, 1),

@@ -216,6 +216,12 @@ function ingestSection(r) {
       `the bench sends the pre-encoded requests from ${p.concurrency} keep-alive HTTP senders and measures from the first`,
       'send to the last 200 (acknowledged) and to the first /readyz that shows an empty spool (stored); VmRSS is read',
       'from /proc every 100 ms; after SIGTERM another process opens the data dir and counts the rows.',
+      ...(r.e2e.runs?.length > 1
+        ? [
+            `This is done ${r.e2e.runs.length} times, each with a fresh data dir: the figures are the median run's,`,
+            "the memory goal is judged on the highest peak of all runs, and every run's rows are counted.",
+          ]
+        : []),
       `Engine limit: in a fresh chDB dir with the collector's schema (table and materialized views),`,
       `\`INSERT … SELECT … FROM numbers(${n(p.engineRows)})\` of rows of the same shape (20-entry maps, hex ids, one`,
       `root in 7) in ${n(p.engineBlockRows)}-row blocks; also in blocks of one default spool segment`,
@@ -416,13 +422,13 @@ function readmeRows() {
     ],
     [
       'ingest end-to-end, OTLP protobuf, 20-attribute spans',
-      `${n(Math.round(g.e2e.storedSpansPerSec))} spans/s, peak RSS ${n(Math.round(g.e2e.peakRssBytes / 1e6))} MB`,
+      `${n(Math.round(g.e2e.storedSpansPerSec))} spans/s${g.e2e.runs?.length > 1 ? ` (median of ${g.e2e.runs.length})` : ''}, peak RSS ${n(Math.round((g.e2e.peakRssMaxBytes ?? g.e2e.peakRssBytes) / 1e6))} MB`,
       `engine limit ${n(Math.round(g.engine.full.rowsPerSec))} rows/s`,
       `${fmt(g.ratios.e2eVsEngine, 3)}×`,
       [
         `≥ ${g.goals.vsEngine}× — ${verdict(g.ratios.e2eVsEngine >= g.goals.vsEngine)}`,
         `≥ ${n(g.goals.spansPerSec)}/s — ${verdict(g.e2e.storedSpansPerSec >= g.goals.spansPerSec)}`,
-        `≤ ${n(g.goals.peakRssBytes / 1e6)} MB — ${verdict(g.e2e.peakRssBytes <= g.goals.peakRssBytes)}`,
+        `≤ ${n(g.goals.peakRssBytes / 1e6)} MB — ${verdict((g.e2e.peakRssMaxBytes ?? g.e2e.peakRssBytes) <= g.goals.peakRssBytes)}`,
       ].join('; '),
     ],
     [

@@ -1,33 +1,34 @@
 /**
- * OTLP protobuf export requests for traces straight to the spool's JSONEachRow bytes, with no
- * row objects in between.
+ * OTLP protobuf export requests (traces and logs) straight to the spool's JSONEachRow bytes,
+ * with no row objects in between.
  *
  * Why: on the ingest path the collector's main thread was the first part to saturate. A CPU
  * profile of the ingest bench put ~23 µs of main-thread time on each span — a quarter in the
  * protobuf decoder's row objects and value strings, a fifth in turning those rows into JSON
- * text and another quarter in collecting the garbage both leave. Here the span's fields are
+ * text and another quarter in collecting the garbage both leave. Here an item's fields are
  * found by walking the wire format and written as bytes into one output buffer: ids as hex
  * from their bytes, times and counts as digits, attribute keys and string values copied with
- * JSON escaping, and the resource and scope columns (the same for every span of a scope)
+ * JSON escaping, and the resource and scope columns (the same for every item of a scope)
  * serialized once per scope and copied. No JSON library writes from protobuf bytes, and
  * protobufjs's generated decoders build the message objects this avoids.
  *
  * The common case takes the direct path; anything unusual takes the row decoder
  * (`otlp-proto.ts`) and `rowsToJsonLines` for the whole request, which define the result:
- * - a span whose attribute list repeats a key (the map keeps the last value) or has a key
- *   that is not plain ASCII (or needs JSON escapes), or a span refused for its ids (clients
- *   that send those are rare);
+ * - an item (span, log record) whose attribute list repeats a key (the map keeps the last
+ *   value) or has a key that is not plain ASCII (or needs JSON escapes), or an item refused
+ *   for its ids (clients that send those are rare);
  * - anything malformed (truncated, overrunning, groups, field number 0), so its 400 message
  *   is the row decoder's.
- * Values that are not plain strings (numbers, booleans, bytes, arrays, key-value lists),
- * events, links, and the resource and scope messages are read with the row decoder's own
- * functions, so they take exactly its forms. Both paths give the same rows (tested on SDK
- * spans, hand-built edge cases and random corruptions of valid requests in
+ * Values that are not plain strings (numbers, booleans, bytes, arrays, key-value lists, in
+ * attributes and log bodies), events, links, and the resource and scope messages are read
+ * with the row decoder's own functions, so they take exactly its forms. Both paths give the same rows (tested on SDK
+ * spans and logs, hand-built edge cases and random corruptions of valid requests in
  * test/collector/ingest/proto-lines.test.ts).
  */
 import type protobuf from 'protobufjs/minimal.js';
-import { LATEST_TIME, serviceNameOf, spanKindName, statusCodeName } from './any-value.js';
+import { LATEST_TIME, serviceNameOf, severityNumberOf, spanKindName, statusCodeName } from './any-value.js';
 import {
+  decodeLogsProto,
   decodeTracesProto,
   type ResourceInfo,
   readAnyValue,
@@ -41,6 +42,7 @@ import {
   type SpanLinks,
 } from './otlp-proto.js';
 import { rowsToJsonLines } from './row-json.js';
+import type { Decoded } from './rows.js';
 
 /** A request's valid items as spool text, with what `partial_success` needs. */
 export interface SpoolLines {
@@ -63,15 +65,21 @@ const FALLBACK = new Error('take the row decoder');
  * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
  */
 export function tracesProtoToLines(body: Buffer): SpoolLines {
-  try {
-    return direct(body);
-  } catch {
-    // FALLBACK, or an error the row decoder will name (it throws the request's 400 message)
-  } finally {
-    src = EMPTY;
-    out = EMPTY;
-  }
-  const decoded = decodeTracesProto(body);
+  return convert(body, span, () => fromRows(decodeTracesProto(body)));
+}
+
+/**
+ * Spool lines of an ExportLogsServiceRequest. Invalid records (ids of the wrong length) are
+ * counted in `rejected` and left out, as by `decodeLogsProto`.
+ *
+ * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
+ */
+export function logsProtoToLines(body: Buffer): SpoolLines {
+  return convert(body, logRecord, () => fromRows(decodeLogsProto(body)));
+}
+
+/** Spool lines of rows from a row decoder. */
+export function fromRows(decoded: Decoded<object>): SpoolLines {
   return {
     text: Buffer.from(rowsToJsonLines(decoded.rows), 'utf8'),
     rows: decoded.rows.length,
@@ -79,6 +87,21 @@ export function tracesProtoToLines(body: Buffer): SpoolLines {
     errors: decoded.errors,
     path: 'rows',
   };
+}
+
+/** One item (span, log record) of a scope, at `src[s, e)`, written with the scope's shared columns `tail`. */
+type ItemWriter = (s: number, e: number, tail: Buffer, result: SpoolLines) => void;
+
+function convert(body: Buffer, item: ItemWriter, viaRows: () => SpoolLines): SpoolLines {
+  try {
+    return direct(body, item);
+  } catch {
+    // FALLBACK, or an error the row decoder will name (it throws the request's 400 message)
+  } finally {
+    src = EMPTY;
+    out = EMPTY;
+  }
+  return viaRows();
 }
 
 // ——— state of the one conversion running (it is synchronous) ———
@@ -93,7 +116,7 @@ let o = 0;
 /** a protobufjs reader over `src`, for the row decoder's functions */
 let reader: protobuf.Reader;
 
-function direct(body: Buffer): SpoolLines {
+function direct(body: Buffer, item: ItemWriter): SpoolLines {
   src = body;
   p = 0;
   // spool rows run ~2× the protobuf bytes of a span; grown by doubling when short
@@ -106,7 +129,7 @@ function direct(body: Buffer): SpoolLines {
     const tag = varint(end);
     if (tag === TAG_1_LEN) {
       const e = lengthEnd(end);
-      resourceSpans(p, e, result);
+      resourceGroup(p, e, item, result);
       p = e;
     } else skip(tag, end);
   }
@@ -134,7 +157,11 @@ function varint(end: number): number {
 
 /** Reads a length prefix and returns where the field ends; `p` is left at its first byte. */
 function lengthEnd(end: number): number {
+  const at = p;
   const len = varint(end);
+  // protobufjs refuses a length of 2^31 or more, or one longer than 5 bytes, which the
+  // varint's low 32 bits would hide: the row decoder handles those
+  if (p - at >= 5 && (p - at > 5 || src[p - 1]! > 7)) throw FALLBACK;
   const e = p + len;
   if (e > end) throw FALLBACK;
   return e;
@@ -313,8 +340,11 @@ const FIXED_ROOM = 512;
 
 // ——— resource and scope ———
 
-/** ResourceSpans{resource=1, scope_spans=2, schema_url=3}: the resource first, wherever it is. */
-function resourceSpans(s: number, e: number, result: SpoolLines): void {
+/**
+ * ResourceSpans or ResourceLogs{resource=1, scope_spans/scope_logs=2, schema_url=3}: the
+ * resource first, wherever it is.
+ */
+function resourceGroup(s: number, e: number, item: ItemWriter, result: SpoolLines): void {
   const res: ResourceInfo = { attrs: {}, serviceName: '', schemaUrl: '' };
   p = s;
   while (p < e) {
@@ -336,14 +366,24 @@ function resourceSpans(s: number, e: number, result: SpoolLines): void {
     const tag = varint(e);
     if (tag === TAG_2_LEN) {
       const se = lengthEnd(e);
-      scopeSpans(p, se, res, resourceJson, result);
+      scopeGroup(p, se, res, resourceJson, item, result);
       p = se;
     } else skip(tag, e);
   }
 }
 
-/** ScopeSpans{scope=1, spans=2, schema_url=3}: the columns every span of it shares, then its spans. */
-function scopeSpans(s: number, e: number, res: ResourceInfo, resourceJson: string, result: SpoolLines): void {
+/**
+ * ScopeSpans or ScopeLogs{scope=1, spans/log_records=2, schema_url=3}: the columns every item
+ * of it shares (the same for spans and log records), then its items.
+ */
+function scopeGroup(
+  s: number,
+  e: number,
+  res: ResourceInfo,
+  resourceJson: string,
+  item: ItemWriter,
+  result: SpoolLines,
+): void {
   const scope: ScopeInfo = { name: '', version: '', attrs: {}, schemaUrl: '' };
   p = s;
   while (p < e) {
@@ -375,9 +415,9 @@ function scopeSpans(s: number, e: number, res: ResourceInfo, resourceJson: strin
   while (p < e) {
     const tag = varint(e);
     if (tag === TAG_2_LEN) {
-      const spanEnd = lengthEnd(e);
-      span(p, spanEnd, tail, result);
-      p = spanEnd;
+      const itemEnd = lengthEnd(e);
+      item(p, itemEnd, tail, result);
+      p = itemEnd;
     } else skip(tag, e);
   }
 }
@@ -550,7 +590,7 @@ function span(s: number, e: number, tail: Buffer, result: SpoolLines): void {
     put(K.statusMessage);
     putJsonString(messageAt, messageEnd);
   }
-  if (attrCount > 0) spanAttributes(s, e);
+  if (attrCount > 0) attributes(s, e, (9 << 3) | 2, K.attrs);
   if (eventCount > 0) spanEvents(s, e);
   if (linkCount > 0) spanLinks(s, e);
   ensure(tail.length);
@@ -598,16 +638,16 @@ function noteKey(s: number, e: number, count: number): void {
   seenLen[slot] = len;
 }
 
-/** `,"SpanAttributes":{…}` from the span's attribute fields. */
-function spanAttributes(s: number, e: number): void {
+/** `,"<Column>":{…}` (`key` holds that text up to the brace) from an item's attribute fields (`tag`). */
+function attributes(s: number, e: number, tag: number, key: Buffer): void {
   stamp = (stamp + 1) | 0;
-  ensure(K.attrs.length);
-  put(K.attrs);
+  ensure(key.length);
+  put(key);
   let count = 0;
   p = s;
   while (p < e) {
-    const tag = varint(e);
-    if (tag === ((9 << 3) | 2)) {
+    const t = varint(e);
+    if (t === tag) {
       const kvEnd = lengthEnd(e);
       if (count > 0) {
         ensure(1);
@@ -616,7 +656,7 @@ function spanAttributes(s: number, e: number): void {
       keyValue(p, kvEnd, count);
       count++;
       p = kvEnd;
-    } else skip(tag, e);
+    } else skip(t, e);
   }
   ensure(1);
   out[o++] = 0x7d;
@@ -636,6 +676,8 @@ function keyValue(s: number, e: number, count: number): void {
       keyAt = p;
       p = keyEnd;
     } else if (tag === TAG_2_LEN) {
+      // several values: the row decoder reads (and may refuse) each, and keeps the last
+      if (valueLenAt >= 0) throw FALLBACK;
       valueLenAt = p;
       valueEnd = lengthEnd(e);
       p = valueEnd;
@@ -655,25 +697,30 @@ function keyValue(s: number, e: number, count: number): void {
     ensure(2);
     out[o++] = 0x22;
     out[o++] = 0x22;
-    return;
-  }
-  // the common value: an AnyValue holding only a string_value
-  p = valueLenAt;
-  varint(e);
+  } else putPlainValue(valueLenAt, valueEnd, e);
+  p = e;
+}
+
+/**
+ * Writes the plain form of the AnyValue whose length prefix is at `lenAt` (its bytes end at
+ * `valueEnd`, its parent at `parentEnd`) as a JSON string. A value holding only a
+ * string_value, the common case, is copied; the others take the row decoder's reading.
+ */
+function putPlainValue(lenAt: number, valueEnd: number, parentEnd: number): void {
+  p = lenAt;
+  varint(parentEnd);
   const valueAt = p;
   if (valueAt < valueEnd && src[valueAt] === TAG_1_LEN) {
     p = valueAt + 1;
     const stringEnd = lengthEnd(valueEnd);
     if (stringEnd === valueEnd) {
       putJsonString(p, stringEnd);
-      p = e;
       return;
     }
   }
-  reader.pos = valueLenAt;
-  reader.len = e;
+  reader.pos = lenAt;
+  reader.len = parentEnd;
   putText(JSON.stringify(readAnyValue(reader, false, 0)));
-  p = e;
 }
 
 // ——— events and links: read with the row decoder's functions, written as its arrays ———
@@ -718,4 +765,154 @@ function spanLinks(s: number, e: number): void {
       `,"Links.Flags":${JSON.stringify(links.flags)}` +
       `,"Links.DroppedAttributesCount":${JSON.stringify(links.dropped)}`,
   );
+}
+
+// ——— log record ———
+
+const LOG_K = {
+  timestamp: ascii('{"Timestamp":'),
+  observed: ascii(',"ObservedTimestamp":'),
+  traceId: ascii(',"TraceId":'),
+  spanId: ascii(',"SpanId":'),
+  flags: ascii(',"TraceFlags":'),
+  severityText: ascii(',"SeverityText":'),
+  severityNumber: ascii(',"SeverityNumber":'),
+  body: ascii(',"Body":'),
+  attrs: ascii(',"LogAttributes":{'),
+  eventName: ascii(',"EventName":'),
+  dropped: ascii(',"DroppedAttributesCount":'),
+};
+
+/**
+ * LogRecord{time_unix_nano=1, severity_number=2, severity_text=3, body=5, attributes=6,
+ * dropped_attributes_count=7, flags=8, trace_id=9, span_id=10, observed_time_unix_nano=11,
+ * event_name=12}, in the row decoder's forms (see readLogRecord in otlp-proto.ts).
+ */
+function logRecord(s: number, e: number, tail: Buffer, result: SpoolLines): void {
+  let timeLo = 0;
+  let timeHi = 0;
+  let observedLo = 0;
+  let observedHi = 0;
+  let severityNumber = 0;
+  let textAt = 0;
+  let textEnd = 0;
+  let bodyLenAt = -1;
+  let bodyEnd = 0;
+  let attrCount = 0;
+  let dropped = 0;
+  let flags = 0;
+  let traceAt = 0;
+  let traceLen = 0;
+  let spanAt = 0;
+  let spanLen = 0;
+  let nameAt = 0;
+  let nameEnd = 0;
+  p = s;
+  while (p < e) {
+    const tag = varint(e);
+    switch (tag) {
+      case (1 << 3) | 1:
+        timeLo = fixed32(e);
+        timeHi = fixed32(e);
+        break;
+      case (2 << 3) | 0:
+        severityNumber = varint(e) | 0;
+        break;
+      case (3 << 3) | 2:
+        textEnd = lengthEnd(e);
+        textAt = p;
+        p = textEnd;
+        break;
+      case (5 << 3) | 2:
+        // several bodies: the row decoder reads (and may refuse) each, and keeps the last
+        if (bodyLenAt >= 0) throw FALLBACK;
+        bodyLenAt = p;
+        bodyEnd = lengthEnd(e);
+        p = bodyEnd;
+        break;
+      case (6 << 3) | 2:
+        attrCount++;
+        p = lengthEnd(e);
+        break;
+      case (7 << 3) | 0:
+        dropped = varint(e);
+        break;
+      case (8 << 3) | 5:
+        flags = fixed32(e);
+        break;
+      case (9 << 3) | 2:
+        traceLen = lengthEnd(e) - p;
+        traceAt = p;
+        p += traceLen;
+        break;
+      case (10 << 3) | 2:
+        spanLen = lengthEnd(e) - p;
+        spanAt = p;
+        p += spanLen;
+        break;
+      case (11 << 3) | 1:
+        observedLo = fixed32(e);
+        observedHi = fixed32(e);
+        break;
+      case (12 << 3) | 2:
+        nameEnd = lengthEnd(e);
+        nameAt = p;
+        p = nameEnd;
+        break;
+      default:
+        skip(tag, e);
+    }
+  }
+  // records the ids' rules refuse go with their request to the row decoder, as spans do
+  if ((traceLen !== 0 && traceLen !== 16) || (spanLen !== 0 && spanLen !== 8)) throw FALLBACK;
+
+  ensure(FIXED_ROOM + tail.length);
+  put(LOG_K.timestamp);
+  // time_unix_nano, or the observed time when it is 0
+  if (timeLo === 0 && timeHi === 0) putTime(observedLo, observedHi);
+  else putTime(timeLo, timeHi);
+  put(LOG_K.observed);
+  putTime(observedLo, observedHi);
+  // all-zero ids are the invalid ids, i.e. no trace context
+  if (traceLen === 16 && !allZero(traceAt, 16)) {
+    put(LOG_K.traceId);
+    putHex(traceAt, 16);
+  }
+  if (spanLen === 8 && !allZero(spanAt, 8)) {
+    put(LOG_K.spanId);
+    putHex(spanAt, 8);
+  }
+  // bits 0-7 are the W3C trace flags
+  if ((flags & 0xff) !== 0) {
+    put(LOG_K.flags);
+    putUint(flags & 0xff);
+  }
+  const severity = severityNumberOf(severityNumber);
+  if (severity !== 0) {
+    put(LOG_K.severityNumber);
+    putUint(severity);
+  }
+  if (dropped !== 0) {
+    put(LOG_K.dropped);
+    putUint(dropped);
+  }
+  if (textEnd > textAt) {
+    put(LOG_K.severityText);
+    putJsonString(textAt, textEnd);
+  }
+  if (nameEnd > nameAt) {
+    ensure(LOG_K.eventName.length);
+    put(LOG_K.eventName);
+    putJsonString(nameAt, nameEnd);
+  }
+  if (bodyLenAt >= 0) {
+    ensure(LOG_K.body.length);
+    put(LOG_K.body);
+    putPlainValue(bodyLenAt, bodyEnd, e);
+  }
+  if (attrCount > 0) attributes(s, e, (6 << 3) | 2, LOG_K.attrs);
+  ensure(tail.length);
+  if (tail.length < 64) put(tail);
+  else o += tail.copy(out, o);
+  result.rows++;
 }

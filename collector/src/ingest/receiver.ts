@@ -14,12 +14,10 @@ import {
 import type { Metrics } from '../metrics.js';
 import type { Signal, Spool } from '../spool/spool.js';
 import { decodeLogsJson, decodeTracesJson } from './otlp-json.js';
-import { decodeLogsProto, decodeTracesProto, OtlpDecodeError } from './otlp-proto.js';
-import { type SpoolLines, tracesProtoToLines } from './proto-lines.js';
+import { OtlpDecodeError } from './otlp-proto.js';
+import { fromRows, logsProtoToLines, type SpoolLines, tracesProtoToLines } from './proto-lines.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './proto-response.js';
 import { type Answer, RecentRequests } from './retries.js';
-import { rowsToJsonLines } from './row-json.js';
-import type { Decoded } from './rows.js';
 
 /**
  * The OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp):
@@ -39,11 +37,6 @@ const JSON_TYPE = 'application/json';
 const GRPC_CODE: Record<number, number> = { 400: 3, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
 
 type Kind = 'protobuf' | 'json';
-
-const decoders = {
-  traces: { protobuf: decodeTracesProto, json: decodeTracesJson },
-  logs: { protobuf: decodeLogsProto, json: decodeLogsJson },
-} as const;
 
 function kindOf(req: FastifyRequest): Kind {
   return String(req.headers['content-type'] ?? '').startsWith(PROTOBUF) ? 'protobuf' : 'json';
@@ -188,20 +181,12 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
 }
 
 /**
- * A body's valid items as spool text. Protobuf traces, the bulk of what functions send, are
- * written from the wire format directly (proto-lines.ts); the rest are decoded to rows first.
+ * A body's valid items as spool text. Protobuf, what the SDKs send by default, is written from
+ * the wire format directly (proto-lines.ts); OTLP/JSON is decoded to rows first.
  */
 function toSpoolLines(signal: Signal, kind: Kind, body: Buffer): SpoolLines {
-  if (kind === 'protobuf' && signal === 'traces') return tracesProtoToLines(body);
-  const decoded: Decoded<object> =
-    kind === 'protobuf' ? decoders[signal].protobuf(body) : decoders[signal].json(parseJson(body));
-  return {
-    text: Buffer.from(rowsToJsonLines(decoded.rows), 'utf8'),
-    rows: decoded.rows.length,
-    rejected: decoded.rejected,
-    errors: decoded.errors,
-    path: 'rows',
-  };
+  if (kind === 'protobuf') return signal === 'traces' ? tracesProtoToLines(body) : logsProtoToLines(body);
+  return fromRows(signal === 'traces' ? decodeTracesJson(parseJson(body)) : decodeLogsJson(parseJson(body)));
 }
 
 function parseJson(body: Buffer): unknown {

@@ -2,33 +2,38 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
-import { tracesProtoToLines } from '../../../collector/src/ingest/proto-lines.js';
+import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
+import { logsProtoToLines, type SpoolLines, tracesProtoToLines } from '../../../collector/src/ingest/proto-lines.js';
 import { rowsToJsonLines } from '../../../collector/src/ingest/row-json.js';
-import { SPAN_COLUMNS, structureOf } from '../../../collector/src/store/schema.js';
+import { LOG_COLUMNS, SPAN_COLUMNS, structureOf } from '../../../collector/src/store/schema.js';
 // the ingest bench's spans: serverless traces with 20 attributes, as the OTel JS exporter encodes them
 import { encodeRequest, windowStartNs } from '../../bench/lib/ingest-spans.mjs';
 import {
   ATTR_CASES,
   type AV,
   bytes,
+  fixed64,
+  type HandLog,
   type HandSpan,
+  handLogsRequest,
   handTraceRequest,
   hexBytes,
   message,
   SPAN_A,
+  sdkLogs,
   sdkSpans,
   str,
   sub,
   TRACE_A,
+  varint,
   writeKeyValue,
 } from '../fixtures/otlp.js';
 
 // The direct writer (protobuf → spool bytes) must give the rows the row decoder gives
-// (decodeTracesProto + rowsToJsonLines), refuse the same spans, and fail the same way.
+// (decodeTracesProto / decodeLogsProto + rowsToJsonLines), refuse the same spans, and fail the same way.
 
 /** Rows of spool text as objects, with fields holding their column's default left out. */
 function rowsOf(text: string): Record<string, unknown>[] {
@@ -49,19 +54,27 @@ function rowsOf(text: string): Record<string, unknown>[] {
     });
 }
 
+/** A signal's row decoder and its direct writer. */
+interface Pair {
+  rows(body: Uint8Array): { rows: object[]; rejected: number; errors: string[] };
+  lines(body: Buffer): SpoolLines;
+}
+const TRACES: Pair = { rows: decodeTracesProto, lines: tracesProtoToLines };
+const LOGS: Pair = { rows: decodeLogsProto, lines: logsProtoToLines };
+
 /** What the row decoder makes of a body: its rows as the direct writer would be read, or its error. */
-function oracle(body: Uint8Array) {
+function oracle(body: Uint8Array, pair: Pair) {
   try {
-    const d = decodeTracesProto(body);
+    const d = pair.rows(body);
     return { rows: rowsOf(rowsToJsonLines(d.rows)), rejected: d.rejected, errors: d.errors };
   } catch (err) {
     return { error: (err as Error).message };
   }
 }
 
-function direct(body: Uint8Array) {
+function direct(body: Uint8Array, pair: Pair = TRACES) {
   try {
-    const lines = tracesProtoToLines(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    const lines = pair.lines(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     expect(lines.rows).toBe(rowsOf(lines.text.toString('utf8')).length);
     return {
       result: { rows: rowsOf(lines.text.toString('utf8')), rejected: lines.rejected, errors: lines.errors },
@@ -73,11 +86,30 @@ function direct(body: Uint8Array) {
 }
 
 /** Asserts both paths agree on `body` and returns the path the direct writer took. */
-function agree(body: Uint8Array): string {
-  const want = oracle(body);
-  const got = direct(body);
+function agree(body: Uint8Array, pair: Pair = TRACES): string {
+  const want = oracle(body, pair);
+  const got = direct(body, pair);
   expect(got.result).toEqual(want);
   return got.path;
+}
+
+/** Random corruptions (1–3 bytes overwritten, a quarter of them also truncated) of `bodies`: the paths each took. */
+function corruptions(bodies: Uint8Array[], pair: Pair, count: number): Map<string, number> {
+  let rand = 12345;
+  const next = () => {
+    rand = (Math.imul(rand, 1103515245) + 12345) >>> 0;
+    return rand;
+  };
+  const paths = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const body = Buffer.from(bodies[i % bodies.length]!);
+    const edits = 1 + (next() % 3);
+    for (let j = 0; j < edits; j++) body[next() % body.length] = next() & 0xff;
+    const cut = i % 4 === 0 ? body.subarray(0, next() % body.length) : body;
+    const path = agree(cut, pair);
+    paths.set(path, (paths.get(path) ?? 0) + 1);
+  }
+  return paths;
 }
 
 const ok = { traceId: TRACE_A, spanId: SPAN_A };
@@ -251,39 +283,154 @@ describe('tracesProtoToLines', () => {
     expect(agree(handTraceRequest([{ ...ok, attrs: many.slice(0, 1500) }]))).toBe('direct');
   });
 
+  it('leaves lengths the reader refuses, and KeyValues with several values, to the row decoder', () => {
+    // a length-delimited field, its length written as `lengthBytes` when given
+    const field = (n: number, payload: Buffer, lengthBytes?: number[]) =>
+      Buffer.concat([Buffer.from([(n << 3) | 2]), Buffer.from(lengthBytes ?? [payload.length]), payload]);
+    const request = (spanFields: Buffer) => field(1, field(2, field(2, spanFields)));
+    const ids = Buffer.concat([field(1, Buffer.from(TRACE_A)), field(2, Buffer.from(SPAN_A))]);
+    const name = Buffer.from('abcde');
+    expect(agree(request(Buffer.concat([ids, field(5, name)])))).toBe('direct');
+    // five bytes for a small length is legal, and read directly
+    expect(agree(request(Buffer.concat([ids, field(5, name, [0x85, 0x80, 0x80, 0x80, 0x00])])))).toBe('direct');
+    // …but not when its last byte carries bits past 2^31 (the low 32 bits alone would read 5)
+    expect(agree(request(Buffer.concat([ids, field(5, name, [0x85, 0x80, 0x80, 0x80, 0x10])])))).toBe('threw');
+    // a KeyValue with two values, the first malformed (field number 0): the request fails as the row decoder says
+    const bad = Buffer.from([0x00, 0x01]);
+    const good = field(1, Buffer.from('v'));
+    const kv = (values: Buffer[]) =>
+      field(9, Buffer.concat([field(1, Buffer.from('k')), ...values.map((v) => field(2, v))]));
+    expect(agree(request(Buffer.concat([ids, kv([good])])))).toBe('direct');
+    expect(agree(request(Buffer.concat([ids, kv([bad, good])])))).toBe('threw');
+    expect(agree(request(Buffer.concat([ids, kv([good, good])])))).toBe('rows');
+  });
+
   it('agrees with the row decoder on truncated and corrupted requests, row for row or error for error', () => {
-    const bodies = [sdkBody, encodeRequest(3, { spansPerRequest: 5, baseNs: windowStartNs() })];
-    let rand = 12345;
-    const next = () => {
-      rand = (Math.imul(rand, 1103515245) + 12345) >>> 0;
-      return rand;
-    };
-    const paths = new Map<string, number>();
-    for (let i = 0; i < 1500; i++) {
-      const base = bodies[i % bodies.length]!;
-      const body = Buffer.from(base);
-      const edits = 1 + (next() % 3);
-      for (let j = 0; j < edits; j++) body[next() % body.length] = next() & 0xff;
-      const cut = i % 4 === 0 ? body.subarray(0, next() % body.length) : body;
-      const path = agree(cut);
-      paths.set(path, (paths.get(path) ?? 0) + 1);
-    }
+    const paths = corruptions(
+      [sdkBody, encodeRequest(3, { spansPerRequest: 5, baseNs: windowStartNs() })],
+      TRACES,
+      1500,
+    );
     // the corpus reaches both the direct writer and the fallbacks
     expect(paths.get('direct')).toBeGreaterThan(100);
     expect((paths.get('rows') ?? 0) + (paths.get('threw') ?? 0)).toBeGreaterThan(100);
   });
 });
 
-describe('tracesProtoToLines read by the engine', () => {
+describe('logsProtoToLines', () => {
+  let sdkBody: Uint8Array;
+  beforeAll(async () => {
+    sdkBody = ProtobufLogsSerializer.serializeRequest(await sdkLogs())!;
+  });
+  const withIds = { traceId: TRACE_A, spanId: SPAN_A };
+
+  it('writes SDK log records directly, as the row decoder reads them', () => {
+    expect(agree(sdkBody, LOGS)).toBe('direct');
+    expect(direct(sdkBody, LOGS).result.rows!.length).toBeGreaterThan(1);
+  });
+
+  it('writes every AnyValue type as a body, and times, flags and ids, directly', () => {
+    const records: HandLog[] = [
+      ...ATTR_CASES.filter(([, v]) => v).map(([, v]) => ({ body: v, ...withIds })),
+      { observed: 1_700_000_000_000_000_007n, body: { s: 'no time' } },
+      { time: 2n ** 64n - 1n, observed: 1n, flags: 0x1ff },
+      { body: { s: 'zero ids' }, traceId: new Uint8Array(16), spanId: new Uint8Array(8) },
+      { body: { s: 'quote " tab \t ünï' } },
+      {},
+    ];
+    expect(agree(handLogsRequest(records), LOGS)).toBe('direct');
+    const { rows } = direct(handLogsRequest(records), LOGS).result;
+    expect(rows!.map((r) => r.Body ?? '')).toEqual([
+      ...ATTR_CASES.filter(([, v]) => v).map(([, , want]) => want),
+      'no time',
+      '',
+      'zero ids',
+      'quote " tab \t ünï',
+      '',
+    ]);
+  });
+
+  it('writes severity, event name, dropped counts and attributes directly; repeated keys and refused ids take the row decoder', () => {
+    const record = (severity: number, attrs: [string, AV][]) =>
+      message((w) =>
+        sub(w, 1, (rl) =>
+          sub(rl, 2, (sl) =>
+            sub(sl, 2, (lr) => {
+              fixed64(lr, 1, 10n);
+              varint(lr, 2, severity);
+              str(lr, 3, 'ERROR');
+              str(lr, 12, 'payment.failed');
+              varint(lr, 7, 4);
+              for (const [k, v] of attrs) sub(lr, 6, (kv) => writeKeyValue(kv, k, v));
+            }),
+          ),
+        ),
+      );
+    for (const n of [0, 24, 255, 256, -1])
+      expect(
+        agree(
+          record(n, [
+            ['a', { s: 'b' }],
+            ['n', { i: 3n }],
+          ]),
+          LOGS,
+        ),
+      ).toBe('direct');
+    expect(direct(record(17, [['a', { s: 'b' }]]), LOGS).result.rows![0]).toMatchObject({
+      SeverityNumber: 17,
+      SeverityText: 'ERROR',
+      EventName: 'payment.failed',
+      DroppedAttributesCount: 4,
+      LogAttributes: { a: 'b' },
+    });
+    expect(
+      agree(
+        record(9, [
+          ['a', { s: 'b' }],
+          ['a', { s: 'c' }],
+        ]),
+        LOGS,
+      ),
+    ).toBe('rows');
+    const refused = handLogsRequest([
+      { body: { s: 'ok' }, ...withIds },
+      { body: { s: 'short trace' }, traceId: TRACE_A.subarray(2), spanId: SPAN_A },
+      { body: { s: 'long span' }, traceId: TRACE_A, spanId: TRACE_A },
+    ]);
+    expect(agree(refused, LOGS)).toBe('rows');
+    expect(direct(refused, LOGS).result.rejected).toBe(2);
+    // two bodies, the first malformed: the row decoder reads both and fails the request
+    const twoBodies = message((w) =>
+      sub(w, 1, (rl) =>
+        sub(rl, 2, (sl) =>
+          sub(sl, 2, (lr) => {
+            lr.uint32((5 << 3) | 2).bytes(new Uint8Array([0x00, 0x01]));
+            sub(lr, 5, (b) => str(b, 1, 'second'));
+          }),
+        ),
+      ),
+    );
+    expect(agree(twoBodies, LOGS)).toBe('threw');
+  });
+
+  it('agrees with the row decoder on truncated and corrupted requests', () => {
+    const hand = handLogsRequest(ATTR_CASES.filter(([, v]) => v).map(([, v]) => ({ body: v, ...withIds })));
+    const paths = corruptions([sdkBody, hand], LOGS, 1500);
+    expect(paths.get('direct')).toBeGreaterThan(100);
+    expect((paths.get('rows') ?? 0) + (paths.get('threw') ?? 0)).toBeGreaterThan(100);
+  });
+});
+
+describe('spool lines read by the engine', () => {
   const client = createClient({
     connection: createChdbConnection({ path: mkdtempSync(join(tmpdir(), 'fntrace-protolines-')) }),
   } as never);
   afterAll(() => client.close());
 
-  async function parsed(text: string) {
+  async function parsed(text: string, columns: [string, string][]) {
     const rs = await client.query({
       query: `SELECT * FROM format('JSONEachRow', {structure:String}, {text:String})`,
-      query_params: { structure: structureOf(SPAN_COLUMNS), text },
+      query_params: { structure: structureOf(columns), text },
       format: 'JSONEachRow',
     });
     return rs.json();
@@ -301,9 +448,26 @@ describe('tracesProtoToLines read by the engine', () => {
     for (const body of bodies) {
       const lines = tracesProtoToLines(Buffer.from(body));
       expect(lines.path).toBe('direct');
-      const want = await parsed(rowsToJsonLines(decodeTracesProto(body).rows));
+      const want = await parsed(rowsToJsonLines(decodeTracesProto(body).rows), SPAN_COLUMNS);
       expect(want.length).toBeGreaterThan(1);
-      expect(await parsed(lines.text.toString('utf8'))).toEqual(want);
+      expect(await parsed(lines.text.toString('utf8'), SPAN_COLUMNS)).toEqual(want);
+    }
+  });
+
+  it('gives the same log rows as the row decoder', async () => {
+    const bodies = [
+      ProtobufLogsSerializer.serializeRequest(await sdkLogs())!,
+      handLogsRequest([
+        ...ATTR_CASES.filter(([, v]) => v).map(([, v]) => ({ body: v, traceId: TRACE_A, spanId: SPAN_A })),
+        { time: 2n ** 64n - 1n, observed: 1n, flags: 0x1ff },
+      ]),
+    ];
+    for (const body of bodies) {
+      const lines = logsProtoToLines(Buffer.from(body));
+      expect(lines.path).toBe('direct');
+      const want = await parsed(rowsToJsonLines(decodeLogsProto(body).rows), LOG_COLUMNS);
+      expect(want.length).toBeGreaterThan(1);
+      expect(await parsed(lines.text.toString('utf8'), LOG_COLUMNS)).toEqual(want);
     }
   });
 });

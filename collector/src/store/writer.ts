@@ -109,7 +109,14 @@ export class Writer {
   async insert(segment: Segment): Promise<void> {
     const { table, columns } = TABLES[segment.signal];
     const target = `\`${this.store.database}\`.\`${table}\``;
-    const settings = { insert_deduplication_token: segment.token, insert_deduplicate: 1 } as const;
+    // parallel_view_processing: the materialized views take the inserted block on threads of
+    // their own instead of one after the other (faster ingest end to end in the ingest bench;
+    // the blocks, and so the dedup tokens, are the same)
+    const settings = {
+      insert_deduplication_token: segment.token,
+      insert_deduplicate: 1,
+      parallel_view_processing: 1,
+    } as const;
     // tokens are <uuid>-<seq>-<hex>-<signal>; checked before they go into SQL text below
     if (!/^[0-9a-z-]+$/.test(segment.token))
       throw new Error(`unexpected segment token ${JSON.stringify(segment.token)}`);

@@ -317,6 +317,30 @@ function putDuration(sLo: number, sHi: number, eLo: number, eHi: number): void {
   out[o++] = 0x22;
 }
 
+/** `key` (column name and punctuation) and a count, left out when 0 (the column's default). */
+function putCount(key: Buffer, n: number): void {
+  if (n === 0) return;
+  ensure(key.length + 16);
+  put(key);
+  putUint(n);
+}
+
+/** `key` and `src[s, e)` as a JSON string, left out when empty (the column's default). */
+function putStringField(key: Buffer, s: number, e: number): void {
+  if (e <= s) return;
+  ensure(key.length);
+  put(key);
+  putJsonString(s, e);
+}
+
+/** The scope's shared columns, which close the row (see scopeGroup). */
+function endRow(tail: Buffer, result: SpoolLines): void {
+  ensure(tail.length);
+  if (tail.length < 64) put(tail);
+  else o += tail.copy(out, o);
+  result.rows++;
+}
+
 // column keys, each with the punctuation before its value
 const K = {
   traceId: ascii('{"TraceId":'),
@@ -560,43 +584,17 @@ function span(s: number, e: number, tail: Buffer, result: SpoolLines): void {
   putDuration(startLo, startHi, endLo, endHi);
   if (kind >= 0 && kind < KIND_TEXT.length) put(KIND_TEXT[kind]!);
   if (statusCode >= 0 && statusCode < STATUS_TEXT.length) put(STATUS_TEXT[statusCode]!);
-  if (flags !== 0) {
-    put(K.flags);
-    putUint(flags);
-  }
-  if (droppedAttrs !== 0) {
-    put(K.droppedAttrs);
-    putUint(droppedAttrs);
-  }
-  if (droppedEvents !== 0) {
-    put(K.droppedEvents);
-    putUint(droppedEvents);
-  }
-  if (droppedLinks !== 0) {
-    put(K.droppedLinks);
-    putUint(droppedLinks);
-  }
-  if (nameEnd > nameAt) {
-    put(K.name);
-    putJsonString(nameAt, nameEnd);
-  }
-  if (stateEnd > stateAt) {
-    ensure(K.traceState.length);
-    put(K.traceState);
-    putJsonString(stateAt, stateEnd);
-  }
-  if (messageEnd > messageAt) {
-    ensure(K.statusMessage.length);
-    put(K.statusMessage);
-    putJsonString(messageAt, messageEnd);
-  }
+  putCount(K.flags, flags);
+  putCount(K.droppedAttrs, droppedAttrs);
+  putCount(K.droppedEvents, droppedEvents);
+  putCount(K.droppedLinks, droppedLinks);
+  putStringField(K.name, nameAt, nameEnd);
+  putStringField(K.traceState, stateAt, stateEnd);
+  putStringField(K.statusMessage, messageAt, messageEnd);
   if (attrCount > 0) attributes(s, e, (9 << 3) | 2, K.attrs);
   if (eventCount > 0) spanEvents(s, e);
   if (linkCount > 0) spanLinks(s, e);
-  ensure(tail.length);
-  if (tail.length < 64) put(tail);
-  else o += tail.copy(out, o);
-  result.rows++;
+  endRow(tail, result);
 }
 
 // ——— attributes ———
@@ -883,36 +881,16 @@ function logRecord(s: number, e: number, tail: Buffer, result: SpoolLines): void
     putHex(spanAt, 8);
   }
   // bits 0-7 are the W3C trace flags
-  if ((flags & 0xff) !== 0) {
-    put(LOG_K.flags);
-    putUint(flags & 0xff);
-  }
-  const severity = severityNumberOf(severityNumber);
-  if (severity !== 0) {
-    put(LOG_K.severityNumber);
-    putUint(severity);
-  }
-  if (dropped !== 0) {
-    put(LOG_K.dropped);
-    putUint(dropped);
-  }
-  if (textEnd > textAt) {
-    put(LOG_K.severityText);
-    putJsonString(textAt, textEnd);
-  }
-  if (nameEnd > nameAt) {
-    ensure(LOG_K.eventName.length);
-    put(LOG_K.eventName);
-    putJsonString(nameAt, nameEnd);
-  }
+  putCount(LOG_K.flags, flags & 0xff);
+  putCount(LOG_K.severityNumber, severityNumberOf(severityNumber));
+  putCount(LOG_K.dropped, dropped);
+  putStringField(LOG_K.severityText, textAt, textEnd);
+  putStringField(LOG_K.eventName, nameAt, nameEnd);
   if (bodyLenAt >= 0) {
     ensure(LOG_K.body.length);
     put(LOG_K.body);
     putPlainValue(bodyLenAt, bodyEnd, e);
   }
   if (attrCount > 0) attributes(s, e, (6 << 3) | 2, LOG_K.attrs);
-  ensure(tail.length);
-  if (tail.length < 64) put(tail);
-  else o += tail.copy(out, o);
-  result.rows++;
+  endRow(tail, result);
 }

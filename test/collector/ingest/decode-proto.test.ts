@@ -28,6 +28,7 @@ import {
   sub,
   TRACE_A,
   timeOf,
+  uint64Samples,
   unknownFields,
   varint,
   writeAnyValue,
@@ -243,23 +244,7 @@ describe('decodeTracesProto on hand-built requests', () => {
   });
 
   it('formats fixed64 times exactly over the whole uint64 range', () => {
-    const values = [
-      0n,
-      1n,
-      999_999_999n,
-      1_000_000_000n,
-      2n ** 32n - 1n,
-      2n ** 32n,
-      2n ** 53n + 1n,
-      2n ** 63n,
-      2n ** 64n - 1n,
-    ];
-    let seed = 0x12345678n;
-    for (let i = 0; i < 300; i++) {
-      // 64-bit LCG: reproducible pseudo-random values across the range
-      seed = (seed * 6364136223846793005n + 1442695040888963407n) & (2n ** 64n - 1n);
-      values.push(seed, seed >> BigInt(i % 64));
-    }
+    const values = uint64Samples();
     const spans: HandSpan[] = [];
     for (let i = 0; i + 1 < values.length; i += 2) {
       spans.push({

@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { createChdbConnection } from 'chdb/connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
 import { logsProtoToLines, type SpoolLines, tracesProtoToLines } from '../../../collector/src/ingest/proto-lines.js';
 import { rowsToJsonLines } from '../../../collector/src/ingest/row-json.js';
-import { LOG_COLUMNS, SPAN_COLUMNS, structureOf } from '../../../collector/src/store/schema.js';
+import { LOG_COLUMNS, SPAN_COLUMNS } from '../../../collector/src/store/schema.js';
 // the ingest bench's spans: serverless traces with 20 attributes, as the OTel JS exporter encodes them
 import { encodeRequest, windowStartNs } from '../../bench/lib/ingest-spans.mjs';
+import { engineReader } from '../fixtures/engine-rows.js';
 import {
   ATTR_CASES,
   type AV,
@@ -28,6 +24,7 @@ import {
   str,
   sub,
   TRACE_A,
+  uint64Samples,
   varint,
   writeKeyValue,
 } from '../fixtures/otlp.js';
@@ -210,22 +207,7 @@ describe('tracesProtoToLines', () => {
   });
 
   it('formats times and durations exactly over the whole uint64 range, kinds and status codes', () => {
-    const values = [
-      0n,
-      1n,
-      999_999_999n,
-      1_000_000_000n,
-      2n ** 32n - 1n,
-      2n ** 32n,
-      2n ** 53n + 1n,
-      2n ** 63n,
-      2n ** 64n - 1n,
-    ];
-    let seed = 0x9e3779b97f4a7c15n;
-    for (let i = 0; i < 200; i++) {
-      seed = (seed * 6364136223846793005n + 1442695040888963407n) & (2n ** 64n - 1n);
-      values.push(seed, seed >> BigInt(i % 64));
-    }
+    const values = uint64Samples();
     const spans: HandSpan[] = [];
     for (let i = 0; i + 1 < values.length; i += 2) {
       spans.push({ ...ok, start: values[i]!, end: values[i + 1]!, kind: i % 8, statusCode: i % 5 });
@@ -422,19 +404,9 @@ describe('logsProtoToLines', () => {
 });
 
 describe('spool lines read by the engine', () => {
-  const client = createClient({
-    connection: createChdbConnection({ path: mkdtempSync(join(tmpdir(), 'fntrace-protolines-')) }),
-  } as never);
-  afterAll(() => client.close());
-
-  async function parsed(text: string, columns: [string, string][]) {
-    const rs = await client.query({
-      query: `SELECT * FROM format('JSONEachRow', {structure:String}, {text:String})`,
-      query_params: { structure: structureOf(columns), text },
-      format: 'JSONEachRow',
-    });
-    return rs.json();
-  }
+  const engine = engineReader('fntrace-protolines-');
+  afterAll(() => engine.close());
+  const parsed = engine.rows;
 
   it('gives the same span rows as the row decoder', async () => {
     const bodies = [

@@ -1,30 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { createChdbConnection } from 'chdb/connection';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
 import { rowsToJsonLines } from '../../../collector/src/ingest/row-json.js';
-import { LOG_COLUMNS, SPAN_COLUMNS, structureOf } from '../../../collector/src/store/schema.js';
+import { LOG_COLUMNS, SPAN_COLUMNS } from '../../../collector/src/store/schema.js';
+import { engineReader } from '../fixtures/engine-rows.js';
 import { sdkLogs, sdkSpans } from '../fixtures/otlp.js';
 
 // The spool's row text leaves out default-valued fields and reuses shared attribute maps;
 // the engine must read it as exactly the rows JSON.stringify would give.
-const client = createClient({
-  connection: createChdbConnection({ path: mkdtempSync(join(tmpdir(), 'fntrace-rowjson-')) }),
-} as never);
-afterAll(() => client.close());
-
-async function parsed(text: string, columns: [string, string][]) {
-  const rs = await client.query({
-    query: `SELECT * FROM format('JSONEachRow', {structure:String}, {text:String})`,
-    query_params: { structure: structureOf(columns), text },
-    format: 'JSONEachRow',
-  });
-  return rs.json();
-}
+const engine = engineReader('fntrace-rowjson-');
+afterAll(() => engine.close());
+const parsed = engine.rows;
 
 describe('rowsToJsonLines', () => {
   it('is read by the engine as the same span rows as JSON.stringify per row', async () => {

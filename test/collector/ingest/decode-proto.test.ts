@@ -11,7 +11,6 @@ import {
   type HandSpan,
   handLogsRequest,
   handTraceRequest,
-  hexBytes,
   LINK_SPAN_ID,
   LINK_TRACE_ID,
   message,
@@ -24,6 +23,7 @@ import {
   SPAN_CONTEXT,
   sdkLogs,
   sdkSpans,
+  spansWithBadIds,
   str,
   sub,
   TRACE_A,
@@ -289,31 +289,7 @@ describe('decodeTracesProto on hand-built requests', () => {
   });
 
   it('refuses spans with bad ids, keeps the rest, and names each kind of refusal once', () => {
-    const ok = { traceId: TRACE_A, spanId: SPAN_A };
-    const { rows, rejected, errors } = decodeTracesProto(
-      handTraceRequest([
-        { ...ok, name: 'ok-1' },
-        { ...ok, traceId: TRACE_A.subarray(0, 15), name: 'short-trace' },
-        { ...ok, traceId: new Uint8Array(16), name: 'zero-trace' },
-        { spanId: SPAN_A, name: 'no-trace' },
-        { ...ok, spanId: hexBytes('111213141516171819'), name: 'long-span' },
-        { ...ok, spanId: new Uint8Array(8), name: 'zero-span' },
-        { traceId: TRACE_A, name: 'no-span' },
-        { ...ok, parentSpanId: hexBytes('01020304'), name: 'short-parent' },
-        { ...ok, parentSpanId: new Uint8Array(8), name: 'zero-parent' },
-        { ...ok, parentSpanId: SPAN_A, name: 'ok-2' },
-        {
-          ...ok,
-          name: 'bad-links',
-          links: [
-            { traceId: TRACE_A.subarray(1), spanId: SPAN_A },
-            { traceId: TRACE_A, spanId: new Uint8Array(8) },
-            { spanId: SPAN_A },
-            { traceId: TRACE_A, spanId: SPAN_A, attrs: [['k', { s: 'v' }]], flags: 0x301 },
-          ],
-        },
-      ]),
-    );
+    const { rows, rejected, errors } = decodeTracesProto(handTraceRequest(spansWithBadIds()));
     expect(rows.map((r) => r.SpanName)).toEqual(['ok-1', 'zero-parent', 'ok-2', 'bad-links']);
     expect(rejected).toBe(7);
     expect(errors).toEqual([REJECT_TRACE, REJECT_SPAN, REJECT_PARENT]);

@@ -42,6 +42,12 @@ export function createMetrics() {
       labelNames: ['signal'] as const,
       registers: [registry],
     }),
+    decodePaths: new Counter({
+      name: 'fntrace_decoded_requests_total',
+      help: 'export requests decoded, by path: direct (protobuf written straight to the spool) or rows (OTLP/JSON, and protobuf the direct writer hands to the row decoder: repeated attribute keys, refused ids)',
+      labelNames: ['signal', 'path'] as const,
+      registers: [registry],
+    }),
     spoolBytes: new Gauge({ name: 'fntrace_spool_bytes', help: 'bytes waiting in the spool', registers: [registry] }),
     spoolSegments: new Gauge({
       name: 'fntrace_spool_segments',

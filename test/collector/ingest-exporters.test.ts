@@ -14,6 +14,15 @@ import { useCollector } from './helpers.js';
 // collector; what they sent is read back from ClickHouse field by field.
 const c = useCollector();
 
+/** `fntrace_decoded_requests_total` for a signal and decode path, from /metrics. */
+async function decoded(signal: string, path: string): Promise<number> {
+  const text = await (await fetch(`${c.url}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`fntrace_decoded_requests_total{signal="${signal}",path="${path}"}`));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
 const resource = resourceFromAttributes({
   'service.name': 'checkout',
   'deployment.environment.name': 'test',
@@ -69,8 +78,12 @@ describe.each([
 ])('traces from the official %s exporter', (label, makeExporter) => {
   it('land in otel_traces field by field', async () => {
     const marker = label.replace(/\W/g, '_');
+    const path = label.includes('protobuf') ? 'direct' : 'rows';
+    const before = await decoded('traces', path);
     const ids = await sendSpans(makeExporter(c.url), marker);
     await c.drained();
+    // protobuf is written straight to the spool; OTLP/JSON goes through rows
+    expect(await decoded('traces', path)).toBeGreaterThan(before);
     const [row] = await c.query(
       `SELECT *, toString(Timestamp) AS ts, toString(Events.Timestamp) AS ets FROM fntrace.otel_traces WHERE SpanName = {name:String}`,
       { name: `child ${marker}` },
@@ -140,6 +153,8 @@ describe.each([
   ['JSON', (url: string) => new OTLPLogExporterHttp({ url: `${url}/v1/logs` })],
 ])('logs from the official %s exporter', (label, makeExporter) => {
   it('land in otel_logs field by field', async () => {
+    const path = label === 'protobuf' ? 'direct' : 'rows';
+    const before = await decoded('logs', path);
     const exporter = makeExporter(c.url);
     const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter })] });
     const span = new BasicTracerProvider().getTracer('t').startSpan('s');
@@ -155,6 +170,7 @@ describe.each([
     await provider.forceFlush();
     await provider.shutdown();
     await c.drained();
+    expect(await decoded('logs', path)).toBeGreaterThan(before);
     const [row] = await c.query(`SELECT *, toString(Timestamp) AS ts FROM fntrace.otel_logs WHERE Body = {b:String}`, {
       b: `card declined ${label}`,
     });

@@ -161,6 +161,7 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
         );
       throw err;
     }
+    metrics.decodePaths.inc({ signal, path: decoded.path });
     metrics.received.inc({ signal }, decoded.rows + decoded.rejected);
     if (decoded.rejected > 0) metrics.refused.inc({ signal, reason: 'invalid' }, decoded.rejected);
     if (decoded.rows > 0) {

@@ -164,6 +164,11 @@ describe('tracesProtoToLines', () => {
     );
     expect(agree(broken)).toBe('direct');
     expect(direct(broken).result.rows![0]).toMatchObject({ SpanName: 'a\ufffd\ufffd' });
+    // escapes that make the text more than twice the request's size: the output buffer grows
+    const quotes: [string, AV][] = Array.from({ length: 400 }, (_, i) => [`q${i}`, { s: '"\u0001'.repeat(50) }]);
+    const big = handTraceRequest([{ ...ok, attrs: quotes }]);
+    expect(agree(big)).toBe('direct');
+    expect(tracesProtoToLines(Buffer.from(big)).text.length).toBeGreaterThan(big.length * 2 + 4096);
   });
 
   it('drops unusable links directly, and refuses the same spans with the same messages', () => {

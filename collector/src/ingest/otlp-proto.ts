@@ -185,7 +185,7 @@ function timeString(lo: number, hi: number): string {
 }
 
 /** Duration column: end − start in nanoseconds, `'0'` when end < start. */
-function durationString(sLo: number, sHi: number, eLo: number, eHi: number): string {
+export function durationString(sLo: number, sHi: number, eLo: number, eHi: number): string {
   let lo = eLo - sLo;
   let hi = eHi - sHi;
   if (lo < 0) {

@@ -30,6 +30,7 @@ import { LATEST_TIME, serviceNameOf, severityNumberOf, spanKindName, statusCodeN
 import {
   decodeLogsProto,
   decodeTracesProto,
+  durationString,
   type ResourceInfo,
   readAnyValue,
   readEvent,
@@ -98,8 +99,10 @@ function convert(body: Buffer, item: ItemWriter, viaRows: () => SpoolLines): Spo
   } catch {
     // FALLBACK, or an error the row decoder will name (it throws the request's 400 message)
   } finally {
+    // keep neither the request nor its output past the call
     src = EMPTY;
     out = EMPTY;
+    reader = NO_READER;
   }
   return viaRows();
 }
@@ -114,7 +117,8 @@ let p = 0;
 let out: Buffer = EMPTY;
 let o = 0;
 /** a protobufjs reader over `src`, for the row decoder's functions */
-let reader: protobuf.Reader;
+const NO_READER = readerOf(EMPTY);
+let reader: protobuf.Reader = NO_READER;
 
 function direct(body: Buffer, item: ItemWriter): SpoolLines {
   src = body;
@@ -302,18 +306,21 @@ function putTime(lo: number, hi: number): void {
   out[o++] = 0x22;
 }
 
-/** Duration: end − start in nanoseconds as a decimal JSON string, `"0"` when end < start. */
+/**
+ * Duration: end − start in nanoseconds as a decimal JSON string, `"0"` when end < start. When
+ * the high halves differ by less than 2^21 the difference is exact in a double; the rest
+ * (times years apart) take the row decoder's `durationString`.
+ */
 function putDuration(sLo: number, sHi: number, eLo: number, eHi: number): void {
-  let lo = eLo - sLo;
-  let hi = eHi - sHi;
-  if (lo < 0) {
-    lo += TWO_32;
-    hi -= 1;
+  const hi = eHi - sHi;
+  if (hi < 0 || hi >= 0x20_0000) {
+    putText(`"${durationString(sLo, sHi, eLo, eHi)}"`);
+    return;
   }
+  const ns = hi * TWO_32 + (eLo - sLo);
   out[o++] = 0x22;
-  if (hi < 0) out[o++] = 0x30;
-  else if (hi < 0x20_0000) putUint(hi * TWO_32 + lo);
-  else put(ascii(((BigInt(hi) << 32n) | BigInt(lo)).toString()));
+  if (ns < 0) out[o++] = 0x30;
+  else putUint(ns);
   out[o++] = 0x22;
 }
 
@@ -365,11 +372,12 @@ const FIXED_ROOM = 512;
 // ——— resource and scope ———
 
 /**
- * ResourceSpans or ResourceLogs{resource=1, scope_spans/scope_logs=2, schema_url=3}: the
- * resource first, wherever it is.
+ * The first pass over a ResourceSpans/ResourceLogs or ScopeSpans/ScopeLogs: its resource or
+ * scope message (field 1, read by the row decoder's `read`) and its schema_url (field 3),
+ * wherever they are (senders may write them after the items). Returns the schema URL.
  */
-function resourceGroup(s: number, e: number, item: ItemWriter, result: SpoolLines): void {
-  const res: ResourceInfo = { attrs: {}, serviceName: '', schemaUrl: '' };
+function groupHeader(s: number, e: number, read: (r: protobuf.Reader) => void): string {
+  let schemaUrl = '';
   p = s;
   while (p < e) {
     const tagAt = p;
@@ -377,20 +385,26 @@ function resourceGroup(s: number, e: number, item: ItemWriter, result: SpoolLine
     if (tag === TAG_1_LEN) {
       reader.pos = p;
       reader.len = e;
-      readResource(reader, res);
+      read(reader);
       p = reader.pos;
-    } else if (tag === TAG_3_LEN) res.schemaUrl = utf8(e);
+    } else if (tag === TAG_3_LEN) schemaUrl = utf8(e);
     else skip(tag, e);
     if (p <= tagAt || p > e) throw FALLBACK;
   }
+  return schemaUrl;
+}
+
+/** ResourceSpans or ResourceLogs{resource=1, scope_spans/scope_logs=2, schema_url=3}. */
+function resourceGroup(s: number, e: number, item: ItemWriter, result: SpoolLines): void {
+  const res: ResourceInfo = { attrs: {}, serviceName: '', schemaUrl: '' };
+  res.schemaUrl = groupHeader(s, e, (r) => readResource(r, res));
   res.serviceName = serviceNameOf(res.attrs);
-  const resourceJson = JSON.stringify(res.attrs);
   p = s;
   while (p < e) {
     const tag = varint(e);
     if (tag === TAG_2_LEN) {
       const se = lengthEnd(e);
-      scopeGroup(p, se, res, resourceJson, item, result);
+      scopeGroup(p, se, res, item, result);
       p = se;
     } else skip(tag, e);
   }
@@ -400,41 +414,22 @@ function resourceGroup(s: number, e: number, item: ItemWriter, result: SpoolLine
  * ScopeSpans or ScopeLogs{scope=1, spans/log_records=2, schema_url=3}: the columns every item
  * of it shares (the same for spans and log records), then its items.
  */
-function scopeGroup(
-  s: number,
-  e: number,
-  res: ResourceInfo,
-  resourceJson: string,
-  item: ItemWriter,
-  result: SpoolLines,
-): void {
+function scopeGroup(s: number, e: number, res: ResourceInfo, item: ItemWriter, result: SpoolLines): void {
   const scope: ScopeInfo = { name: '', version: '', attrs: {}, schemaUrl: '' };
-  p = s;
-  while (p < e) {
-    const tagAt = p;
-    const tag = varint(e);
-    if (tag === TAG_1_LEN) {
-      reader.pos = p;
-      reader.len = e;
-      readScope(reader, scope);
-      p = reader.pos;
-    } else if (tag === TAG_3_LEN) scope.schemaUrl = utf8(e);
-    else skip(tag, e);
-    if (p <= tagAt || p > e) throw FALLBACK;
-  }
-  // columns left out hold their defaults, as in rowsToJsonLines
-  let shared = '';
-  const add = (key: string, json: string, empty: string) => {
-    if (json !== empty) shared += `,"${key}":${json}`;
-  };
-  add('ServiceName', JSON.stringify(res.serviceName), '""');
-  add('ResourceAttributes', resourceJson, '{}');
-  add('ResourceSchemaUrl', JSON.stringify(res.schemaUrl), '""');
-  add('ScopeName', JSON.stringify(scope.name), '""');
-  add('ScopeVersion', JSON.stringify(scope.version), '""');
-  add('ScopeAttributes', JSON.stringify(scope.attrs), '{}');
-  add('ScopeSchemaUrl', JSON.stringify(scope.schemaUrl), '""');
-  const tail = Buffer.from(`${shared}}\n`, 'utf8');
+  scope.schemaUrl = groupHeader(s, e, (r) => readScope(r, scope));
+  // the shared columns as rowsToJsonLines writes them (defaults left out), to close each row
+  const shared = rowsToJsonLines([
+    {
+      ServiceName: res.serviceName,
+      ResourceAttributes: res.attrs,
+      ResourceSchemaUrl: res.schemaUrl,
+      ScopeName: scope.name,
+      ScopeVersion: scope.version,
+      ScopeAttributes: scope.attrs,
+      ScopeSchemaUrl: scope.schemaUrl,
+    },
+  ]);
+  const tail = Buffer.from(shared === '{}\n' ? '}\n' : `,${shared.slice(1)}`, 'utf8');
   p = s;
   while (p < e) {
     const tag = varint(e);

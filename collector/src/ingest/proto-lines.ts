@@ -366,7 +366,7 @@ const K = {
 };
 const KIND_TEXT = [0, 1, 2, 3, 4, 5].map((k) => ascii(`,"SpanKind":${JSON.stringify(spanKindName(k))}`));
 const STATUS_TEXT = [0, 1, 2].map((c) => ascii(`,"StatusCode":${JSON.stringify(statusCodeName(c))}`));
-/** room for a span row's fixed-size parts: keys, ids, times, counts */
+/** room for a row's fixed-size parts (span or log record): keys, ids, times */
 const FIXED_ROOM = 512;
 
 // ——— resource and scope ———
@@ -679,10 +679,13 @@ function keyValue(s: number, e: number, count: number): void {
   noteKey(keyAt, keyEnd, count);
   // keys are plain ASCII but for rare exceptions, left to the row decoder (which also tells
   // apart the keys whose bytes differ but decode to the same text)
-  for (let i = keyAt; i < keyEnd; i++) if (SPECIAL[src[i]!] === 1) throw FALLBACK;
   ensure(keyEnd - keyAt + 3);
   out[o++] = 0x22;
-  for (let i = keyAt; i < keyEnd; i++) out[o++] = src[i]!;
+  for (let i = keyAt; i < keyEnd; i++) {
+    const b = src[i]!;
+    if (SPECIAL[b] === 1) throw FALLBACK;
+    out[o++] = b;
+  }
   out[o++] = 0x22;
   out[o++] = 0x3a;
   if (valueLenAt < 0) {

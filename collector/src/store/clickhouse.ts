@@ -18,6 +18,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Settings as SQL (`a = 1, b = 'x'`), for a SET or a query's SETTINGS clause. Values are the
+ * collector's own (names and numbers in code, checked tokens): never a request's.
+ */
+export function settingsSql(settings: Record<string, string | number>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}`)
+    .join(', ');
+}
+
 export async function openStore(options: CollectorOptions): Promise<Store> {
   // Bounded engine memory: every query and insert gets the same cap. 64-bit integers come
   // back quoted so JSON does not round them.
@@ -45,8 +55,7 @@ export async function openStore(options: CollectorOptions): Promise<Store> {
   const client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
   // The embedded connection runs a request's settings as SET statements before each query (one
   // session, so they stay set): set them once here instead, which takes ~0.3–1 ms off every query.
-  for (const [name, value] of Object.entries(clickhouse_settings))
-    await client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` });
+  await client.command({ query: `SET ${settingsSql(clickhouse_settings)}` });
   return {
     client,
     embedded: true,

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { Segment, Spool } from '../spool/spool.js';
-import type { Store } from './clickhouse.js';
+import { type Store, settingsSql } from './clickhouse.js';
 import { columnList, LOG_COLUMNS, SPAN_COLUMNS, structureOf } from './schema.js';
 
 /**
@@ -128,7 +128,7 @@ export class Writer {
         // query; a dedup token left set would make later inserts look like duplicates. So the
         // insert's own settings go in its SQL, where they apply to it alone.
         await this.store.client.command({
-          query: `INSERT INTO ${target} (${cols}) SETTINGS parallel_view_processing = 1, insert_deduplicate = 1, insert_deduplication_token = '${segment.token}'
+          query: `INSERT INTO ${target} (${cols}) SETTINGS ${settingsSql(settings)}
             SELECT ${cols} FROM file({path:String}, 'JSONEachRow', {structure:String})`,
           query_params: { path: segment.path, structure: structureOf(columns) },
         });

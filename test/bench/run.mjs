@@ -304,7 +304,9 @@ function querySection(r) {
       'is ordered by (ten-minute bucket,',
       "TraceId). The exporter's table is ordered by (ServiceName, SpanName, time). Trace by id is one statement",
       '(the invocations and summary are derived from the spans). A search sorted by start reads newest first, in',
-      'slices of ten-minute buckets back from the end, and stops when a slice fills the page. An attribute',
+      'slices of ten-minute buckets back from the end, and stops when a slice fills the page; without a span',
+      "filter a slice finds the page's ids from four summary columns first, then reads the whole summaries of",
+      'those ids only. An attribute',
       'filter first tries the rare case in one statement (the ids of every matching trace in the window, then',
       'their summaries): a rare value (a user id) is answered there, a common one (a tenant) goes on to the',
       "slices, and its key is remembered as common for ten minutes. The exporter's query is one bloom-filtered",
@@ -440,7 +442,7 @@ function readmeRows() {
     ],
   ];
   const q = results.query;
-  for (const id of ['traceById', 'search', 'attrUser', 'attrTenant', 'metricsService', 'serviceMap']) {
+  for (const id of ['traceById', 'search', 'recent', 'attrUser', 'attrTenant', 'metricsService', 'serviceMap']) {
     const c = q?.cases.find((x) => x.id === id);
     if (!c) continue;
     rows.push([

@@ -11,6 +11,7 @@ import { EXPORTER_COLUMNS, exporterStatements, generateSelect } from './query-da
 import {
   exporterAttrSearch,
   exporterFunctionMetrics,
+  exporterRecent,
   exporterSearch,
   exporterServiceMap,
   exporterTraceById,
@@ -214,6 +215,17 @@ const cases = [
     exporter: (cl, p) => exporterSearch(cl, EXPORTER_DB, { ...win(lastHour), ...p }),
     check: (f, e) => `${f.traces.length} / ${e.length} traces`,
     goal: { medianMs: 150 },
+  },
+  {
+    id: 'recent',
+    label: 'recent traces, no filter, newest first, one hour',
+    fntraceLabel: "GET /api/traces (the dashboard's default list)",
+    exporterLabel: 'spans of the hour; GROUP BY TraceId ORDER BY start DESC',
+    params: hourWindows,
+    paramNote: 'one-hour windows ending every 30 min back from now',
+    fntrace: (st, w) => src.searchTraces(st, apiRange(w)),
+    exporter: (cl, w) => exporterRecent(cl, EXPORTER_DB, win(w)),
+    check: (f, e) => `${f.traces.length} / ${e.length} traces`,
   },
   {
     id: 'attrUser',

@@ -36,6 +36,18 @@ export function exporterSearch(client, db, { start, end, service, minDurationMs 
   );
 }
 
+/** The newest traces of a window, as the exporter's spans give them (no filter). */
+export function exporterRecent(client, db, { start, end }) {
+  return rows(
+    client,
+    `SELECT TraceId AS traceId, min(Timestamp) AS start, count() AS spans, any(ServiceName) AS service
+     FROM ${db}.otel_traces
+     WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}
+     GROUP BY TraceId ORDER BY start DESC LIMIT 20`,
+    { start, end },
+  );
+}
+
 /** Traces with a span whose attribute `key` is `value`, newest first. */
 export function exporterAttrSearch(client, db, { start, end, key, value }) {
   return rows(

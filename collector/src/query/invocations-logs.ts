@@ -1,3 +1,4 @@
+import type { InvocationFacts } from '../stitch/trace-facts.js';
 import type { Store } from '../store/clickhouse.js';
 import { queryRows } from './spans.js';
 import { nsParam, timeRange } from './time-range.js';
@@ -22,9 +23,20 @@ export const INVOCATION_SELECT = `toString(toUnixTimestamp64Nano(Timestamp)) AS 
   InitDurationMs AS initDurationMs, DurationNs / 1e6 AS durationMs, BilledDurationMs AS billedDurationMs,
   MemoryMB AS memoryMb, EstimatedCostUsd AS costUsd, Outcome AS outcome, CorrelationId AS correlationId`;
 
-export function toInvocation(r: Record<string, any>) {
+/** A row of INVOCATION_SELECT as the API returns it: the shape the trace view derives from spans. */
+export function toInvocation(r: Record<string, any>): InvocationFacts {
   return {
-    ...r,
+    startUnixNano: r.startUnixNano,
+    invocationId: r.invocationId,
+    traceId: r.traceId,
+    spanId: r.spanId,
+    functionName: r.functionName,
+    functionVersion: r.functionVersion,
+    instance: r.instance,
+    trigger: r.trigger,
+    triggerSource: r.triggerSource,
+    outcome: r.outcome,
+    correlationId: r.correlationId,
     coldStart: Number(r.coldStart) === 1,
     initDurationMs: Number(r.initDurationMs),
     durationMs: Number(r.durationMs),

@@ -37,11 +37,12 @@ describe('segment replay', () => {
 });
 
 describe('engine session', () => {
-  it('holds the collector settings for every query: memory cap, quoted 64-bit integers, dedup into views', async () => {
+  it('holds the collector settings for every query: memory cap, quoted 64-bit integers, dedup into views, split reads', async () => {
     const [s] = await c.query(
       `SELECT getSetting('max_memory_usage') AS memory, getSetting('output_format_json_quote_64bit_integers') AS quoted,
-         getSetting('deduplicate_blocks_in_dependent_materialized_views') AS views, toUInt64(1) AS one`,
+         getSetting('deduplicate_blocks_in_dependent_materialized_views') AS views, toUInt64(1) AS one,
+         getSetting('merge_tree_min_rows_for_concurrent_read') AS splitRows`,
     );
-    expect(s).toEqual({ memory: 805306368, quoted: true, views: true, one: '1' });
+    expect(s).toEqual({ memory: 805306368, quoted: true, views: true, one: '1', splitRows: 16384 });
   });
 });

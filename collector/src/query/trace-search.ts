@@ -142,8 +142,8 @@ export async function searchTraces(
   // Two passes: the page's ids from the sort and filter figures alone (TraceId, Start, End and,
   // for a status filter, ErrorCount), then the whole summary (services, root, cost, ...) of
   // those ids only. Sorted by duration, the page may come from anywhere in the window.
-  const page = pageOf(`TraceId, ${sortColumns}`);
-  const twoPass = `WITH page AS (${page})
+  const pageIds = pageOf(`TraceId, ${sortColumns}`);
+  const twoPass = `WITH page AS (${pageIds})
      SELECT ${SUMMARY_SELECT}, ${sortColumns}
      FROM ${db}.fntrace_trace_summary
      WHERE ${window} AND TraceId IN (SELECT TraceId FROM page)
@@ -151,8 +151,8 @@ export async function searchTraces(
      ORDER BY ${sortKey} DESC, TraceId DESC`;
   // Newest first, the second read starts at the bucket of the page's earliest trace: every row
   // of a trace on the page is there or later, so it sums the rows the first read did, and the
-  // slice's hour of look-back is read for four columns instead of all of them.
-  const newestPage = `WITH (SELECT groupArray((TraceId, sortStart)) FROM (${page})) AS page
+  // slice's hour of look-back is read for the sort and filter columns only.
+  const newestPage = `WITH (SELECT groupArray((TraceId, sortStart)) FROM (${pageIds})) AS page
      SELECT ${SUMMARY_SELECT}, ${sortColumns}
      FROM ${db}.fntrace_trace_summary
      WHERE Bucket <= {end:DateTime64(9)}

@@ -7,16 +7,25 @@ const mb = (bytes) => `${fmt(bytes / 1e6, 0)} MB`;
 const rate = (n) => fmt(n, 0);
 const verdict = (ok) => (ok ? 'met' : 'not met');
 
-/** `, median of N runs (a, b, c)` when the result holds several end-to-end runs (older results hold one). */
+/**
+ * `, median of N runs (a, b, c)` when the result holds several end-to-end runs (older results
+ * hold one), each with its ratio to the engine-limit run made right after it when there was one.
+ */
 function runsNote(e2e) {
   if (!e2e.runs || e2e.runs.length < 2) return '';
-  return `, median of ${e2e.runs.length} runs (${e2e.runs.map((x) => rate(x.storedSpansPerSec)).join(', ')})`;
+  const one = (x) =>
+    x.vsEngine === undefined ? rate(x.storedSpansPerSec) : `${rate(x.storedSpansPerSec)} = ${fmt(x.vsEngine, 2)}×`;
+  return `, median of ${e2e.runs.length} runs (${e2e.runs.map(one).join(', ')})`;
 }
 
 /** The highest peak RSS of the end-to-end runs: what the memory goal is judged on. */
 const peakRss = (e2e) => e2e.peakRssMaxBytes ?? e2e.peakRssBytes;
 
-/** [label, spans or rows a second, the measurement (for otherCores)] of the throughput table. */
+/**
+ * [label, spans or rows a second, the measurement (for otherCores), its ratio to the engine limit
+ * when the bench computed it (the end-to-end runs, each against its own engine run)] of the
+ * throughput table.
+ */
 export function throughputRows(r) {
   const { e2e, engine, writerPath, naive, params: p } = r;
   const mib = (bytes) => `${fmt(bytes / 2 ** 20, 0)} MiB`;
@@ -25,10 +34,11 @@ export function throughputRows(r) {
       `end-to-end, stored (first send → spool empty), ${fmt(e2e.spans, 0)} spans${runsNote(e2e)}`,
       e2e.storedSpansPerSec,
       e2e,
+      r.ratios?.e2eVsEngine,
     ],
-    ['end-to-end, acknowledged (first send → last 200)', e2e.ackSpansPerSec, e2e],
+    ['end-to-end, acknowledged (first send → last 200)', e2e.ackSpansPerSec, e2e, r.ratios?.ackVsEngine],
     [
-      `engine limit: INSERT … SELECT FROM numbers(), ${fmt(engine.full.blockRows, 0)}-row blocks, table + views`,
+      `engine limit: INSERT … SELECT FROM numbers(), ${fmt(engine.full.blockRows, 0)}-row blocks, table + views${engine.full.paired ? `, after each run (${engine.full.paired.map(rate).join(', ')}), median` : ''}`,
       engine.full.rowsPerSec,
       engine.full,
     ],
@@ -64,9 +74,15 @@ export function columnRows(bytes, n = 10) {
 export const THROUGHPUT_HEADERS = ['measure', 'spans/s', 'vs engine limit', 'other processes, cores', 'I/O stalled'];
 
 export function throughputTable(r) {
-  const vs = (x) => fmtRatio(x / r.engine.full.rowsPerSec);
+  const vs = (value, ratio) => fmtRatio(ratio ?? value / r.engine.full.rowsPerSec);
   const stall = (x) => (Number.isFinite(x.ioStallShare) ? `${fmt(x.ioStallShare * 100, 0)}%` : 'n/a');
-  return throughputRows(r).map(([label, value, x]) => [label, rate(value), vs(value), fmt(x.otherCores, 2), stall(x)]);
+  return throughputRows(r).map(([label, value, x, ratio]) => [
+    label,
+    rate(value),
+    vs(value, ratio),
+    fmt(x.otherCores, 2),
+    stall(x),
+  ]);
 }
 
 /** The goal lines under the throughput table (and a warning when other processes were busy). */

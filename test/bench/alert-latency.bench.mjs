@@ -8,21 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
-import { bundle, isMain, ROOT, round, TMP, textTable, writeResult } from './lib/common.mjs';
+import { bundleSource, isMain, ROOT, round, TMP, textTable, writeResult } from './lib/common.mjs';
 
 const SAMPLES = Number(process.env.BENCH_ALERT_SAMPLES ?? 2);
 
 async function collectorModule() {
   const outfile = join(TMP, 'alert-latency-collector.mjs');
-  await bundle({
-    entryPoints: [join(ROOT, 'collector/src/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
-  });
+  await bundleSource(join(ROOT, 'collector/src/index.ts'), outfile);
   return import(pathToFileURL(outfile).href);
 }
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
-import { bundle, fmt, isMain, LIB_DIR, ROOT, round, TMP, textTable, writeResult } from './lib/common.mjs';
+import { bundleSource, fmt, isMain, LIB_DIR, ROOT, round, TMP, textTable, writeResult } from './lib/common.mjs';
 
 const SPANS = Number(process.env.BENCH_DECODE_SPANS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_DECODE_ROUNDS ?? 7);
@@ -47,15 +47,7 @@ export async function run() {
   const { Req, body } = makeBody(root);
   // the decoder from source, as the collector runs it
   const outfile = join(TMP, 'decode-otlp-proto.mjs');
-  await bundle({
-    entryPoints: [join(ROOT, 'collector/src/ingest/otlp-proto.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
-  });
+  await bundleSource(join(ROOT, 'collector/src/ingest/otlp-proto.ts'), outfile);
   const { decodeTracesProto } = await import(pathToFileURL(outfile).href);
   const variants = {
     fntrace: () => decodeTracesProto(body).rows.length,

@@ -30,11 +30,13 @@
 //   BENCH_INGEST_ENGINE_ROWS=300000 BENCH_INGEST_TRIES=2 BENCH_INGEST_COLLECTOR_ARGS='--segment-bytes 33554432'
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundle, fmt, isMain, LIB_DIR, round, runChild, TMP, textTable, writeResult } from './lib/common.mjs';
+import { fmt, isMain, round, TMP, textTable, writeResult } from './lib/common.mjs';
 import {
+  bundleCollectorSource,
   collectorMetrics,
   cpuTimes,
   get,
+  runStoreChild,
   sampleRss,
   sendAll,
   startCollector,
@@ -75,31 +77,10 @@ const SEGMENT_SIZES = [8 * 2 ** 20, 32 * 2 ** 20];
 const GOALS = { spansPerSec: 50_000, vsEngine: 0.4, peakRssBytes: 1e9, bytesRatio: 0.7 };
 
 const DATA = join(TMP, 'ingest-data');
-const SRC_BUNDLE = join(TMP, 'ingest-collector-src.mjs');
 const rate = (n) => fmt(n, 0);
 
-/** The collector's own modules (schema, decoder, store, migrations) from source, for the children. */
-async function bundleCollectorSource() {
-  await bundle({
-    entryPoints: [join(LIB_DIR, 'ingest-src-entry.mjs')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: SRC_BUNDLE,
-  });
-  return import(`${SRC_BUNDLE}?t=${Date.now()}`);
-}
-
 function storeChild(mode, name, env) {
-  const dir = join(DATA, name);
-  if (mode !== 'inspect') rmSync(dir, { recursive: true, force: true });
-  return runChild(
-    [join(LIB_DIR, 'ingest-store-child.mjs'), mode],
-    { ...process.env, BENCH_SRC: SRC_BUNDLE, BENCH_DIR: dir, ...env },
-    { name: `ingest-${name}`, timeoutMs: 300_000 },
-  ).then(({ result }) => result);
+  return runStoreChild(mode, join(DATA, name), env);
 }
 
 async function endToEnd(bodies) {

@@ -15,7 +15,18 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundle, fmt, fmtRatio, isMain, LIB_DIR, ROOT, round, TMP, textTable, writeResult } from './lib/common.mjs';
+import {
+  bundleSource,
+  fmt,
+  fmtRatio,
+  isMain,
+  LIB_DIR,
+  ROOT,
+  round,
+  TMP,
+  textTable,
+  writeResult,
+} from './lib/common.mjs';
 
 const SPANS = Number(process.env.BENCH_QUERY_SPANS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 20);
@@ -94,15 +105,7 @@ function readTotals(list) {
 
 export async function main() {
   const src = join(TMP, 'query-collector-src.mjs');
-  await bundle({
-    entryPoints: [join(LIB_DIR, 'query-src-entry.mjs')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: src,
-  });
+  await bundleSource(join(LIB_DIR, 'query-src-entry.mjs'), src);
   const started = performance.now();
   console.log(`  query: ${SPANS.toLocaleString('en-US')} spans, ${RUNS} runs a query; data in ${DATA_DIR}`);
   let child;

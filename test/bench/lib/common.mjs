@@ -34,14 +34,12 @@ export async function bundle(options, tries = 4) {
 }
 
 /**
- * The fntrace SDK bundled from source (sdk/src) for the runtime benches, with its
- * npm dependencies (pino, @opentelemetry/api) left as imports from node_modules.
- * It also exposes `initSdk` and `lambdaPlatform` so a bench can swap the transport.
+ * An ES module bundle of `entry` (TypeScript source included) for Node, with npm packages left
+ * external: how the benches and their children run the project's own source.
  */
-export async function buildFntraceRuntime() {
-  const outfile = join(TMP, 'fntrace-runtime.mjs');
-  await bundle({
-    entryPoints: [join(LIB_DIR, 'fntrace-runtime-entry.mjs')],
+export function bundleSource(entry, outfile) {
+  return bundle({
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -49,6 +47,16 @@ export async function buildFntraceRuntime() {
     packages: 'external',
     outfile,
   });
+}
+
+/**
+ * The fntrace SDK bundled from source (sdk/src) for the runtime benches, with its
+ * npm dependencies (pino, @opentelemetry/api) left as imports from node_modules.
+ * It also exposes `initSdk` and `lambdaPlatform` so a bench can swap the transport.
+ */
+export async function buildFntraceRuntime() {
+  const outfile = join(TMP, 'fntrace-runtime.mjs');
+  await bundleSource(join(LIB_DIR, 'fntrace-runtime-entry.mjs'), outfile);
   return outfile;
 }
 

@@ -2,13 +2,33 @@
 // in a child process, plus what the ingest bench does to it from outside: OTLP/protobuf
 // senders over keep-alive HTTP, /readyz polling, and RSS sampling from /proc.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './common.mjs';
+import { bundleSource, LIB_DIR, ROOT, runChild, TMP } from './common.mjs';
 
 export const CLI = join(ROOT, 'collector/dist/cli.js');
+const SRC_BUNDLE = join(TMP, 'ingest-collector-src.mjs');
+
+/** The collector's own modules (schema, decoder, store, migrations) from source, for the store children. */
+export async function bundleCollectorSource() {
+  await bundleSource(join(LIB_DIR, 'ingest-src-entry.mjs'), SRC_BUNDLE);
+  return import(`${SRC_BUNDLE}?t=${Date.now()}`);
+}
+
+/**
+ * Runs lib/ingest-store-child.mjs `mode` on data directory `dir` (emptied first, except to
+ * inspect what a collector left there) with the bundle of bundleCollectorSource().
+ */
+export function runStoreChild(mode, dir, env = {}) {
+  if (mode !== 'inspect') rmSync(dir, { recursive: true, force: true });
+  return runChild(
+    [join(LIB_DIR, 'ingest-store-child.mjs'), mode],
+    { ...process.env, BENCH_SRC: SRC_BUNDLE, BENCH_DIR: dir, ...env },
+    { name: `ingest-${mode}`, timeoutMs: 300_000 },
+  ).then(({ result }) => result);
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -139,6 +159,56 @@ export function sampleRss(pid, everyMs = 100) {
   };
 }
 
+/** One POST of an OTLP/protobuf body to /v1/traces; resolves `{ status, retryAfter, body }`. */
+export function postTraces(port, agent, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/traces',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(120_000, () => req.destroy(new Error('POST /v1/traces timed out')));
+    req.end(body);
+  });
+}
+
+/**
+ * POSTs `body` until it is acknowledged: 429/503 answers are retried after their Retry-After
+ * (capped at 1 s) and counted in `stats` (requests, retries, refusedStatus, partial); any
+ * other non-200 throws.
+ */
+export async function postUntilAcked(port, agent, body, stats) {
+  for (;;) {
+    const r = await postTraces(port, agent, body);
+    stats.requests++;
+    if (r.status === 200) {
+      // a partial_success body would be longer than an empty ExportTraceServiceResponse
+      if (r.body.length > 0) stats.partial = (stats.partial ?? 0) + 1;
+      return;
+    }
+    if (r.status !== 429 && r.status !== 503) {
+      throw new Error(`POST /v1/traces answered ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
+    }
+    stats.retries++;
+    stats.refusedStatus[r.status] = (stats.refusedStatus[r.status] ?? 0) + 1;
+    await sleep(Math.min(1000, Number(r.retryAfter ?? 0.1) * 1000));
+  }
+}
+
 /**
  * POST every body to /v1/traces from `concurrency` senders sharing one keep-alive agent
  * (one connection each), in order of the array. 429/503 answers are retried after their
@@ -148,51 +218,13 @@ export async function sendAll({ port, bodies, concurrency, spansPerBody, onAck }
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   const stats = { requests: 0, retries: 0, refusedStatus: {}, firstSendMs: 0, lastAckMs: 0 };
-  const post = (body) =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/v1/traces',
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
-        },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks) }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.setTimeout(120_000, () => req.destroy(new Error('POST /v1/traces timed out')));
-      req.end(body);
-    });
   stats.firstSendMs = performance.now();
   const sender = async () => {
     while (next < bodies.length) {
       const i = next++;
-      for (;;) {
-        const r = await post(bodies[i]);
-        stats.requests++;
-        if (r.status === 200) {
-          // a partial_success body would be longer than an empty ExportTraceServiceResponse
-          if (r.body.length > 0) stats.partial = (stats.partial ?? 0) + 1;
-          stats.lastAckMs = performance.now();
-          onAck?.(spansPerBody);
-          break;
-        }
-        if (r.status !== 429 && r.status !== 503) {
-          throw new Error(`POST /v1/traces answered ${r.status}: ${r.body.toString('utf8').slice(0, 300)}`);
-        }
-        stats.retries++;
-        stats.refusedStatus[r.status] = (stats.refusedStatus[r.status] ?? 0) + 1;
-        await sleep(Math.min(1000, Number(r.retryAfter ?? 0.1) * 1000));
-      }
+      await postUntilAcked(port, agent, bodies[i], stats);
+      stats.lastAckMs = performance.now();
+      onAck?.(spansPerBody);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, sender));

@@ -54,6 +54,31 @@ function tools(rand) {
   return { int, pick, hex, uuid, chars, zipf };
 }
 
+/** A bijection of 32-bit integers (murmur3's finalizer): distinct k, distinct masks. */
+function mix32(k) {
+  let h = k >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Trace and span ids of request k: random hex whose first four bytes are XORed with a mask
+ * that only request k has. mulberry32's streams from nearby seeds overlap, so two requests
+ * thousands apart can draw the same bytes (a 10-minute soak met 22,250 repeated ids this way);
+ * with the mask, equal draws still make different ids, and the ids stay as random as before.
+ */
+function idsOf(t, k) {
+  const mask = mix32(k);
+  return (bytes) => {
+    const h = t.hex(bytes);
+    return ((Number.parseInt(h.slice(0, 8), 16) ^ mask) >>> 0).toString(16).padStart(8, '0') + h.slice(8);
+  };
+}
+
 const ACCOUNT = '123456789012';
 const REGIONS = ['us-east-1', 'us-east-1', 'eu-west-1', 'us-west-2'];
 
@@ -105,6 +130,7 @@ const KIND = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 };
 export function requestSpans(k, { spansPerRequest = 500, seed = 1, baseNs, stepNs = 1_000_000_000n } = {}) {
   const rand = prng((seed * 1_000_003 + k * 7919) >>> 0);
   const t = tools(rand);
+  const id = idsOf(t, k);
   const service = SERVICES[(k * 7) % SERVICES.length];
   const region = REGIONS[k % REGIONS.length];
   const instance = `2026/11/27/[$LATEST]${t.hex(16)}`;
@@ -158,8 +184,8 @@ export function requestSpans(k, { spansPerRequest = 500, seed = 1, baseNs, stepN
   };
 
   while (spans.length < spansPerRequest) {
-    const traceId = t.hex(16);
-    const rootId = t.hex(8);
+    const traceId = id(16);
+    const rootId = id(8);
     const userId = `usr_${t.zipf(200_000).toString(36).padStart(5, '0')}`;
     const tenant = `tnt_${t.zipf(500).toString(36).padStart(3, '0')}`;
     const orderId = `ord_${t.chars(B36, 12)}`;
@@ -224,7 +250,7 @@ export function requestSpans(k, { spansPerRequest = 500, seed = 1, baseNs, stepN
       });
       root.links = [
         {
-          context: { traceId: t.hex(16), spanId: t.hex(8), traceFlags: 1, isRemote: true },
+          context: { traceId: id(16), spanId: id(8), traceFlags: 1, isRemote: true },
           attributes: { 'fntrace.link.type': 'producer', 'messaging.message.id': messageId },
         },
       ];
@@ -289,12 +315,12 @@ export function requestSpans(k, { spansPerRequest = 500, seed = 1, baseNs, stepN
     for (let c = 0; c < children && spans.length < spansPerRequest; c++) {
       const roll = rand();
       const dur = 1_000_000 + t.int(Math.max(1, Math.floor(rootDur / children) - 1_000_000));
-      const id = t.hex(8);
+      const spanId = id(8);
       let s;
       if (roll < 0.45) {
         const method = t.pick(DDB_METHODS);
         const table = t.pick(TABLES);
-        s = span(traceId, id, rootId, `DynamoDB.${method}`, KIND.CLIENT, childStart, dur, {
+        s = span(traceId, spanId, rootId, `DynamoDB.${method}`, KIND.CLIENT, childStart, dur, {
           'rpc.system': 'aws-api',
           'rpc.service': 'DynamoDB',
           'rpc.method': method,
@@ -320,7 +346,7 @@ export function requestSpans(k, { spansPerRequest = 500, seed = 1, baseNs, stepN
         const ext = t.pick(EXTERNAL);
         const method = ext.host === 'api.stripe.com' ? t.pick(['GET', 'POST']) : 'POST';
         const path = t.pick(ext.paths).replace('{id}', () => `${t.chars(B36, 8)}${t.chars(ALNUM, 8)}`);
-        s = span(traceId, id, rootId, method, KIND.CLIENT, childStart, dur, {
+        s = span(traceId, spanId, rootId, method, KIND.CLIENT, childStart, dur, {
           'http.request.method': method,
           'url.full': `https://${ext.host}${path}`,
           'url.scheme': 'https',
@@ -344,7 +370,7 @@ export function requestSpans(k, { spansPerRequest = 500, seed = 1, baseNs, stepN
         });
       } else if (roll < 0.78) {
         const queue = t.pick(QUEUES);
-        s = span(traceId, id, rootId, `${queue} send`, KIND.PRODUCER, childStart, dur, {
+        s = span(traceId, spanId, rootId, `${queue} send`, KIND.PRODUCER, childStart, dur, {
           'messaging.system': 'aws_sqs',
           'messaging.operation.type': 'send',
           'messaging.operation.name': 'SendMessage',
@@ -368,7 +394,7 @@ export function requestSpans(k, { spansPerRequest = 500, seed = 1, baseNs, stepN
         });
       } else {
         const op = t.pick(INTERNAL_OPS);
-        s = span(traceId, id, rootId, op, KIND.INTERNAL, childStart, dur, {
+        s = span(traceId, spanId, rootId, op, KIND.INTERNAL, childStart, dur, {
           'code.function.name': op,
           'code.file.path': t.pick(FILES),
           'code.line.number': String(10 + t.int(500)),

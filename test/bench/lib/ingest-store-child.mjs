@@ -23,8 +23,8 @@ const src = await import(process.env.BENCH_SRC);
 const mode = process.argv[2];
 const dir = process.env.BENCH_DIR;
 
-async function open(data) {
-  const options = src.resolveCollectorOptions({ data });
+async function open(data, overrides = {}) {
+  const options = src.resolveCollectorOptions({ data, ...overrides });
   const store = await src.openStore(options);
   return { store, client: store.client, options };
 }
@@ -62,7 +62,8 @@ async function partsOf(client, database) {
 
 // ——— inspect: what the collector stored ———
 async function inspect() {
-  const { client, store } = await open(dir);
+  // every span's id of a long soak (12 M) does not fit the collector's per-query memory cap
+  const { client, store } = await open(dir, { engineMemoryBytes: 8 * 2 ** 30 });
   const db = store.database;
   const [c] = await rows(
     client,

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { type BuildOptions, buildServer, type CollectorServer } from '../../collector/src/index.js';
+import { type SearchQuery, searchTraces } from '../../collector/src/query/trace-search.js';
+import type { Store } from '../../collector/src/store/clickhouse.js';
 
 /**
  * One real collector per test file: fastify listening on 127.0.0.1 with the embedded
@@ -48,4 +50,33 @@ export function useCollector(options: Record<string, unknown> = {}, build: Build
     await running.server?.app.close();
   }, 60_000);
   return running;
+}
+
+/**
+ * Every page of a search, following its cursor (3 traces a page over the last hour unless
+ * `q` says otherwise); the SQL of every statement it ran is pushed to `statements` when given.
+ */
+export async function searchPages(
+  store: Store,
+  q: SearchQuery,
+  tuning: Parameters<typeof searchTraces>[2],
+  statements?: string[],
+): Promise<Awaited<ReturnType<typeof searchTraces>>['traces'][]> {
+  const query = store.client.query.bind(store.client);
+  store.client.query = ((args: { query: string }) => {
+    statements?.push(args.query);
+    return query(args as never);
+  }) as typeof store.client.query;
+  try {
+    const pages: Awaited<ReturnType<typeof searchTraces>>['traces'][] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await searchTraces(store, { since: '1h', limit: 3, ...q, ...(cursor ? { cursor } : {}) }, tuning);
+      pages.push(r.traces);
+      cursor = r.nextCursor;
+    } while (cursor);
+    return pages;
+  } finally {
+    store.client.query = query;
+  }
 }

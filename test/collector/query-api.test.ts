@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SearchQuery, searchTraces } from '../../collector/src/query/trace-search.js';
+import type { SearchQuery } from '../../collector/src/query/trace-search.js';
 import { api, send } from './fixtures.js';
-import { useCollector } from './helpers.js';
+import { searchPages, useCollector } from './helpers.js';
 
 // Search, pagination and the other read endpoints over spans sent through OTLP.
 const c = useCollector();
@@ -146,31 +146,8 @@ describe('search paths', () => {
     { attr: 'tenant=nobody' },
   ];
   const statements: string[] = [];
-  const search = async (q: SearchQuery, rareTraces: number) => {
-    const store = c.server.parts().store;
-    const query = store.client.query.bind(store.client);
-    store.client.query = ((args: { query: string }) => {
-      statements.push(args.query);
-      return query(args as never);
-    }) as typeof store.client.query;
-    try {
-      // every page, by the cursor
-      const pages: number[][] = [];
-      let cursor: string | undefined;
-      do {
-        const r = await searchTraces(
-          store,
-          { since: '1h', limit: 3, ...q, ...(cursor ? { cursor } : {}) },
-          { rareTraces },
-        );
-        pages.push(ids(r));
-        cursor = r.nextCursor;
-      } while (cursor);
-      return pages;
-    } finally {
-      store.client.query = query;
-    }
-  };
+  const search = async (q: SearchQuery, rareTraces: number) =>
+    (await searchPages(c.server.parts().store, q, { rareTraces }, statements)).map((page) => ids({ traces: page }));
 
   it('answers a rare match in one statement, the same as the slices do', async () => {
     for (const q of queries) {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type SearchQuery, searchTraces } from '../../collector/src/query/trace-search.js';
 import { send } from './fixtures.js';
-import { useCollector } from './helpers.js';
+import { searchPages, useCollector } from './helpers.js';
 
 // A newest-first search without span filters reads the page's ids first and then the whole
 // summaries of those ids from the bucket of the page's earliest trace on. A trace whose spans
@@ -68,30 +68,8 @@ beforeAll(async () => {
   await c.drained();
 });
 
-async function allPages(q: SearchQuery, newestIdsFirst: boolean, statements?: string[]) {
-  const store = c.server.parts().store;
-  const query = store.client.query.bind(store.client);
-  store.client.query = ((args: { query: string }) => {
-    statements?.push(args.query);
-    return query(args as never);
-  }) as typeof store.client.query;
-  try {
-    const pages: Awaited<ReturnType<typeof searchTraces>>['traces'][] = [];
-    let cursor: string | undefined;
-    do {
-      const r = await searchTraces(
-        store,
-        { since: '1h', limit: 3, ...q, ...(cursor ? { cursor } : {}) },
-        { newestIdsFirst },
-      );
-      pages.push(r.traces);
-      cursor = r.nextCursor;
-    } while (cursor);
-    return pages;
-  } finally {
-    store.client.query = query;
-  }
-}
+const allPages = (q: SearchQuery, newestIdsFirst: boolean, statements?: string[]) =>
+  searchPages(c.server.parts().store, q, { newestIdsFirst }, statements);
 
 describe('newest-first search, ids first', () => {
   it('sums every summary row of a trace whose spans fell in different buckets', async () => {

@@ -38,7 +38,7 @@ const summary = async () =>
 describe('schema migrations', () => {
   it('rebuilds an older otel_traces with the trace-ordered key, keeping spans and views', async () => {
     store = await openStore(options);
-    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const sortingKey = async () =>
       (
         await rows<{ k: string }>(
@@ -79,7 +79,7 @@ describe('schema migrations', () => {
     expect(await summary()).toEqual({ spans: '2', invocations: '1' });
 
     const logged: string[] = [];
-    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6, 7]);
+    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6, 7, 8]);
     expect(logged.join('\n')).toContain(
       'rebuilding otel_traces with sorting key (toStartOfTenMinutes(Timestamp), TraceId): copying 2 rows',
     );
@@ -118,7 +118,7 @@ describe('schema migrations', () => {
     expect(invocations!.n).toBe('2');
     expect(await migrate(store, 30)).toEqual([]);
 
-    // migrations 6 and 7 on a table made before them: the block size and merge settings, in place
+    // migrations 6, 7 and 8 on a table made before them: the block size and merge settings, in place
     const setting = async (name: string) =>
       (
         await rows<{ e: string }>(
@@ -127,13 +127,16 @@ describe('schema migrations', () => {
       )[0]!.e.match(new RegExp(`${name} = \\d+`))?.[0];
     expect(await setting('min_compress_block_size')).toBe('min_compress_block_size = 16384');
     expect(await setting('merge_selector_base')).toBe('merge_selector_base = 10');
+    expect(await setting('merge_max_block_size')).toBe('merge_max_block_size = 2048');
     await store.client.command({
-      query: 'ALTER TABLE fntrace.otel_traces MODIFY SETTING min_compress_block_size = 65536, merge_selector_base = 5',
+      query:
+        'ALTER TABLE fntrace.otel_traces MODIFY SETTING min_compress_block_size = 65536, merge_selector_base = 5, merge_max_block_size = 8192',
     });
-    await store.client.command({ query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version IN (6, 7)' });
-    expect(await migrate(store, 30)).toEqual([6, 7]);
+    await store.client.command({ query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version IN (6, 7, 8)' });
+    expect(await migrate(store, 30)).toEqual([6, 7, 8]);
     expect(await setting('min_compress_block_size')).toBe('min_compress_block_size = 16384');
     expect(await setting('merge_selector_base')).toBe('merge_selector_base = 10');
+    expect(await setting('merge_max_block_size')).toBe('merge_max_block_size = 2048');
   }, 120_000);
 
   it('turns map buckets on and off for otel_traces when --map-buckets changes', async () => {

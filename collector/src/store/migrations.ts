@@ -10,6 +10,7 @@ import {
   schemaStatements,
   TRACE_VIEWS,
   TRACES_BLOCK_SETTING,
+  TRACES_MERGE_BLOCK_SETTING,
   TRACES_MERGE_SETTING,
   TRACES_SORTING_KEY,
   tableStatement,
@@ -75,6 +76,11 @@ export const MIGRATIONS: Migration[] = [
     version: 7,
     name: 'otel_traces: fewer merges while spans stream in (merge_selector_base = 10)',
     statements: (o) => [tracesSettingStatement(o, TRACES_MERGE_SETTING)],
+  },
+  {
+    version: 8,
+    name: 'otel_traces: smaller merge blocks (merge_max_block_size = 2048)',
+    statements: (o) => [tracesSettingStatement(o, TRACES_MERGE_BLOCK_SETTING)],
   },
 ];
 

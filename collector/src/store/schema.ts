@@ -52,6 +52,15 @@ export const TRACES_BLOCK_SETTING = 'min_compress_block_size = 16384';
  */
 export const TRACES_MERGE_SETTING = 'merge_selector_base = 10';
 
+/**
+ * Rows per block while `otel_traces` merges (ClickHouse's default is 8192). Its rows are wide
+ * (two attribute maps, bloom indexes); with smaller merge blocks the spool writer's inserts kept
+ * up under sustained load. Measured with `npm run soak` at 40,000 spans/s for 3 minutes, A/B
+ * twice: the spool ended at 35 and 29 MB with it, 227 and 292 MB without (the writer falling
+ * behind); peak RSS the same (907 vs 904–965 MB).
+ */
+export const TRACES_MERGE_BLOCK_SETTING = 'merge_max_block_size = 2048';
+
 /** The sorting key of `fntrace_trace_summary`: its ten-minute bucket (of its Start), then trace id. */
 export const SUMMARY_SORTING_KEY = 'Bucket, TraceId';
 
@@ -287,7 +296,7 @@ ${MESSAGING_COLUMNS.map((c) => `    ${c},`).join('\n')}
       tail: `PARTITION BY toDate(Timestamp)
 ORDER BY (${TRACES_SORTING_KEY})
 ${ttl('toDateTime(Timestamp)')}
-SETTINGS index_granularity = 2048, ${TRACES_BLOCK_SETTING}, ${TRACES_MERGE_SETTING}, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets ? `,\n  ${MAP_BUCKET_SETTINGS}` : ''}`,
+SETTINGS index_granularity = 2048, ${TRACES_BLOCK_SETTING}, ${TRACES_MERGE_SETTING}, ${TRACES_MERGE_BLOCK_SETTING}, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets ? `,\n  ${MAP_BUCKET_SETTINGS}` : ''}`,
       shardBy: 'cityHash64(TraceId)',
     },
     {

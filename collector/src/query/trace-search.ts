@@ -139,33 +139,32 @@ export async function searchTraces(
        HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
        ORDER BY ${sortKey} DESC, TraceId DESC
        LIMIT {limit:UInt32}`;
+  // The whole summaries (services, root, cost, ...) of the traces `where` selects, in page order.
+  const summaries = (where: string) => `SELECT ${SUMMARY_SELECT}, ${sortColumns}
+     FROM ${db}.fntrace_trace_summary
+     WHERE ${where}
+     GROUP BY TraceId
+     ORDER BY ${sortKey} DESC, TraceId DESC`;
   // Two passes: the page's ids from the sort and filter figures alone (TraceId, Start, End and,
-  // for a status filter, ErrorCount), then the whole summary (services, root, cost, ...) of
-  // those ids only. Sorted by duration, the page may come from anywhere in the window.
+  // for a status filter, ErrorCount), then the whole summaries of those ids only.
   const pageIds = pageOf(`TraceId, ${sortColumns}`);
-  const twoPass = `WITH page AS (${pageIds})
-     SELECT ${SUMMARY_SELECT}, ${sortColumns}
-     FROM ${db}.fntrace_trace_summary
-     WHERE ${window} AND TraceId IN (SELECT TraceId FROM page)
-     GROUP BY TraceId
-     ORDER BY ${sortKey} DESC, TraceId DESC`;
-  // Newest first, the second read starts at the bucket of the page's earliest trace: every row
-  // of a trace on the page is there or later, so it sums the rows the first read did, and the
-  // slice's hour of look-back is read for the sort and filter columns only.
-  const newestPage = `WITH (SELECT groupArray((TraceId, sortStart)) FROM (${pageIds})) AS page
-     SELECT ${SUMMARY_SELECT}, ${sortColumns}
-     FROM ${db}.fntrace_trace_summary
-     WHERE Bucket <= {end:DateTime64(9)}
+  // Which statement is cheaper was measured (README, "The collector"): sorted by duration the
+  // page may come from anywhere in the window — two passes over it. Newest first without a span
+  // filter every trace of the slice and its look-back is a candidate — two passes, the second
+  // from the bucket of the page's earliest trace (every row of a page trace is there or later,
+  // so it sums the rows the first read did). With a span filter, finding the matching spans is
+  // the cost and leaves few summaries — one pass.
+  let pageQuery: string;
+  if (q.sort === 'duration') {
+    pageQuery = `WITH page AS (${pageIds}) ${summaries(`${window} AND TraceId IN (SELECT TraceId FROM page)`)}`;
+  } else if (tuning.newestIdsFirst ?? spanWhere.length === 0) {
+    pageQuery = `WITH (SELECT groupArray((TraceId, sortStart)) FROM (${pageIds})) AS page
+     ${summaries(`Bucket <= {end:DateTime64(9)}
        AND Bucket >= toStartOfTenMinutes(fromUnixTimestamp64Nano(if(empty(page), toUnixTimestamp64Nano({end:DateTime64(9)}), arrayMin(arrayMap(p -> p.2, page)))))
-       AND Start <= {end:DateTime64(9)} AND has(arrayMap(p -> p.1, page), TraceId)
-     GROUP BY TraceId
-     ORDER BY ${sortKey} DESC, TraceId DESC`;
-  const onePass = pageOf(`${SUMMARY_SELECT}, ${sortColumns}`);
-  // Which is cheaper was measured (test/bench/query.bench.mjs and its notes): with a span
-  // filter, finding the matching spans is the cost and leaves few summaries, read in one pass;
-  // without one, every trace of the slice and its look-back is a candidate.
-  const pageQuery =
-    q.sort === 'duration' ? twoPass : (tuning.newestIdsFirst ?? spanWhere.length === 0) ? newestPage : onePass;
+       AND Start <= {end:DateTime64(9)} AND has(arrayMap(p -> p.1, page), TraceId)`)}`;
+  } else {
+    pageQuery = pageOf(`${SUMMARY_SELECT}, ${sortColumns}`);
+  }
   const pageFrom = (rows: Record<string, any>[]) => {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { envOf, flagOf, optionNames, optionsSchema, redactUrl } from './config.js';
+import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorOptions } from './config.js';
 import { CollectorError } from './errors.js';
 import { buildServer } from './server.js';
+import { installStatements, MIGRATIONS } from './store/migrations.js';
 
 /**
  * `fntrace` — the collector's command line. Every option is also an `FNTRACE_*`
@@ -20,20 +21,25 @@ const collector = program
     '\nExamples:\n  fntrace collector\n  fntrace collector --host 0.0.0.0 --data /var/lib/fntrace\n  FNTRACE_CLICKHOUSE_URL=http://default:pw@ch:8123 fntrace collector --clickhouse-cluster prod',
   );
 
-for (const name of optionNames) {
-  const spec = optionsSchema.properties[name] as { type: string; default: unknown; description: string };
-  const flag = flagOf(name);
-  const opt = new Option(`${flag} <${spec.type === 'integer' ? 'n' : 'value'}>`, spec.description).env(envOf(name));
-  if (spec.default !== '' && spec.default !== undefined) opt.default(spec.default);
-  if (spec.type === 'integer') {
-    opt.argParser((v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
-      return n;
-    });
+/** Adds the collector options `names` to `command`: each with its `FNTRACE_*` variable and default. */
+function addOptions(command: Command, names: readonly (typeof optionNames)[number][]): void {
+  for (const name of names) {
+    const spec = optionsSchema.properties[name] as { type: string; default: unknown; description: string };
+    const flag = flagOf(name);
+    const opt = new Option(`${flag} <${spec.type === 'integer' ? 'n' : 'value'}>`, spec.description).env(envOf(name));
+    if (spec.default !== '' && spec.default !== undefined) opt.default(spec.default);
+    if (spec.type === 'integer') {
+      opt.argParser((v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
+        return n;
+      });
+    }
+    command.addOption(opt);
   }
-  collector.addOption(opt);
 }
+
+addOptions(collector, optionNames);
 
 collector.action(async (flags: Record<string, unknown>) => {
   let server: ReturnType<typeof buildServer>;
@@ -65,6 +71,31 @@ collector.action(async (flags: Record<string, unknown>) => {
     await app.close().catch(() => undefined);
     fail(err);
   }
+});
+
+const schema = program
+  .command('schema')
+  .description(
+    'print the SQL the collector runs at start-up on an empty database (tables, views, migration records), to review or apply by hand',
+  )
+  .addHelpText(
+    'after',
+    '\nThe collector creates and migrates its schema itself; applied by hand (clickhouse-client --multiquery),\nthese statements leave a database on which it finds nothing to migrate.\n\nExamples:\n  fntrace schema\n  fntrace schema --clickhouse-cluster prod --retention-days 14 > fntrace-schema.sql',
+  );
+addOptions(schema, ['clickhouseDatabase', 'clickhouseCluster', 'retentionDays', 'mapBuckets']);
+schema.action((flags: Record<string, unknown>) => {
+  let options: ReturnType<typeof resolveCollectorOptions>;
+  try {
+    options = resolveCollectorOptions(flags);
+  } catch (err) {
+    fail(err);
+  }
+  const { clickhouseDatabase: database, clickhouseCluster: cluster, retentionDays, mapBuckets } = options;
+  const statements = installStatements({ database, cluster, retentionDays, mapBuckets });
+  const where = cluster ? `database ${database} on cluster ${cluster}` : `database ${database}`;
+  process.stdout.write(
+    `-- fntrace schema, migration ${MIGRATIONS.at(-1)?.version}, ${where}, retention ${retentionDays ? `${retentionDays} days` : 'none'}\n\n${statements.join(';\n\n')};\n`,
+  );
 });
 
 function fail(err: unknown): never {

@@ -16,6 +16,7 @@ describe('fntrace command', () => {
     const top = run(['--help']);
     expect(top.status).toBe(0);
     expect(top.stdout).toContain('collector');
+    expect(top.stdout).toContain('schema');
     const help = run(['collector', '--help']).stdout.replace(/\s+/g, ' ');
     for (const name of optionNames) {
       expect(help).toContain(flagOf(name));

@@ -52,7 +52,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 4,
     name: 'otel_traces and fntrace_trace_summary keyed by (ten-minute bucket, trace id); Map columns in key buckets',
-    statements: () => [],
+    statements: (o) => (o.cluster ? clusterKeyStatements(o) : []),
     run: rebuildForKeys,
   },
   {
@@ -93,15 +93,12 @@ const rowsOf = async <T>(store: Store, query: string, query_params: Record<strin
  * views are created again on the tables that now hold the names. A crash part-way leaves
  * the old table whole (the exchange is atomic) and the migration runs again. Tables that
  * already have their key (a store created by this version) are left alone. On a cluster
- * the copies would have to run on every node, so only the Map bucket settings are applied;
- * README says how to rebuild there.
+ * the copies would have to run on every node, so only the migration's statements
+ * ({@link clusterKeyStatements}) run there; README says how to rebuild.
  */
 async function rebuildForKeys(store: Store, o: SchemaOptions, log: (msg: string) => void): Promise<void> {
   const db = `\`${o.database}\``;
-  if (o.cluster) {
-    for (const query of clusterKeyStatements(o)) await store.client.command({ query });
-    return;
-  }
+  if (o.cluster) return;
   const rebuilt = [
     await rebuildTable(store, o, 'otel_traces', TRACES_SORTING_KEY, log),
     await rebuildTable(store, o, 'fntrace_trace_summary', SUMMARY_SORTING_KEY, log),
@@ -217,6 +214,38 @@ async function supportsMapBuckets(store: Store): Promise<boolean> {
   return rows[0]?.n === '1';
 }
 
+/** The database and the table that records which migrations were applied. */
+function migrationsTableStatements(database: string, cluster: string): string[] {
+  const db = `\`${database}\``;
+  const onCluster = cluster ? ` ON CLUSTER \`${cluster}\`` : '';
+  const engine = cluster
+    ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${database}/fntrace_schema_migrations', '{replica}')`
+    : 'MergeTree()';
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.fntrace_schema_migrations${onCluster} (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ${engine} ORDER BY version`,
+  ];
+}
+
+/**
+ * Every statement {@link migrate} runs on an empty database, in order, each migration followed
+ * by the row that records it (what `fntrace schema` prints): applied by hand, they leave a
+ * database on which the collector finds nothing to migrate. On an empty database migration 4
+ * copies nothing (every table is created with its current key), so its statements are all it runs.
+ */
+export function installStatements(o: SchemaOptions): string[] {
+  const sqlString = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+  // a statement run twice (CREATE DATABASE IF NOT EXISTS) is printed once
+  const statements = new Set([
+    ...migrationsTableStatements(o.database, o.cluster),
+    ...MIGRATIONS.flatMap((m) => [
+      ...m.statements(o),
+      `INSERT INTO \`${o.database}\`.fntrace_schema_migrations (version, name) VALUES (${m.version}, ${sqlString(m.name)})`,
+    ]),
+  ]);
+  return [...statements];
+}
+
 export async function migrate(
   store: Store,
   retentionDays: number,
@@ -224,11 +253,7 @@ export async function migrate(
   layout: { mapBuckets?: boolean } = {},
 ): Promise<number[]> {
   const db = `\`${store.database}\``;
-  const onCluster = store.cluster ? ` ON CLUSTER \`${store.cluster}\`` : '';
-  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}` });
-  await store.client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${db}.fntrace_schema_migrations${onCluster} (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ${store.cluster ? "ReplicatedMergeTree('/clickhouse/tables/{shard}/" + store.database + "/fntrace_schema_migrations', '{replica}')" : 'MergeTree()'} ORDER BY version`,
-  });
+  for (const query of migrationsTableStatements(store.database, store.cluster)) await store.client.command({ query });
   const rs = await store.client.query({
     query: `SELECT max(version) AS v FROM ${db}.fntrace_schema_migrations`,
     format: 'JSONEachRow',

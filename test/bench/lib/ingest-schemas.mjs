@@ -147,6 +147,29 @@ export function fntraceVariants(baseDdl) {
   ];
 }
 
+/**
+ * An upper bound on what promoting attributes to columns could save: fntrace's DDL without
+ * the materialized columns, every span attribute key of the data (`keys`) in a String column
+ * of its own and no SpanAttributes map (so not column-compatible: a query would rebuild the
+ * map from the columns). Returns the DDL and the INSERT's column list and SELECT expressions
+ * that fill it from a table with the collector's columns.
+ */
+export function splitAttributes(baseDdl, keys, columns) {
+  const name = (k) => `\`A_${k.replace(/[^A-Za-z0-9]/g, '_')}\``;
+  const d = splitDdl(noMaterialized(baseDdl));
+  const map = d.lines.findIndex((l) => l.trimStart().startsWith('SpanAttributes Map('));
+  if (map < 0) throw new Error('SpanAttributes column not found');
+  d.lines.splice(map, 1, ...keys.map((k) => `    ${name(k)} String CODEC(ZSTD(1)),`));
+  d.lines = d.lines.filter((l) => !/INDEX idx_span_attr_(key|value) /.test(l));
+  const kept = columns.split(', ').filter((c) => c !== '`SpanAttributes`');
+  const quote = (k) => `'${k.replaceAll("'", "\\'")}'`;
+  return {
+    ddl: joinDdl(d),
+    insertColumns: [...kept, ...keys.map(name)].join(', '),
+    select: [...kept, ...keys.map((k) => `SpanAttributes[${quote(k)}]`)].join(', '),
+  };
+}
+
 // ——— rows of the bench's shape, generated inside the engine (the engine's own write limit) ———
 
 // keys of a root (invocation) span, a DynamoDB client span and an SQS producer span, as the

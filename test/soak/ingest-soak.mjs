@@ -14,6 +14,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { fmt, round, TMP } from '../bench/lib/common.mjs';
 import {
@@ -85,7 +86,6 @@ function options() {
 }
 
 const mb = (bytes) => `${fmt(bytes / 1e6, 0)} MB`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const o = options();

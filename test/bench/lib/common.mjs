@@ -1,9 +1,11 @@
 // Shared helpers for the benchmarks in test/bench: paths, esbuild bundling, child
 // processes, statistics, tables and result files. No benchmark logic lives here.
+
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const LIB_DIR = dirname(fileURLToPath(import.meta.url));
@@ -13,8 +15,6 @@ export const TMP = join(ROOT, '.bench-tmp');
 export const SDK_SRC = join(ROOT, 'sdk/src');
 
 mkdirSync(TMP, { recursive: true });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * esbuild with a few retries: the SDK source may be mid-edit while the bench runs,

@@ -1,11 +1,13 @@
 // The collector under test, run as users run it (`node collector/dist/cli.js collector`)
 // in a child process, plus what the ingest bench does to it from outside: OTLP/protobuf
 // senders over keep-alive HTTP, /readyz polling, and RSS sampling from /proc.
+
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { bundleSource, LIB_DIR, ROOT, runChild, TMP } from './common.mjs';
 
 export const CLI = join(ROOT, 'collector/dist/cli.js');
@@ -29,8 +31,6 @@ export function runStoreChild(mode, dir, env = {}) {
     { name: `ingest-${mode}`, timeoutMs: 300_000 },
   ).then(({ result }) => result);
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function freePort() {
   return new Promise((resolve, reject) => {

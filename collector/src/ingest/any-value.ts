@@ -100,6 +100,27 @@ export function timeText(sec: number, nano: number): string {
   return `${String(sec).padStart(10, '0')}.${String(nano).padStart(9, '0')}`;
 }
 
+/** The nanoseconds of the time {@link splitTime} last split. */
+export let splitNanos = 0;
+
+/**
+ * Whole seconds of the unsigned nanosecond count `hi·2^32 + lo` (a fixed64 read as two 32-bit
+ * halves), exactly, in double arithmetic; its nanoseconds are left in {@link splitNanos} (the
+ * decoders call this for every span and log record: no object per call). With
+ * hi = hh·2^16 + hl, 2^48 = 281474·10^9 + 976710656 and 2^32 = 4·10^9 + 294967296,
+ *   ns = 10^9·(281474·hh + 4·hl) + (976710656·hh + 294967296·hl + lo)
+ * where the last term stays below 2^47, so every step is an exact integer. Below 2^63 ns
+ * only; callers store later times as {@link LATEST_TIME}.
+ */
+export function splitTime(lo: number, hi: number): number {
+  const hh = hi >>> 16;
+  const hl = hi & 0xffff;
+  const rest = 976710656 * hh + 294967296 * hl + lo;
+  const restSec = Math.floor(rest / 1e9);
+  splitNanos = rest - restSec * 1e9;
+  return 281474 * hh + 4 * hl + restSec;
+}
+
 /**
  * SeverityNumber column (`UInt8`): the enum value, or 0 (unspecified) for a value the column
  * cannot hold, which ClickHouse would either wrap or refuse with the whole insert.

@@ -28,6 +28,8 @@ import {
   severityNumberOf,
   spanIdsError,
   spanKindName,
+  splitNanos,
+  splitTime,
   statusCodeName,
   stringJson,
   timeText,
@@ -167,21 +169,11 @@ function int64String(lo: number, hi: number): string {
   return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 
-/**
- * Timestamp form (see {@link timeText}) of the unsigned nanosecond count `hi·2^32 + lo`,
- * exactly, in double arithmetic: with hi = hh·2^16 + hl, 2^48 = 281474·10^9 + 976710656 and
- * 2^32 = 4·10^9 + 294967296,
- *   ns = 10^9·(281474·hh + 4·hl) + (976710656·hh + 294967296·hl + lo)
- * where the last term stays below 2^47, so every step is an exact integer. Times from 2^63 ns
- * on become {@link LATEST_TIME}.
- */
+/** Timestamp form (see {@link timeText}) of the nanosecond count `hi·2^32 + lo`; from 2^63 ns on, {@link LATEST_TIME}. */
 function timeString(lo: number, hi: number): string {
   if (hi >= 0x8000_0000) return LATEST_TIME;
-  const hh = hi >>> 16;
-  const hl = hi & 0xffff;
-  const rest = 976710656 * hh + 294967296 * hl + lo;
-  const restSec = Math.floor(rest / 1e9);
-  return timeText(281474 * hh + 4 * hl + restSec, rest - restSec * 1e9);
+  const seconds = splitTime(lo, hi);
+  return timeText(seconds, splitNanos);
 }
 
 /** Duration column: end − start in nanoseconds, `'0'` when end < start. */

@@ -26,7 +26,15 @@
  * test/collector/ingest/proto-lines.test.ts).
  */
 import type protobuf from 'protobufjs/minimal.js';
-import { LATEST_TIME, serviceNameOf, severityNumberOf, spanKindName, statusCodeName } from './any-value.js';
+import {
+  LATEST_TIME,
+  serviceNameOf,
+  severityNumberOf,
+  spanKindName,
+  splitNanos,
+  splitTime,
+  statusCodeName,
+} from './any-value.js';
 import {
   decodeLogsProto,
   decodeTracesProto,
@@ -286,23 +294,17 @@ function putDigits(n: number, width: number): void {
 const TWO_32 = 0x1_0000_0000;
 const LATEST = ascii(`"${LATEST_TIME}"`);
 
-/**
- * A fixed64 nanosecond time as `"<10-digit seconds>.<9-digit nanoseconds>"` (see `timeText`),
- * with the split arithmetic of the row decoder's `timeString`.
- */
+/** A fixed64 nanosecond time as `"<10-digit seconds>.<9-digit nanoseconds>"` (see `timeText`). */
 function putTime(lo: number, hi: number): void {
   if (hi >= 0x8000_0000) {
     put(LATEST);
     return;
   }
-  const hh = hi >>> 16;
-  const hl = hi & 0xffff;
-  const rest = 976710656 * hh + 294967296 * hl + lo;
-  const restSec = Math.floor(rest / 1e9);
+  const seconds = splitTime(lo, hi);
   out[o++] = 0x22;
-  putDigits(281474 * hh + 4 * hl + restSec, 10);
+  putDigits(seconds, 10);
   out[o++] = 0x2e;
-  putDigits(rest - restSec * 1e9, 9);
+  putDigits(splitNanos, 9);
   out[o++] = 0x22;
 }
 

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { invalidOption } from './errors.js';
+import { schemaErrorText } from './schema-errors.js';
 
 /**
  * The collector's options: one JSON Schema validates them, gives their defaults and
@@ -172,7 +173,7 @@ export function resolveCollectorOptions(
     const e = validate.errors?.[0];
     const field =
       e?.instancePath.replace(/^\//, '') || (e?.params as { additionalProperty?: string })?.additionalProperty || '?';
-    throw invalidOption(flagOf(field), `${e?.message ?? 'is not valid'} (got ${JSON.stringify(copy[field])})`);
+    throw invalidOption(flagOf(field), e ? schemaErrorText(e, copy[field]) : 'is not valid');
   }
   if (copy.clickhouseUrl) {
     try {

@@ -129,6 +129,18 @@ describe('GET /api/traces', () => {
       expect(body.code).toBe('FNTRACE_ERR_COL_BAD_QUERY');
       expect(body.message.length).toBeGreaterThan(5);
     }
+    // in words a user can act on: the parameter, what it must be, what came
+    const said = async (path: string) => (await (await fetch(`${c.url}${path}`)).json()).message;
+    expect(await said('/api/traces?attr=novalue')).toBe('attr must be key=value (got "novalue")');
+    expect(await said('/api/traces?attr=a%3D1&attr=b')).toBe('attr must be key=value (got "b")');
+    expect(await said('/api/traces?since=yesterday')).toBe(
+      'since must be a duration such as 30s, 15m, 1h or 7d (got "yesterday")',
+    );
+    expect(await said('/api/traces?status=maybe')).toBe('status must be one of ok, error (got "maybe")');
+    expect(await said('/api/traces?minDurationMs=abc')).toBe('minDurationMs must be a number (got "abc")');
+    expect(await said('/api/traces/not-a-trace-id')).toBe(
+      'traceId must be a trace id of 32 hexadecimal digits (got "not-a-trace-id")',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { parseDuration } from '../query/time-range.js';
+import { schemaErrorText, valueAt } from '../schema-errors.js';
 
 /**
  * An alert rule: a target (service / operation / function / trigger, any combination), a
@@ -128,13 +129,7 @@ export function parseRule(input: unknown, path = ''): AlertRule {
   if (!validateRule(input)) {
     const e = validateRule.errors![0]!;
     const where = `${path}${e.instancePath}`;
-    const extra = (e.params as { additionalProperty?: string; allowedValues?: unknown[] }) ?? {};
-    const detail = extra.additionalProperty
-      ? `unknown field "${extra.additionalProperty}"`
-      : extra.allowedValues
-        ? `${e.message}: ${(extra.allowedValues as string[]).join(', ')}`
-        : (e.message ?? 'is not valid');
-    throw new RuleError(`${where || '/'}: ${detail}`, where);
+    throw new RuleError(`${where || '/'}: ${schemaErrorText(e, valueAt(input, e.instancePath))}`, where);
   }
   const rule = input as unknown as AlertRule;
   for (const k of ['window', 'interval', 'for', 'repeatInterval'] as const) parseDuration(rule[k], k);

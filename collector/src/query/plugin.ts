@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type SchemaError, schemaErrorText, valueAt } from '../schema-errors.js';
 import type { Store } from '../store/clickhouse.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
@@ -31,6 +32,21 @@ const traceIdParam = {
   properties: { traceId: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' } },
 } as const;
 
+interface RequestSchemaError {
+  validation?: SchemaError[];
+  validationContext?: string;
+}
+
+/** A request that failed its route's schema, in words: `attr must be key=value (got "x")`. */
+function describeRequestError(error: RequestSchemaError, req: FastifyRequest): string {
+  const first = error.validation![0]!;
+  const source = error.validationContext === 'params' ? req.params : req.query;
+  // the parameter's name, without a repeated parameter's index (attr/0 → attr)
+  const name = first.instancePath.replace(/^\//, '').replace(/\/\d+$/, '');
+  const text = schemaErrorText(first, valueAt(source, first.instancePath));
+  return name ? `${name} ${text}` : text;
+}
+
 export async function queryPlugin(app: FastifyInstance, deps: { store: Store; orphanGraceMs: number }): Promise<void> {
   const { store } = deps;
   await app.register(swagger, {
@@ -43,11 +59,12 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
     },
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+  app.setErrorHandler((error: Error & RequestSchemaError & { statusCode?: number; code?: string }, req, reply) => {
     if (error instanceof BadRequest || error.validation) {
+      const message = error.validation ? describeRequestError(error, req) : error.message;
       return reply
         .code(400)
-        .send({ statusCode: 400, code: 'FNTRACE_ERR_COL_BAD_QUERY', error: 'Bad Request', message: error.message });
+        .send({ statusCode: 400, code: 'FNTRACE_ERR_COL_BAD_QUERY', error: 'Bad Request', message });
     }
     req.log.error({ err: error }, 'query failed');
     return reply.code(500).send({

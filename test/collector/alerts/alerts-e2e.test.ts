@@ -208,7 +208,7 @@ describe('alerts end to end', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(
-      `FNTRACE_ERR_COL_INVALID_OPTION: option --alert-rules: ${file}:5: /rules/0/threshold: must be number`,
+      `FNTRACE_ERR_COL_INVALID_OPTION: option --alert-rules: ${file}:5: /rules/0/threshold: must be a number (got "fast")`,
     );
   });
 });

@@ -39,17 +39,17 @@ describe('rules file', () => {
     [
       'a wrong comparator',
       ok.replace('comparator: ">="', 'comparator: "=>"'),
-      /rules\.yaml:15: \/rules\/1\/comparator: must be equal to one of the allowed values: >, >=, <, <=/,
+      /rules\.yaml:15: \/rules\/1\/comparator: must be one of >, >=, <, <= \(got "=>"\)/,
     ],
     [
       'a misspelt field',
       ok.replace('threshold: 800', 'treshold: 800'),
-      /rules\.yaml:3: \/rules\/0: (must have required property 'threshold'|unknown field "treshold")/,
+      /rules\.yaml:3: \/rules\/0: ("threshold" is required|unknown field "treshold")/,
     ],
     [
       'a bad duration',
       ok.replace('window: 5m', 'window: five minutes'),
-      /rules\.yaml:8: \/rules\/0\/window: must match pattern/,
+      /rules\.yaml:8: \/rules\/0\/window: must be a duration such as 30s, 15m, 1h or 7d \(got "five minutes"\)/,
     ],
     [
       'a duplicate id',

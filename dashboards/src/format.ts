@@ -21,10 +21,14 @@ export function dateTime(epochMs: number): string {
 export function usd(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '—';
   if (n === 0) return '$0';
-  if (n < 0.01) return `$${n.toPrecision(3)}`;
+  // a Lambda invocation costs millionths of a dollar: three significant digits, never 3.13e-7
+  if (Math.abs(n) < 0.01) return `$${n.toFixed(Math.min(12, 2 - Math.floor(Math.log10(Math.abs(n)))))}`;
   return `$${n.toFixed(2)}`;
 }
 
 export const percent = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(1)}%`);
 
 export const shortId = (id: string) => id.slice(0, 8);
+
+/** `1 span`, `2 spans`, `1,234 spans`. */
+export const plural = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;

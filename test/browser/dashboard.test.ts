@@ -99,6 +99,19 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('.row.hop').count()).toBe(2);
     expect(await page.locator('.row.band .badge.cold').first().textContent()).toMatch(/cold start · init/);
     expect(await page.locator('.row.hop').first().textContent()).toMatch(/queue orders-queue.*dwell/);
+    // every span's duration is readable: beside its bar or inside it in white, never over its end
+    const overlaps = await page.locator('.span-row').evaluateAll((rows) =>
+      rows.flatMap((r) => {
+        const bar = r.querySelector('.bar')!.getBoundingClientRect();
+        const dur = r.querySelector('.dur')!;
+        const d = dur.getBoundingClientRect();
+        const inside = dur.classList.contains('inside');
+        const crosses = d.left < bar.right && d.right > bar.left;
+        const within = d.left >= bar.left && d.right <= bar.right;
+        return (inside ? within || d.left >= bar.left : !crosses) ? [] : [r.textContent];
+      }),
+    );
+    expect(overlaps).toEqual([]);
     await shot(page, 'journey');
   });
 
@@ -121,6 +134,10 @@ describe('dashboard in Chromium', () => {
     await link.click();
     await page.waitForURL((u) => u.hash === target);
     await page.locator('.trace-head h1', { hasText: 'order-worker' }).waitFor();
+    // the trace opened with its own root selected, not the span selected in the trace before
+    const linked = await api(c.url, `/api/traces/${target.replace('#/trace/', '')}`);
+    const root = linked.spans.find((s: { virtual?: boolean }) => !s.virtual).spanId;
+    await page.locator(`.span-detail[data-span="${root}"]`).waitFor();
     await shot(page, 'linked-trace');
   });
 
@@ -158,6 +175,16 @@ describe('dashboard in Chromium', () => {
     const nodes = await page.locator('svg.map .node').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
     expect(nodes).toEqual(expect.arrayContaining(['orders-api', 'order-worker', 'queue:orders-queue']));
     expect(await page.locator('[data-edge="queue:orders-queue>order-worker"] text').textContent()).toMatch(/dwell p95/);
+    // no node covers an edge's label
+    const covered = await page.evaluate(() => {
+      const boxes = Array.from(document.querySelectorAll('svg.map .node rect')).map((n) => n.getBoundingClientRect());
+      return Array.from(document.querySelectorAll('svg.map .edge-label')).flatMap((t) => {
+        const l = t.getBoundingClientRect();
+        const hit = boxes.some((b) => l.left < b.right && l.right > b.left && l.top < b.bottom && l.bottom > b.top);
+        return hit ? [t.textContent] : [];
+      });
+    });
+    expect(covered).toEqual([]);
     await shot(page, 'map');
     await page.click('[data-node="order-worker"]');
     await page.waitForURL(/#\/traces\?service=order-worker/);
@@ -185,6 +212,11 @@ describe('dashboard in Chromium', () => {
   it('creates an alert rule, previews it over the last 24 h, and silences it', async () => {
     await page.goto(`${c.url}/#/alerts`);
     await page.locator('form[aria-label="New alert rule"]').waitFor();
+    // a rule without a threshold is refused with a reason, not made with threshold 0
+    await page.fill('input[name=name]', 'no threshold');
+    await page.fill('input[name=threshold]', '');
+    await page.click('button:has-text("Preview 24 h")');
+    expect(await page.locator('p.error[role=alert]').textContent()).toBe('/: "threshold" is required');
     await page.fill('input[name=name]', 'orders slow');
     await page.fill('input[name=service]', 'orders-api');
     await page.selectOption('select[name=signal]', 'latency_p95');
@@ -201,6 +233,24 @@ describe('dashboard in Chromium', () => {
     await row.locator('button:has-text("Silence 1h")').click();
     await row.locator('.badge.silenced').waitFor();
     await shot(page, 'alerts');
+    await row.locator('button:has-text("Unsilence")').click();
+    await row.locator('.badge.silenced').waitFor({ state: 'detached' });
+    await row.locator('button:has-text("Silence 1h")').waitFor();
+  });
+
+  it('fits a phone: the trace view stacks the waterfall over the span panel', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${c.url}/#/trace/${orderTrace}?journey=off`);
+      await spanRow('POST /orders').first().waitFor();
+      const waterfall = (await page.locator('.waterfall').boundingBox())!;
+      const panel = (await page.locator('.span-detail').boundingBox())!;
+      expect(waterfall.width).toBeGreaterThan(300);
+      expect(panel.y).toBeGreaterThanOrEqual(waterfall.y + waterfall.height);
+      await shot(page, 'phone-trace');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
   });
 
   it('renders a 10,000-span trace quickly and keeps only visible rows in the page', async () => {

@@ -138,6 +138,9 @@ describe('GET /api/traces', () => {
     );
     expect(await said('/api/traces?status=maybe')).toBe('status must be one of ok, error (got "maybe")');
     expect(await said('/api/traces?minDurationMs=abc')).toBe('minDurationMs must be a number (got "abc")');
+    expect(await said('/api/traces?minDurationMs=200&maxDurationMs=100')).toBe(
+      'minDurationMs (200) is more than maxDurationMs (100)',
+    );
     expect(await said('/api/traces/not-a-trace-id')).toBe(
       'traceId must be a trace id of 32 hexadecimal digits (got "not-a-trace-id")',
     );

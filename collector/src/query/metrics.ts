@@ -6,7 +6,7 @@ import { BadRequest, nsParam, parseDuration, timeRange } from './time-range.js';
  * `GET /api/metrics`: per time bucket and group (service, operation or function) — request
  * rate, error %, p50/p95/p99 duration — from entry spans (server and consumer spans, the
  * requests a service handled). Grouped by function, also cold-start rate, init-duration
- * p95 and cost, from `fntrace_invocations`.
+ * p95 and cost, from `fntrace_invocations`. `start` and `end` (epoch ms) give the window.
  */
 export interface MetricsQuery {
   start?: string;
@@ -30,6 +30,8 @@ export async function metrics(store: Store, q: MetricsQuery) {
   if (step < 1) throw new BadRequest('step must be at least 1s');
   if (rangeS / step > 2000) throw new BadRequest(`step ${step}s gives more than 2000 buckets over this range`);
   const params: Record<string, unknown> = { start: nsParam(startNs), end: nsParam(endNs), step };
+  // the window the buckets cover, epoch ms, so that a chart spans it even where no bucket has data
+  const range = { start: Number(startNs / 1_000_000n), end: Number(endNs / 1_000_000n) };
   const db = `\`${store.database}\``;
   const groupBy = q.groupBy ?? 'service';
   if (groupBy === 'function') {
@@ -46,7 +48,7 @@ export async function metrics(store: Store, q: MetricsQuery) {
        GROUP BY group, t ORDER BY group, t`,
       params,
     );
-    return { groupBy, stepSeconds: step, series: toSeries(rows, step, true) };
+    return { groupBy, stepSeconds: step, ...range, series: toSeries(rows, step, true) };
   }
   const key = groupBy === 'operation' ? 'SpanName' : 'ServiceName';
   const filter = q.service ? 'AND ServiceName = {service:String}' : '';
@@ -60,7 +62,7 @@ export async function metrics(store: Store, q: MetricsQuery) {
      GROUP BY group, t ORDER BY group, t`,
     params,
   );
-  return { groupBy, stepSeconds: step, series: toSeries(rows, step, false) };
+  return { groupBy, stepSeconds: step, ...range, series: toSeries(rows, step, false) };
 }
 
 function toSeries(rows: Record<string, any>[], step: number, functions: boolean) {

@@ -105,6 +105,8 @@ export async function searchTraces(
     );
   });
 
+  if (q.minDurationMs !== undefined && q.maxDurationMs !== undefined && q.minDurationMs > q.maxDurationMs)
+    throw new BadRequest(`minDurationMs (${q.minDurationMs}) is more than maxDurationMs (${q.maxDurationMs})`);
   const having: string[] = ['toUnixTimestamp64Nano(min(Start)) >= toUnixTimestamp64Nano({start:DateTime64(9)})'];
   if (q.status === 'error') having.push('sum(ErrorCount) > 0');
   if (q.status === 'ok') having.push('sum(ErrorCount) = 0');

@@ -10,31 +10,45 @@ export interface ChartProps {
   x: number[];
   series: { label: string; values: (number | null)[]; color: string; points?: boolean }[];
   unit?: string;
+  /** How a value reads on the axis and in the legend; default: up to 2 decimals and `unit`. */
+  format?: (v: number) => string;
+  /** The x range to show (epoch seconds), e.g. the time range asked for; default: the data's. */
+  xRange?: [number, number];
   height?: number;
   onPick?: (index: number) => void;
 }
 
-export function Chart({ title, x, series, unit = '', height = 180, onPick }: ChartProps) {
+/** A value with no value beside it: a line series draws nothing there unless it shows points. */
+const hasIsolated = (v: (number | null)[]) =>
+  v.some((y, i) => y !== null && (v[i - 1] ?? null) === null && (v[i + 1] ?? null) === null);
+
+export function Chart({ title, x, series, unit = '', format, xRange, height = 180, onPick }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!ref.current) return;
     const el = ref.current;
+    const text = format ?? ((v: number) => `${Number(v.toFixed(2))}${unit}`);
     const opts: uPlot.Options = {
       title,
-      width: Math.max(320, el.clientWidth || 600),
+      width: Math.max(280, el.clientWidth || 600),
       height,
+      ...(xRange ? { scales: { x: { time: true, range: (): uPlot.Range.MinMax => xRange } } } : {}),
       series: [
         {},
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
           width: s.points ? 0 : 1.5,
-          // scatter series always show points; line series let uPlot show them when data is sparse
-          points: s.points ? { show: true, size: 6, fill: s.color } : { size: 5, fill: s.color },
-          value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${Number(v.toFixed(2))}${unit}`),
+          // scatter series always show points; line series when a value stands alone (no line
+          // reaches it), else uPlot shows them when the data is sparse
+          points:
+            s.points || hasIsolated(s.values)
+              ? { show: true, size: s.points ? 6 : 5, fill: s.color }
+              : { size: 5, fill: s.color },
+          value: (_u: uPlot, v: number | null) => (v === null ? '—' : text(v)),
         })),
       ],
-      axes: [{}, { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}${unit}`), size: 60 }],
+      axes: [{}, { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: 70 }],
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
@@ -43,12 +57,12 @@ export function Chart({ title, x, series, unit = '', height = 180, onPick }: Cha
       if (onPick && i !== null && i !== undefined) onPick(i);
     };
     plot.over.addEventListener('click', click);
-    const resize = () => plot.setSize({ width: Math.max(320, el.clientWidth), height });
+    const resize = () => plot.setSize({ width: Math.max(280, el.clientWidth), height });
     window.addEventListener('resize', resize);
     return () => {
       window.removeEventListener('resize', resize);
       plot.destroy();
     };
-  }, [title, x, series, unit, height, onPick]);
+  }, [title, x, series, unit, format, xRange, height, onPick]);
   return <div class="chart" ref={ref} data-chart={title} />;
 }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ms, shortId, usd } from '../format.js';
+import { ms, plural, shortId, usd } from '../format.js';
 import type { JourneyEdge, TraceView } from '../view-model/types.js';
 import { buildWaterfall, type Row, toggle, visibleRange } from '../view-model/waterfall.js';
 
@@ -48,6 +48,15 @@ export function Waterfall({ traces, edges, skew, selected, onSelect }: Waterfall
     left: `${((start - model.startMs) / span) * 100}%`,
     width: `max(2px, ${(dur / span) * 100}%)`,
   });
+  // the duration beside its bar: after it when there is room, else before it, else (a bar
+  // across nearly the whole lane) inside it — never on top of the bar's end
+  const durAt = (start: number, dur: number): { style: Record<string, string>; inside: boolean } => {
+    const from = (start - model.startMs) / span;
+    const to = (start + dur - model.startMs) / span;
+    if (to <= 0.82) return { style: { left: `calc(${to * 100}% + 4px)` }, inside: false };
+    if (from >= 0.18) return { style: { right: `calc(${(1 - from) * 100}% + 4px)` }, inside: false };
+    return { style: { left: `calc(${Math.max(0, from) * 100}% + 4px)` }, inside: true };
+  };
   const flip = (key: string) => setCollapsed((c) => toggle(c, key));
 
   return (
@@ -71,6 +80,7 @@ export function Waterfall({ traces, edges, skew, selected, onSelect }: Waterfall
               row={row}
               top={(first + i) * ROW_HEIGHT}
               pos={pos}
+              durAt={durAt}
               selected={row.key === selected}
               onSelect={onSelect}
               onToggle={flip}
@@ -86,6 +96,7 @@ function RowView({
   row,
   top,
   pos,
+  durAt,
   selected,
   onSelect,
   onToggle,
@@ -93,6 +104,7 @@ function RowView({
   row: Row;
   top: number;
   pos: (s: number, d: number) => Record<string, string>;
+  durAt: (s: number, d: number) => { style: Record<string, string>; inside: boolean };
   selected: boolean;
   onSelect: (k: string) => void;
   onToggle: (k: string) => void;
@@ -103,7 +115,7 @@ function RowView({
       <div class="row trace-row" style={style} data-trace={row.traceId}>
         <div class="label">
           <a href={`#/trace/${row.traceId}`}>trace {shortId(row.traceId)}</a> {row.title}{' '}
-          <span class="muted">({row.spanCount} spans)</span>
+          <span class="muted">({plural(row.spanCount, 'span')})</span>
         </div>
         <div class="lane">
           <div class="bar trace-bar" style={pos(row.startMs, row.durationMs)} />
@@ -183,6 +195,7 @@ function RowView({
     );
   }
   const s = row.span;
+  const dur = durAt(row.startMs, row.durationMs);
   return (
     <div
       class={`row span-row${selected ? ' selected' : ''}${row.error ? ' is-error' : ''}`}
@@ -209,7 +222,9 @@ function RowView({
       </div>
       <div class="lane">
         <div class={`bar kind-${s.kind.toLowerCase()}`} style={pos(row.startMs, row.durationMs)} />
-        <span class="dur">{ms(row.durationMs)}</span>
+        <span class={`dur${dur.inside ? ' inside' : ''}`} style={dur.style}>
+          {ms(row.durationMs)}
+        </span>
       </div>
     </div>
   );

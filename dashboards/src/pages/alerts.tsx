@@ -56,6 +56,19 @@ const EMPTY = {
   slack: '',
 };
 
+/** What a signal's values are in, for the preview chart. */
+const SIGNAL_UNITS: Record<string, string> = {
+  latency_p50: ' ms',
+  latency_p90: ' ms',
+  latency_p95: ' ms',
+  latency_p99: ' ms',
+  init_p95: ' ms',
+  error_rate: '%',
+  cold_start_rate: '%',
+  timeout_rate: '%',
+  throughput: '/s',
+};
+
 async function send(method: string, path: string, body?: unknown) {
   const res = await fetch(`api/${path}`, {
     method,
@@ -94,7 +107,8 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
     target: Object.fromEntries(Object.entries({ service: form.service, function: form.function }).filter(([, v]) => v)),
     signal: form.signal,
     comparator: form.comparator,
-    threshold: Number(form.threshold),
+    // left empty it is left out, and the API says it is required (Number('') would be 0)
+    threshold: form.threshold.trim() === '' ? undefined : Number(form.threshold),
     window: form.window,
     for: form.for,
     interval: form.interval,
@@ -122,6 +136,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
   }, [preview, form.signal]);
   const set = (k: keyof typeof EMPTY) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
   const fired = preview?.points.filter((p) => p.notify === 'firing').length ?? 0;
+  const nameOf = (id: string | undefined) => rules.find((r) => r.rule.id === id)?.rule.name ?? id ?? '';
 
   return (
     <section class="page">
@@ -156,14 +171,29 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
                 {r.states.map((s) => (
                   <span key={s.group} class={`badge state-${s.state}`} title={`since ${dateTime(s.since)}`}>
                     {s.group ? `${s.group}: ` : ''}
-                    {s.state}
+                    {s.state.replaceAll('_', ' ')}
                   </span>
                 ))}
                 {r.silencedUntil && <span class="badge silenced">silenced until {dateTime(r.silencedUntil)}</span>}
               </td>
               <td>{r.source}</td>
               <td>
-                {r.silencedUntil ? null : (
+                {r.silencedUntil ? (
+                  <button
+                    type="button"
+                    onClick={() =>
+                      run(async () => {
+                        const { silences } = await get<{ silences: { id: string; ruleId: string }[] }>(
+                          'alerts/silences',
+                        );
+                        for (const x of silences.filter((x) => x.ruleId === r.rule.id))
+                          await send('DELETE', `alerts/silences/${encodeURIComponent(x.id)}`);
+                      })
+                    }
+                  >
+                    Unsilence
+                  </button>
+                ) : (
                   <button
                     type="button"
                     onClick={() =>
@@ -192,7 +222,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
           ))}
         </tbody>
       </table>
-      {rules.length === 0 && (
+      {rules.length === 0 && !error && (
         <p class="empty">No rules yet. Create one below, or start the collector with --alert-rules rules.yaml.</p>
       )}
 
@@ -243,7 +273,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
         </label>
         <label>
           Threshold
-          <input name="threshold" type="number" step="any" value={form.threshold} onInput={set('threshold')} />
+          <input name="threshold" type="number" step="any" required value={form.threshold} onInput={set('threshold')} />
         </label>
         <label>
           Window
@@ -279,11 +309,16 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
             Over the last 24 h this rule would have fired <strong data-fired={fired}>{fired}</strong> time
             {fired === 1 ? '' : 's'} (windows of {ms(preview.bucketMs)}).
           </p>
-          <Chart title={`${form.signal} vs threshold`} x={chart.x} series={chart.series} />
+          <Chart
+            title={`${form.signal} vs threshold`}
+            x={chart.x}
+            series={chart.series}
+            unit={SIGNAL_UNITS[form.signal] ?? ''}
+          />
         </section>
       )}
 
-      <h2>History{selected ? ` of ${selected}` : ''}</h2>
+      <h2>History{selected ? ` of ${nameOf(selected)}` : ''}</h2>
       <table class="results" aria-label="Alert history">
         <thead>
           <tr>
@@ -299,7 +334,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
             <tr key={i}>
               <td>{dateTime(Number(h.at))}</td>
               <td>
-                {h.ruleId}
+                {nameOf(h.ruleId)}
                 {h.group ? ` (${h.group})` : ''}
               </td>
               <td>
@@ -315,6 +350,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
           ))}
         </tbody>
       </table>
+      {history.length === 0 && <p class="empty">Nothing has happened{selected ? ' to this rule' : ''} yet.</p>}
       <p class="hint">
         <a href={href('traces')}>Back to traces</a>
       </p>

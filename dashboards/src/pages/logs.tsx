@@ -64,6 +64,7 @@ export function LogsPage({ params }: { params: URLSearchParams }) {
         </label>
         <button type="submit">Search</button>
       </form>
+      {logs.loading && <p class="loading">Loading…</p>}
       {logs.error && (
         <p class="error" role="alert">
           {logs.error}

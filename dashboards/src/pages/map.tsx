@@ -27,6 +27,9 @@ interface MapEdge {
   dwellP95Ms?: number;
 }
 
+const edgeLabel = (e: MapEdge) =>
+  `${e.count} · ${rate(e.ratePerSecond)} · ${percent(e.errorPercent)} err · p95 ${ms(e.p95Ms)}${e.dwellP95Ms !== undefined && e.dwellP95Ms !== null ? ` · dwell p95 ${ms(e.dwellP95Ms)}` : ''}`;
+
 /** Requests per second, or per minute when that reads better. */
 function rate(perSecond: number): string {
   if (perSecond >= 1) return `${perSecond.toFixed(1)}/s`;
@@ -43,10 +46,19 @@ export function MapPage({ params }: { params: URLSearchParams }) {
   const layout = useMemo(() => {
     if (!map.data) return undefined;
     const g = new dagre.graphlib.Graph();
-    g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 260, marginx: 20, marginy: 30 });
+    g.setGraph({ rankdir: 'LR', nodesep: 40, ranksep: 60, edgesep: 20, marginx: 20, marginy: 30 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const n of map.data.nodes) g.setNode(n.id, { width: W, height: H });
-    for (const e of map.data.edges) if (g.hasNode(e.source) && g.hasNode(e.target)) g.setEdge(e.source, e.target);
+    // each label is laid out as a box of its own (about 6.3 px a character at the label's
+    // size), so that no node or other label covers it
+    for (const e of map.data.edges)
+      if (g.hasNode(e.source) && g.hasNode(e.target))
+        g.setEdge(e.source, e.target, {
+          label: edgeLabel(e),
+          width: edgeLabel(e).length * 6.3,
+          height: 16,
+          labelpos: 'c',
+        });
     dagre.layout(g);
     const graph = g.graph();
     return { g, width: (graph.width ?? 400) + 40, height: (graph.height ?? 200) + 40 };
@@ -60,6 +72,7 @@ export function MapPage({ params }: { params: URLSearchParams }) {
       <div class="filters">
         <TimeRange value={since} onChange={(v) => navigate(href('map', { since: v }))} />
       </div>
+      {map.loading && <p class="loading">Loading…</p>}
       {map.error && (
         <p class="error" role="alert">
           {map.error}
@@ -67,7 +80,14 @@ export function MapPage({ params }: { params: URLSearchParams }) {
       )}
       {map.data && map.data.nodes.length === 0 && <p class="empty">No spans in this time range.</p>}
       {layout && map.data && (
-        <svg class="map" width={layout.width} height={layout.height} role="img" aria-label="Service map">
+        <svg
+          class="map"
+          width={layout.width}
+          height={layout.height}
+          viewBox={`0 0 ${layout.width} ${layout.height}`}
+          role="img"
+          aria-label="Service map"
+        >
           <defs>
             <marker
               id="arrow"
@@ -82,16 +102,15 @@ export function MapPage({ params }: { params: URLSearchParams }) {
             </marker>
           </defs>
           {map.data.edges.map((e) => {
-            const pts = layout.g.edge(e.source, e.target)?.points ?? [];
+            const laid = layout.g.edge(e.source, e.target);
+            const pts = laid?.points ?? [];
             if (pts.length === 0) return null;
             const d = pts.map((p: { x: number; y: number }, i: number) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ');
-            const mid = pts[Math.floor(pts.length / 2)]!;
-            const label = `${e.count} · ${rate(e.ratePerSecond)} · ${percent(e.errorPercent)} err · p95 ${ms(e.p95Ms)}${e.dwellP95Ms !== undefined && e.dwellP95Ms !== null ? ` · dwell p95 ${ms(e.dwellP95Ms)}` : ''}`;
             return (
               <g key={`${e.source}>${e.target}`} class={`edge edge-${e.kind}`} data-edge={`${e.source}>${e.target}`}>
                 <path d={d} fill="none" marker-end="url(#arrow)" />
-                <text x={mid.x} y={mid.y - 6} text-anchor="middle" class="edge-label">
-                  {label}
+                <text x={laid.x} y={laid.y - 4} text-anchor="middle" class="edge-label">
+                  {edgeLabel(e)}
                 </text>
               </g>
             );

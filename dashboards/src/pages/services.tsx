@@ -24,16 +24,25 @@ interface Point {
 }
 interface Metrics {
   stepSeconds: number;
+  /** The window asked for, epoch ms. */
+  start?: number;
+  end?: number;
   series: { group: string; points: Point[] }[];
 }
 
 const COLORS = ['#3a7bd5', '#d64545', '#2e9e6b', '#b36ae2', '#e39b28', '#1c9ab5', '#7a7a7a', '#c2527a'];
 
-/** Align every group's points on one x axis (bucket start, seconds), missing buckets as null. */
+/**
+ * Align every group's points on one x axis (bucket start, seconds), missing buckets as null;
+ * `xRange` is the window asked for, so the axis spans it even where no bucket has data.
+ */
 export function align(m: Metrics | undefined, pick: (p: Point) => number | null | undefined) {
   if (!m) return { x: [] as number[], series: [] as { label: string; values: (number | null)[]; color: string }[] };
   const xs = [...new Set(m.series.flatMap((s) => s.points.map((p) => p.t)))].sort((a, b) => a - b);
+  const xRange: [number, number] | undefined =
+    m.start !== undefined && m.end !== undefined ? [m.start / 1000, m.end / 1000] : undefined;
   return {
+    xRange,
     x: xs.map((t) => t / 1000),
     series: m.series.map((s, i) => {
       const at = new Map(s.points.map((p) => [p.t, p]));
@@ -65,7 +74,7 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
       { title: 'Cold starts', unit: '%', ...align(functions.data, (p) => p.coldStartPercent) },
       { title: 'Init duration p95', unit: ' ms', ...align(functions.data, (p) => p.initP95Ms) },
       { title: 'Invocation p95', unit: ' ms', ...align(functions.data, (p) => p.p95Ms) },
-      { title: 'Cost per bucket', unit: ' $', ...align(functions.data, (p) => p.costUsd) },
+      { title: 'Cost per bucket', format: usd, ...align(functions.data, (p) => p.costUsd) },
     ],
     [functions.data],
   );
@@ -91,8 +100,9 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
     <section class="page">
       <div class="filters">
         <TimeRange value={since} onChange={setSince} />
-        <span class="muted">buckets of {services.data ? `${services.data.stepSeconds}s` : '…'}</span>
+        {services.data && <span class="muted">buckets of {services.data.stepSeconds}s</span>}
       </div>
+      {(services.loading || functions.loading) && <p class="loading">Loading…</p>}
       {error && (
         <p class="error" role="alert">
           {error}

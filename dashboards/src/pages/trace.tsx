@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { Waterfall } from '../components/waterfall.js';
-import { dateTime, ms, shortId, time, usd } from '../format.js';
+import { dateTime, ms, plural, shortId, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { ApiSpan, Journey, TraceView } from '../view-model/types.js';
 import { spanKey } from '../view-model/waterfall.js';
@@ -28,6 +28,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [selected, setSelected] = useState<string | undefined>();
   const [tab, setTab] = useState<'span' | 'logs'>('span');
+  const shownTrace = useRef<string | undefined>(undefined);
   const journeyMode = params.get('journey') !== 'off';
   const skew = params.get('skew') !== 'raw';
   const setParam = (k: string, v: string | undefined) => {
@@ -57,9 +58,17 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
           : [];
       const more = await Promise.all(others.map((id) => get<TraceView>(`traces/${id}`).catch(() => undefined)));
       if (!live) return;
-      setViews([view, ...more.filter((v): v is TraceView => v !== undefined)]);
+      const loaded = [view, ...more.filter((v): v is TraceView => v !== undefined)];
+      setViews(loaded);
+      // the span selected before stays selected when only the journey was toggled and it is
+      // still shown; another trace opens with its root selected
+      const sameTrace = shownTrace.current === traceId;
+      shownTrace.current = traceId;
+      const shown = new Set(
+        loaded.flatMap((v) => v.spans.filter((s) => !s.virtual).map((s) => spanKey(v.traceId, s.spanId))),
+      );
       const root = view.spans.find((s) => !s.virtual) as ApiSpan | undefined;
-      if (root) setSelected((cur) => cur ?? spanKey(traceId, root.spanId));
+      setSelected((cur) => (sameTrace && cur && shown.has(cur) ? cur : root && spanKey(traceId, root.spanId)));
     })().catch((e: Error) => live && setError(e.message));
     get<{ logs: LogLine[] }>(`traces/${traceId}/logs`)
       .then((r) => live && setLogs(r.logs))
@@ -93,8 +102,8 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
         </h1>
         {s && (
           <p class="facts">
-            {dateTime(s.startMs)} · {ms(s.durationMs)} · {s.spanCount} spans · {s.errorCount} errors · {s.invocations}{' '}
-            invocations · {s.coldStarts} cold starts · {usd(s.costUsd)}
+            {dateTime(s.startMs)} · {ms(s.durationMs)} · {plural(s.spanCount, 'span')} · {plural(s.errorCount, 'error')}{' '}
+            · {plural(s.invocations, 'invocation')} · {plural(s.coldStarts, 'cold start')} · {usd(s.costUsd)}
             {journey && journey.traces.length > 1 && (
               <>
                 {' '}
@@ -178,6 +187,10 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
   );
 }
 
+/** An attribute key that wraps after its dots (`messaging.batch.` / `message_count`), not mid-word. */
+const breakable = (key: string) =>
+  key.split(/(?<=\.)/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
+
 function Table({ title, entries }: { title: string; entries: Record<string, string> }) {
   const keys = Object.keys(entries).sort();
   if (keys.length === 0) return null;
@@ -188,7 +201,7 @@ function Table({ title, entries }: { title: string; entries: Record<string, stri
         <tbody>
           {keys.map((k) => (
             <tr key={k}>
-              <th>{k}</th>
+              <th>{breakable(k)}</th>
               <td>{entries[k]}</td>
             </tr>
           ))}

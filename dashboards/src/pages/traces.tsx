@@ -17,6 +17,23 @@ const TEXT_FILTERS = [
   ['correlationId', 'Correlation ID'],
 ] as const;
 
+/**
+ * The attribute filter's text as `key=value` filters: a filter starts where a `key=` follows
+ * a space or a comma, so a value may hold spaces and commas (`user_agent.original=Mozilla/5.0
+ * (X11; Linux)`) unless a later word has an `=`; text before the first `key=` is kept as it
+ * is, and the API says what is wrong with it.
+ */
+export function parseAttrs(text: string): string[] {
+  const starts = [...text.matchAll(/(^|[\s,]+)[^\s,=]+=/g)].map((m) => m.index! + m[1]!.length);
+  if (starts.length === 0) return text.trim() ? [text.trim()] : [];
+  const out = text.slice(0, starts[0]).trim() ? [text.slice(0, starts[0]).trim()] : [];
+  starts.forEach((from, i) => {
+    const item = text.slice(from, starts[i + 1]).replace(/[\s,]+$/, '');
+    if (item) out.push(item);
+  });
+  return out;
+}
+
 export function TracesPage({ params }: { params: URLSearchParams }) {
   const query = params.toString();
   const since = params.get('since') ?? '1h';
@@ -43,13 +60,17 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       'since',
       'coldStart',
       'attrs',
+      'start',
+      'end',
     ]) {
       merged[k] = value(k);
     }
+    // a range picked in the picker replaces a start/end range from the URL
+    if (extra.since) merged.start = merged.end = '';
     Object.assign(merged, extra);
     for (const [k, v] of Object.entries(merged)) {
       if (!v || (k === 'coldStart' && v !== 'true')) continue;
-      if (k === 'attrs') for (const a of v.split(/[\s,]+/).filter(Boolean)) next.append('attr', a);
+      if (k === 'attrs') for (const a of parseAttrs(v)) next.append('attr', a);
       else next.set(k, v);
     }
     setDraft({});
@@ -82,7 +103,10 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
   return (
     <section class="page">
       <form class="filters" onSubmit={apply} aria-label="Search traces">
-        <TimeRange value={value('since') || since} onChange={(v) => apply(undefined, { since: v })} />
+        <TimeRange
+          value={params.has('start') || params.has('end') ? '' : value('since') || since}
+          onChange={(v) => apply(undefined, { since: v })}
+        />
         {TEXT_FILTERS.map(([k, label]) =>
           k === 'service' ? (
             <label key={k}>
@@ -180,6 +204,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
         </label>
         <button type="submit">Search</button>
       </form>
+      {search.loading && <p class="loading">Loading…</p>}
       {search.error && (
         <p class="error" role="alert">
           {search.error}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { plural, usd } from '../../dashboards/src/format.js';
+
+// What the dashboard prints for money and counts.
+describe('format', () => {
+  it('prints small costs with three significant digits, never in exponent notation', () => {
+    expect(usd(3.13e-7)).toBe('$0.000000313');
+    expect(usd(0.0093)).toBe('$0.00930');
+    expect(usd(0.5)).toBe('$0.50');
+    expect(usd(12.345)).toBe('$12.35');
+    expect(usd(0)).toBe('$0');
+    expect(usd(undefined)).toBe('—');
+  });
+
+  it('says 1 span, 2 spans', () => {
+    expect(plural(1, 'span')).toBe('1 span');
+    expect(plural(2, 'span')).toBe('2 spans');
+    expect(plural(0, 'cold start')).toBe('0 cold starts');
+    expect(plural(1, 'invocation')).toBe('1 invocation');
+    expect(plural(1234, 'span')).toBe('1,234 spans');
+  });
+});

@@ -43,8 +43,14 @@ export function App() {
           <LogsPage params={route.params} />
         ) : route.page === 'alerts' ? (
           <AlertsPage params={route.params} />
-        ) : (
+        ) : route.page === 'traces' ? (
           <TracesPage params={route.params} />
+        ) : (
+          <section class="page">
+            <p class="empty">
+              There is no page <code>#/{route.page}</code>. <a href={href('traces')}>Search traces</a>
+            </p>
+          </section>
         )}
       </main>
     </div>

@@ -204,6 +204,11 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${c.url}/#/logs?text=fulfilled`);
     await page.locator('table.logs-table tbody tr').first().waitFor();
     expect(await page.locator('table.logs-table tbody tr').count()).toBe(2);
+    // a line's fields beside its message; services to pick from
+    expect(await page.locator('table.logs-table tbody tr .attrs').first().textContent()).toMatch(/item=/);
+    expect(await page.locator('select[name=service] option').allTextContents()).toEqual(
+      expect.arrayContaining(['any', 'orders-api', 'order-worker']),
+    );
     await page.locator('table.logs-table tbody tr a').first().click();
     await page.locator('.trace-head').waitFor();
     await shot(page, 'logs');
@@ -236,6 +241,15 @@ describe('dashboard in Chromium', () => {
     await row.locator('button:has-text("Unsilence")').click();
     await row.locator('.badge.silenced').waitFor({ state: 'detached' });
     await row.locator('button:has-text("Silence 1h")').waitFor();
+  });
+
+  it('says so for an unknown page or trace, with a way back', async () => {
+    await page.goto(`${c.url}/#/nonexistent`);
+    await page.locator('p.empty', { hasText: 'There is no page #/nonexistent' }).waitFor();
+    await page.goto(`${c.url}/#/trace/${'0'.repeat(31)}1`);
+    await page.locator('p.error', { hasText: 'no spans of trace' }).waitFor();
+    await page.locator('a', { hasText: 'Search traces' }).click();
+    await page.waitForURL(/#\/traces/);
   });
 
   it('fits a phone: the trace view stacks the waterfall over the span panel', async () => {

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ServiceSelect } from '../components/service-select.js';
 import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { dateTime, shortId } from '../format.js';
@@ -32,15 +33,14 @@ export function LogsPage({ params }: { params: URLSearchParams }) {
     <section class="page">
       <form class="filters" onSubmit={apply} aria-label="Search logs">
         <TimeRange value={value('since') || '1h'} onChange={(v) => apply(undefined, { since: v })} />
-        {(['service', 'text', 'correlationId', 'traceId'] as const).map((k) => (
+        <ServiceSelect
+          since={value('since') || '1h'}
+          value={value('service')}
+          onChange={(v) => setDraft((d) => ({ ...d, service: v }))}
+        />
+        {(['text', 'correlationId', 'traceId'] as const).map((k) => (
           <label key={k}>
-            {k === 'text'
-              ? 'Text'
-              : k === 'correlationId'
-                ? 'Correlation ID'
-                : k === 'traceId'
-                  ? 'Trace ID'
-                  : 'Service'}
+            {k === 'text' ? 'Text' : k === 'correlationId' ? 'Correlation ID' : 'Trace ID'}
             <input
               name={k}
               value={value(k)}
@@ -86,7 +86,17 @@ export function LogsPage({ params }: { params: URLSearchParams }) {
               <td>{dateTime(Number(BigInt(l.timeUnixNano) / 1_000_000n))}</td>
               <td>{l.severityText}</td>
               <td>{l.service}</td>
-              <td>{l.body}</td>
+              <td>
+                {l.body}
+                {Object.keys(l.attributes).length > 0 && (
+                  <span class="muted attrs">
+                    {' '}
+                    {Object.entries(l.attributes)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(' ')}
+                  </span>
+                )}
+              </td>
               <td>{l.traceId ? <a href={href('trace', {}, l.traceId)}>{shortId(l.traceId)}</a> : '—'}</td>
             </tr>
           ))}

@@ -88,9 +88,14 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
 
   if (error)
     return (
-      <p class="error" role="alert">
-        {error}
-      </p>
+      <section class="page">
+        <p class="error" role="alert">
+          {error}
+        </p>
+        <p class="hint">
+          <a href={href('traces')}>Search traces</a> · <a href={href('logs', { traceId })}>Logs of this trace id</a>
+        </p>
+      </section>
     );
   if (!main) return <p class="loading">Loading trace {shortId(traceId)}…</p>;
   const s = main.summary;

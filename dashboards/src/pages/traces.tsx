@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Chart } from '../components/chart.js';
+import { ServiceSelect } from '../components/service-select.js';
 import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { dateTime, ms, usd } from '../format.js';
@@ -38,7 +39,6 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
   const query = params.toString();
   const since = params.get('since') ?? '1h';
   const search = useApi<{ traces: TraceSummary[]; nextCursor?: string }>('traces', withDefault(params, 'since', since));
-  const services = useApi<{ services: { service: string }[] }>('services', `since=${since}`);
   const [draft, setDraft] = useState<Record<string, string>>({});
   const value = (k: string) => draft[k] ?? params.get(k) ?? '';
   const set = (k: string, v: string) => setDraft((d) => ({ ...d, [k]: v }));
@@ -109,17 +109,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
         />
         {TEXT_FILTERS.map(([k, label]) =>
           k === 'service' ? (
-            <label key={k}>
-              {label}
-              <select name={k} value={value(k)} onChange={(e) => set(k, (e.target as HTMLSelectElement).value)}>
-                <option value="">any</option>
-                {services.data?.services.map((s) => (
-                  <option key={s.service} value={s.service}>
-                    {s.service}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ServiceSelect key={k} since={since} value={value(k)} onChange={(v) => set(k, v)} />
           ) : (
             <label key={k}>
               {label}

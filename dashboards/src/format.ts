@@ -7,6 +7,10 @@ export function ms(n: number | undefined | null): string {
   return `${(n / 60_000).toFixed(1)} min`;
 }
 
+/** Billed time: whole milliseconds as Lambda bills them (`4 ms`, not `4.00 ms`). */
+export const billed = (n: number | undefined | null) =>
+  n !== undefined && n !== null && Number.isInteger(n) && n < 1000 ? `${n} ms` : ms(n);
+
 export function time(epochMs: number): string {
   const d = new Date(epochMs);
   const pad = (x: number, w = 2) => String(x).padStart(w, '0');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plural, usd } from '../../dashboards/src/format.js';
+import { billed, plural, usd } from '../../dashboards/src/format.js';
 
 // What the dashboard prints for money and counts.
 describe('format', () => {
@@ -18,5 +18,12 @@ describe('format', () => {
     expect(plural(0, 'cold start')).toBe('0 cold starts');
     expect(plural(1, 'invocation')).toBe('1 invocation');
     expect(plural(1234, 'span')).toBe('1,234 spans');
+  });
+
+  it('prints billed time in whole milliseconds', () => {
+    expect(billed(4)).toBe('4 ms');
+    expect(billed(27)).toBe('27 ms');
+    expect(billed(1500)).toBe('1.50 s');
+    expect(billed(undefined)).toBe('—');
   });
 });

@@ -22,6 +22,18 @@ export interface ChartProps {
 const hasIsolated = (v: (number | null)[]) =>
   v.some((y, i) => y !== null && (v[i - 1] ?? null) === null && (v[i + 1] ?? null) === null);
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** An x tick (epoch seconds): `14:05`, or `11-27 14:05` where the day changes and the ticks span days. */
+function tickTime(t: number, ticks: number[], i: number): string {
+  const d = new Date(t * 1000);
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const spanDays = ticks.length > 1 && ticks[ticks.length - 1]! - ticks[0]! >= 86_400;
+  const prev = i > 0 ? new Date(ticks[i - 1]! * 1000) : undefined;
+  const newDay = !prev || prev.getDate() !== d.getDate();
+  return spanDays && newDay ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}` : clock;
+}
+
 export function Chart({ title, x, series, unit = '', format, xRange, height = 180, onPick }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -48,7 +60,11 @@ export function Chart({ title, x, series, unit = '', format, xRange, height = 18
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : text(v)),
         })),
       ],
-      axes: [{}, { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: 70 }],
+      // times as the tables print them (24-hour clock; the date too when the range spans days)
+      axes: [
+        { values: (_u: uPlot, ticks: number[]) => ticks.map((t, i) => tickTime(t, ticks, i)) },
+        { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: 70 },
+      ],
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);

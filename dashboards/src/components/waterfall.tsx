@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ms, plural, shortId, usd } from '../format.js';
+import { billed, ms, plural, shortId, usd } from '../format.js';
 import type { JourneyEdge, TraceView } from '../view-model/types.js';
 import { buildWaterfall, type Row, toggle, visibleRange } from '../view-model/waterfall.js';
 
@@ -134,7 +134,7 @@ function RowView({
           {inv.outcome === 'error' && <span class="badge error">error</span>}
           <span class="muted" title={inv.instance}>
             {' '}
-            billed {ms(inv.billedDurationMs)} · {inv.memoryMb} MB · {usd(inv.costUsd)} · {inv.instance}
+            billed {billed(inv.billedDurationMs)} · {inv.memoryMb} MB · {usd(inv.costUsd)} · {inv.instance}
           </span>
         </div>
         <div class="lane">

@@ -221,7 +221,7 @@ function SpanDetail({ span }: { span: ApiSpan }) {
     <div class="span-detail" data-span={span.spanId}>
       <h2>{span.name}</h2>
       <p class="facts">
-        {span.service} · {span.kind} · {ms(span.durationMs)} · {span.status.code}
+        {span.service} · {span.kind} · {ms(span.durationMs)} · status {span.status.code.toLowerCase()}
         {span.status.message ? `: ${span.status.message}` : ''}
         {span.skewAdjustedMs !== undefined && ` · shifted ${ms(span.skewAdjustedMs)} for clock skew`}
       </p>

@@ -221,7 +221,7 @@ describe('dashboard in Chromium', () => {
     await page.fill('input[name=name]', 'no threshold');
     await page.fill('input[name=threshold]', '');
     await page.click('button:has-text("Preview 24 h")');
-    expect(await page.locator('p.error[role=alert]').textContent()).toBe('/: "threshold" is required');
+    expect(await page.locator('p.error[role=alert]').textContent()).toBe('"threshold" is required');
     await page.fill('input[name=name]', 'orders slow');
     await page.fill('input[name=service]', 'orders-api');
     await page.selectOption('select[name=signal]', 'latency_p95');

@@ -129,7 +129,9 @@ export function parseRule(input: unknown, path = ''): AlertRule {
   if (!validateRule(input)) {
     const e = validateRule.errors![0]!;
     const where = `${path}${e.instancePath}`;
-    throw new RuleError(`${where || '/'}: ${schemaErrorText(e, valueAt(input, e.instancePath))}`, where);
+    // a rule body's own fields are named by the text ("threshold" is required); nested ones by path
+    const text = schemaErrorText(e, valueAt(input, e.instancePath));
+    throw new RuleError(where ? `${where}: ${text}` : text, where);
   }
   const rule = input as unknown as AlertRule;
   for (const k of ['window', 'interval', 'for', 'repeatInterval'] as const) parseDuration(rule[k], k);

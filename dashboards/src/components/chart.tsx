@@ -22,24 +22,35 @@ export interface ChartProps {
 const hasIsolated = (v: (number | null)[]) =>
   v.some((y, i) => y !== null && (v[i - 1] ?? null) === null && (v[i + 1] ?? null) === null);
 
-const pad = (n: number) => String(n).padStart(2, '0');
+// uPlot's time-axis table with a 24-hour clock and ISO-ordered dates, as the tables print
+// times: each row is the smallest tick step it serves, its tick format, then what is added
+// below the tick where the year, day or minute rolls over (uPlot picks the row by the span).
+const m = 60;
+const h = 3600;
+const d = 86400;
+const TIME_TICKS: uPlot.Axis.TimeValuesConfig = [
+  [d * 365, '{YYYY}', null, null, null, null, null, null, 1],
+  [d * 28, '{MMM}', '\n{YYYY}', null, null, null, null, null, 1],
+  [d, '{MM}-{DD}', '\n{YYYY}', null, null, null, null, null, 1],
+  [h, '{HH}:00', '\n{YYYY}-{MM}-{DD}', null, '\n{MM}-{DD}', null, null, null, 1],
+  [m, '{HH}:{mm}', '\n{YYYY}-{MM}-{DD}', null, '\n{MM}-{DD}', null, null, null, 1],
+  [1, ':{ss}', '\n{YYYY}-{MM}-{DD} {HH}:{mm}', null, '\n{MM}-{DD} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+  [0.001, ':{ss}.{fff}', '\n{YYYY}-{MM}-{DD} {HH}:{mm}', null, '\n{MM}-{DD} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+];
 
-/** An x tick (epoch seconds): `14:05`, or `11-27 14:05` where the day changes and the ticks span days. */
-function tickTime(t: number, ticks: number[], i: number): string {
-  const d = new Date(t * 1000);
-  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  const spanDays = ticks.length > 1 && ticks[ticks.length - 1]! - ticks[0]! >= 86_400;
-  const prev = i > 0 ? new Date(ticks[i - 1]! * 1000) : undefined;
-  const newDay = !prev || prev.getDate() !== d.getDate();
-  return spanDays && newDay ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}` : clock;
-}
+/** A number as the axis and legend print it: small values keep three significant digits (0.0042/s, not 0/s). */
+const plain = (v: number) => (v !== 0 && Math.abs(v) < 1 ? Number(v.toPrecision(3)) : Number(v.toFixed(2)));
+
+/** Width for the y axis's longest label (about 7 px a character at its size), so none is clipped. */
+const axisWidth = (_u: uPlot, values: string[] | null) =>
+  Math.max(40, ...(values ?? []).map((v) => String(v).length * 7 + 16));
 
 export function Chart({ title, x, series, unit = '', format, xRange, height = 180, onPick }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!ref.current) return;
     const el = ref.current;
-    const text = format ?? ((v: number) => `${Number(v.toFixed(2))}${unit}`);
+    const text = format ?? ((v: number) => `${plain(v)}${unit}`);
     const opts: uPlot.Options = {
       title,
       width: Math.max(280, el.clientWidth || 600),
@@ -62,8 +73,8 @@ export function Chart({ title, x, series, unit = '', format, xRange, height = 18
       ],
       // times as the tables print them (24-hour clock; the date too when the range spans days)
       axes: [
-        { values: (_u: uPlot, ticks: number[]) => ticks.map((t, i) => tickTime(t, ticks, i)) },
-        { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: 70 },
+        { values: TIME_TICKS },
+        { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: axisWidth },
       ],
       cursor: { drag: { x: false, y: false } },
     };

@@ -86,17 +86,22 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
   const [form, setForm] = useState(EMPTY);
   const [preview, setPreview] = useState<Preview | undefined>();
   const [error, setError] = useState<string | undefined>();
+  // what could not be loaded (rules, history): the empty-list lines are not shown then
+  const [loadError, setLoadError] = useState<string | undefined>();
   const [version, setVersion] = useState(0);
   const selected = params.get('rule') ?? undefined;
 
   useEffect(() => {
     get<{ rules: RuleStatus[] }>('alerts/rules').then(
-      (r) => setRules(r.rules),
-      (e: Error) => setError(e.message),
+      (r) => {
+        setRules(r.rules);
+        setLoadError(undefined);
+      },
+      (e: Error) => setLoadError(e.message),
     );
     get<{ history: Record<string, string>[] }>('alerts/history', { rule: selected, limit: '100' }).then(
       (r) => setHistory(r.history),
-      () => undefined,
+      (e: Error) => setLoadError(e.message),
     );
     const t = setInterval(() => setVersion((v) => v + 1), 5000);
     return () => clearInterval(t);
@@ -140,9 +145,9 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
 
   return (
     <section class="page">
-      {error && (
+      {(error ?? loadError) && (
         <p class="error" role="alert">
-          {error}
+          {error ?? loadError}
         </p>
       )}
       <h2>Rules</h2>
@@ -222,7 +227,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
           ))}
         </tbody>
       </table>
-      {rules.length === 0 && !error && (
+      {rules.length === 0 && !loadError && (
         <p class="empty">No rules yet. Create one below, or start the collector with --alert-rules rules.yaml.</p>
       )}
 
@@ -350,7 +355,9 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
           ))}
         </tbody>
       </table>
-      {history.length === 0 && <p class="empty">Nothing has happened{selected ? ' to this rule' : ''} yet.</p>}
+      {history.length === 0 && !loadError && (
+        <p class="empty">Nothing has happened{selected ? ' to this rule' : ''} yet.</p>
+      )}
       <p class="hint">
         <a href={href('traces')}>Back to traces</a>
       </p>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { LogFields } from '../components/log-fields.js';
 import { ServiceSelect } from '../components/service-select.js';
 import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
@@ -88,14 +89,7 @@ export function LogsPage({ params }: { params: URLSearchParams }) {
               <td>{l.service}</td>
               <td>
                 {l.body}
-                {Object.keys(l.attributes).length > 0 && (
-                  <span class="muted attrs">
-                    {' '}
-                    {Object.entries(l.attributes)
-                      .map(([k, v]) => `${k}=${v}`)
-                      .join(' ')}
-                  </span>
-                )}
+                <LogFields attributes={l.attributes} />
               </td>
               <td>{l.traceId ? <a href={href('trace', {}, l.traceId)}>{shortId(l.traceId)}</a> : '—'}</td>
             </tr>

@@ -80,65 +80,67 @@ export function MapPage({ params }: { params: URLSearchParams }) {
       )}
       {map.data && map.data.nodes.length === 0 && <p class="empty">No spans in this time range.</p>}
       {layout && map.data && (
-        <svg
-          class="map"
-          width={layout.width}
-          height={layout.height}
-          viewBox={`0 0 ${layout.width} ${layout.height}`}
-          role="img"
-          aria-label="Service map"
-        >
-          <defs>
-            <marker
-              id="arrow"
-              viewBox="0 0 10 10"
-              refX="9"
-              refY="5"
-              markerWidth="7"
-              markerHeight="7"
-              orient="auto-start-reverse"
-            >
-              <path d="M 0 0 L 10 5 L 0 10 z" fill="#888" />
-            </marker>
-          </defs>
-          {map.data.edges.map((e) => {
-            const laid = layout.g.edge(e.source, e.target);
-            const pts = laid?.points ?? [];
-            if (pts.length === 0) return null;
-            const d = pts.map((p: { x: number; y: number }, i: number) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ');
-            return (
-              <g key={`${e.source}>${e.target}`} class={`edge edge-${e.kind}`} data-edge={`${e.source}>${e.target}`}>
-                <path d={d} fill="none" marker-end="url(#arrow)" />
-                <text x={laid.x} y={laid.y - 4} text-anchor="middle" class="edge-label">
-                  {edgeLabel(e)}
-                </text>
-              </g>
-            );
-          })}
-          {map.data.nodes.map((n) => {
-            const p = layout.g.node(n.id);
-            if (!p) return null;
-            return (
-              <a
-                key={n.id}
-                href={target(n)}
-                class={`node node-${n.type}`}
-                aria-label={`${n.type} ${n.name}: open its traces`}
-                data-node={n.id}
+        <div class="map-wrap">
+          <svg
+            class="map"
+            width={layout.width}
+            height={layout.height}
+            viewBox={`0 0 ${layout.width} ${layout.height}`}
+            role="img"
+            aria-label="Service map"
+          >
+            <defs>
+              <marker
+                id="arrow"
+                viewBox="0 0 10 10"
+                refX="9"
+                refY="5"
+                markerWidth="7"
+                markerHeight="7"
+                orient="auto-start-reverse"
               >
-                <g transform={`translate(${p.x - W / 2},${p.y - H / 2})`}>
-                  <rect width={W} height={H} rx={n.type === 'queue' ? 22 : 6} />
-                  <text x={W / 2} y={18} text-anchor="middle" class="node-name">
-                    {n.name}
-                  </text>
-                  <text x={W / 2} y={34} text-anchor="middle" class="node-type">
-                    {n.type === 'queue' ? (n.system ?? 'queue') : n.type}
+                <path d="M 0 0 L 10 5 L 0 10 z" fill="#888" />
+              </marker>
+            </defs>
+            {map.data.edges.map((e) => {
+              const laid = layout.g.edge(e.source, e.target);
+              const pts = laid?.points ?? [];
+              if (pts.length === 0) return null;
+              const d = pts.map((p: { x: number; y: number }, i: number) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ');
+              return (
+                <g key={`${e.source}>${e.target}`} class={`edge edge-${e.kind}`} data-edge={`${e.source}>${e.target}`}>
+                  <path d={d} fill="none" marker-end="url(#arrow)" />
+                  <text x={laid.x} y={laid.y - 4} text-anchor="middle" class="edge-label">
+                    {edgeLabel(e)}
                   </text>
                 </g>
-              </a>
-            );
-          })}
-        </svg>
+              );
+            })}
+            {map.data.nodes.map((n) => {
+              const p = layout.g.node(n.id);
+              if (!p) return null;
+              return (
+                <a
+                  key={n.id}
+                  href={target(n)}
+                  class={`node node-${n.type}`}
+                  aria-label={`${n.type} ${n.name}: open its traces`}
+                  data-node={n.id}
+                >
+                  <g transform={`translate(${p.x - W / 2},${p.y - H / 2})`}>
+                    <rect width={W} height={H} rx={n.type === 'queue' ? 22 : 6} />
+                    <text x={W / 2} y={18} text-anchor="middle" class="node-name">
+                      {n.name}
+                    </text>
+                    <text x={W / 2} y={34} text-anchor="middle" class="node-type">
+                      {n.type === 'queue' ? (n.system ?? 'queue') : n.type}
+                    </text>
+                  </g>
+                </a>
+              );
+            })}
+          </svg>
+        </div>
       )}
     </section>
   );

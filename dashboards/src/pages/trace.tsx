@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get } from '../api.js';
+import { LogFields } from '../components/log-fields.js';
 import { Waterfall } from '../components/waterfall.js';
 import { dateTime, ms, plural, shortId, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
@@ -180,6 +181,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
                   >
                     <span class="muted">{time(Number(BigInt(l.timeUnixNano) / 1_000_000n))}</span> {l.severityText}{' '}
                     {l.body}
+                    <LogFields attributes={l.attributes} />
                   </button>
                 </li>
               ))}

@@ -195,7 +195,7 @@ describe('alerts end to end', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toBe('/: unknown field "windw"');
+    expect((await res.json()).message).toBe('unknown field "windw"');
   });
 
   it('refuses a rules file with a mistake at start-up, naming line and field', () => {

@@ -139,7 +139,11 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
       ],
     };
   }, [preview, form.signal]);
-  const set = (k: keyof typeof EMPTY) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
+  // editing the form clears the last error (it was about what is being changed)
+  const set = (k: keyof typeof EMPTY) => (e: Event) => {
+    setError(undefined);
+    setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
+  };
   const fired = preview?.points.filter((p) => p.notify === 'firing').length ?? 0;
   const nameOf = (id: string | undefined) => rules.find((r) => r.rule.id === id)?.rule.name ?? id ?? '';
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorOptions } from './config.js';
 import { CollectorError } from './errors.js';
@@ -9,8 +10,14 @@ import { installStatements, MIGRATIONS } from './store/migrations.js';
  * `fntrace` — the collector's command line. Every option is also an `FNTRACE_*`
  * environment variable (flag wins); `--help` lists them with their defaults.
  */
+// the package's own version (dist/cli.js and src/cli.ts both sit one level below package.json)
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command('fntrace')
   .description('fntrace: OTLP collector and trace store for serverless functions')
+  .version(version, '-v, --version', 'print the version')
   .showHelpAfterError();
 
 const collector = program

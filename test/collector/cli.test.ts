@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envOf, flagOf, optionNames, optionsSchema } from '../../collector/src/config.js';
 import { spanBatch } from './otlp-json-body.js';
@@ -17,6 +17,11 @@ describe('fntrace command', () => {
     expect(top.status).toBe(0);
     expect(top.stdout).toContain('collector');
     expect(top.stdout).toContain('schema');
+    const version = run(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(resolve(import.meta.dirname, '../../collector/package.json'), 'utf8')).version,
+    );
     const help = run(['collector', '--help']).stdout.replace(/\s+/g, ' ');
     for (const name of optionNames) {
       expect(help).toContain(flagOf(name));

@@ -6,15 +6,15 @@ import { CollectorError } from './errors.js';
 import { buildServer } from './server.js';
 import { installStatements, MIGRATIONS } from './store/migrations.js';
 
-/**
- * `fntrace` — the collector's command line. Every option is also an `FNTRACE_*`
- * environment variable (flag wins); `--help` lists them with their defaults.
- */
 // the package's own version (dist/cli.js and src/cli.ts both sit one level below package.json)
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
+/**
+ * `fntrace` — the collector's command line. Every option is also an `FNTRACE_*`
+ * environment variable (flag wins); `--help` lists them with their defaults.
+ */
 const program = new Command('fntrace')
   .description('fntrace: OTLP collector and trace store for serverless functions')
   .version(version, '-v, --version', 'print the version')

@@ -114,7 +114,7 @@ export const optionsSchema = {
       type: 'integer',
       minimum: 67108864,
       default: 805306368,
-      description: 'memory limit for each ClickHouse query/insert (bounds the embedded engine)',
+      description: 'memory limit for each ClickHouse query and insert (background merges are outside it)',
     },
     mapBuckets: {
       type: 'boolean',

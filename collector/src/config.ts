@@ -116,6 +116,13 @@ export const optionsSchema = {
       default: 805306368,
       description: 'memory limit for each ClickHouse query and insert (background merges are outside it)',
     },
+    engineMaxMemoryBytes: {
+      type: 'integer',
+      minimum: 0,
+      default: 0,
+      description:
+        "memory limit for the whole embedded engine: queries, inserts and merges together; 0: ClickHouse's default, 90 % of RAM (a server keeps its own)",
+    },
     mapBuckets: {
       type: 'boolean',
       default: false,
@@ -151,6 +158,7 @@ export interface CollectorOptions {
   readonly alerts: boolean;
   readonly publicUrl: string;
   readonly engineMemoryBytes: number;
+  readonly engineMaxMemoryBytes: number;
   readonly mapBuckets: boolean;
   readonly logLevel: string;
 }
@@ -175,6 +183,13 @@ export function resolveCollectorOptions(
       e?.instancePath.replace(/^\//, '') || (e?.params as { additionalProperty?: string })?.additionalProperty || '?';
     throw invalidOption(flagOf(field), e ? schemaErrorText(e, copy[field]) : 'is not valid');
   }
+  const total = Number(copy.engineMaxMemoryBytes ?? 0);
+  const each = Number(copy.engineMemoryBytes ?? optionsSchema.properties.engineMemoryBytes.default);
+  if (total > 0 && total < each)
+    throw invalidOption(
+      '--engine-max-memory-bytes',
+      `must be 0 or at least --engine-memory-bytes (${each}), the cap of one query (got ${total})`,
+    );
   if (copy.clickhouseUrl) {
     try {
       new URL(String(copy.clickhouseUrl));

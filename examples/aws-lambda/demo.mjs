@@ -74,7 +74,9 @@ function printTraces(spans) {
     const total = Math.max(end - start, 0.001);
     const ids = new Set(list.map((s) => s.spanId));
     const children = groupBy(list, (s) => (ids.has(s.parentSpanId) ? s.parentSpanId : 'root'));
-    console.log(`\n${bold(`trace ${traceId}`)}  ${dim(`${list.length} span${list.length === 1 ? '' : 's'}, ${total.toFixed(1)} ms`)}`);
+    console.log(
+      `\n${bold(`trace ${traceId}`)}  ${dim(`${list.length} span${list.length === 1 ? '' : 's'}, ${total.toFixed(1)} ms`)}`,
+    );
     const walk = (span, depth) => {
       const from = Math.floor(((span.startMs - start) / total) * WIDTH);
       const len = Math.max(1, Math.round(((span.endMs - span.startMs) / total) * WIDTH));

@@ -21,18 +21,51 @@ const TEXT_FILTERS = [
 /**
  * The attribute filter's text as `key=value` filters: a filter starts where a `key=` follows
  * a space or a comma, so a value may hold spaces and commas (`user_agent.original=Mozilla/5.0
- * (X11; Linux)`) unless a later word has an `=`; text before the first `key=` is kept as it
- * is, and the API says what is wrong with it.
+ * (X11; Linux)`) unless a later word has an `=`; a value in double quotes
+ * (`db.statement="SELECT 1 WHERE id=5"`) is taken whole. Text that is not `key=value` is passed
+ * on as it is, and the API says what is wrong with it.
  */
 export function parseAttrs(text: string): string[] {
-  const starts = [...text.matchAll(/(^|[\s,]+)[^\s,=]+=/g)].map((m) => m.index! + m[1]!.length);
-  if (starts.length === 0) return text.trim() ? [text.trim()] : [];
-  const out = text.slice(0, starts[0]).trim() ? [text.slice(0, starts[0]).trim()] : [];
-  starts.forEach((from, i) => {
-    const item = text.slice(from, starts[i + 1]).replace(/[\s,]+$/, '');
-    if (item) out.push(item);
-  });
-  return out;
+  const out: string[] = [];
+  // where the next filter's `key=` begins after `from` (or the end of the text)
+  const nextKey = (from: number) => {
+    const re = /[\s,]+[^\s,=]+=/g;
+    re.lastIndex = from;
+    return re.exec(text)?.index ?? text.length;
+  };
+  let i = 0;
+  for (;;) {
+    i += /^[\s,]*/.exec(text.slice(i))![0].length;
+    if (i >= text.length) return out;
+    const key = /^[^\s,=]+=/.exec(text.slice(i))?.[0];
+    if (!key) {
+      const end = nextKey(i);
+      out.push(text.slice(i, end).trim());
+      i = end;
+      continue;
+    }
+    const from = i + key.length;
+    const close = text[from] === '"' ? text.indexOf('"', from + 1) : -1;
+    if (close > 0) {
+      out.push(key + text.slice(from + 1, close));
+      i = close + 1;
+      continue;
+    }
+    const end = nextKey(from);
+    out.push((key + text.slice(from, end)).replace(/[\s,]+$/, ''));
+    i = end;
+  }
+}
+
+/** The filters as the input shows them: a value that would not read back whole is quoted. */
+export function formatAttrs(attrs: string[]): string {
+  return attrs
+    .map((a) => {
+      const eq = a.indexOf('=');
+      const value = a.slice(eq + 1);
+      return eq > 0 && (value.includes('=') || value.startsWith('"')) ? `${a.slice(0, eq + 1)}"${value}"` : a;
+    })
+    .join(' ');
 }
 
 export function TracesPage({ params }: { params: URLSearchParams }) {
@@ -168,7 +201,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
           <input
             name="attrs"
             placeholder="key=value"
-            value={draft.attrs ?? params.getAll('attr').join(' ')}
+            value={draft.attrs ?? formatAttrs(params.getAll('attr'))}
             onInput={(e) => set('attrs', (e.target as HTMLInputElement).value)}
           />
         </label>

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { invalidOption } from './errors.js';
-import { schemaErrorText } from './schema-errors.js';
+import { PATTERNS, schemaErrorText } from './schema-errors.js';
 
 /**
  * The collector's options: one JSON Schema validates them, gives their defaults and
@@ -37,13 +37,13 @@ export const optionsSchema = {
     },
     clickhouseDatabase: {
       type: 'string',
-      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      pattern: PATTERNS.identifier.pattern,
       default: 'fntrace',
       description: 'database for fntrace tables',
     },
     clickhouseCluster: {
       type: 'string',
-      pattern: '^([A-Za-z_][A-Za-z0-9_.-]*)?$',
+      pattern: PATTERNS.clusterName.pattern,
       default: '',
       description: 'cluster name: ON CLUSTER DDL, Replicated + Distributed tables',
     },
@@ -183,8 +183,11 @@ export function resolveCollectorOptions(
       e?.instancePath.replace(/^\//, '') || (e?.params as { additionalProperty?: string })?.additionalProperty || '?';
     throw invalidOption(flagOf(field), e ? schemaErrorText(e, copy[field]) : 'is not valid');
   }
-  const total = Number(copy.engineMaxMemoryBytes ?? 0);
-  const each = Number(copy.engineMemoryBytes ?? optionsSchema.properties.engineMemoryBytes.default);
+  // validation filled in the defaults
+  const { engineMaxMemoryBytes: total, engineMemoryBytes: each } = copy as {
+    engineMaxMemoryBytes: number;
+    engineMemoryBytes: number;
+  };
   if (total > 0 && total < each)
     throw invalidOption(
       '--engine-max-memory-bytes',

@@ -10,17 +10,31 @@ export interface SchemaError {
   params: Record<string, unknown>;
 }
 
-/** What each pattern the collector's schemas use asks for, in words. */
-const PATTERN_WORDS: Record<string, string> = {
-  '^\\d+(\\.\\d+)?(s|m|h|d)$': 'a duration such as 30s, 15m, 1h or 7d',
-  '^\\d+(s|m|h|d)$': 'a whole duration such as 30s, 5m, 1h or 1d',
-  '^[0-9a-fA-F]{32}$': 'a trace id of 32 hexadecimal digits',
-  '^[^=]+=.*$': 'key=value',
-  '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$':
-    'letters, digits, "_", "." and "-" (at most 63, starting with a letter or digit)',
-  '^[A-Za-z_][A-Za-z0-9_]*$': 'letters, digits and "_", not starting with a digit',
-  '^([A-Za-z_][A-Za-z0-9_.-]*)?$': 'letters, digits, "_", "." and "-", not starting with a digit',
-};
+/**
+ * The patterns the collector's schemas use (API parameters, alert rules, options), each with
+ * what it asks for in words; schemas take `PATTERNS.x.pattern`, so the words cannot drift
+ * from the pattern they describe.
+ */
+export const PATTERNS = {
+  duration: { pattern: '^\\d+(\\.\\d+)?(s|m|h|d)$', words: 'a duration such as 30s, 15m, 1h or 7d' },
+  wholeDuration: { pattern: '^\\d+(s|m|h|d)$', words: 'a whole duration such as 30s, 5m, 1h or 1d' },
+  traceId: { pattern: '^[0-9a-fA-F]{32}$', words: 'a trace id of 32 hexadecimal digits' },
+  keyValue: { pattern: '^[^=]+=.*$', words: 'key=value' },
+  ruleId: {
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$',
+    words: 'letters, digits, "_", "." and "-" (at most 63, starting with a letter or digit)',
+  },
+  httpUrl: { pattern: '^https?://', words: 'an http:// or https:// URL' },
+  identifier: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', words: 'letters, digits and "_", not starting with a digit' },
+  clusterName: {
+    pattern: '^([A-Za-z_][A-Za-z0-9_.-]*)?$',
+    words: 'letters, digits, "_", "." and "-", not starting with a digit',
+  },
+} as const;
+
+const PATTERN_WORDS: Record<string, string> = Object.fromEntries(
+  Object.values(PATTERNS).map((p) => [p.pattern, p.words]),
+);
 
 const TYPE_WORDS: Record<string, string> = {
   number: 'a number',

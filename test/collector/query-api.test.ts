@@ -208,6 +208,9 @@ describe('other read endpoints', () => {
     expect(Math.round(errors)).toBe(3);
     expect(m.stepSeconds).toBe(3600);
     for (const p of a.points) expect(p.p50Ms).toBeLessThanOrEqual(p.p99Ms);
+    // the window asked for, so a chart spans it
+    const w = await api(c.url, '/api/metrics?start=1795000000000&end=1795003600000');
+    expect([w.start, w.end]).toEqual([1795000000000, 1795003600000]);
   });
 
   it('documents every route in the OpenAPI document', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/clickhouse.js';
-import { type AlertEvent, slackBody, webhookBody } from './notify.js';
+import { type AlertEvent, slackBody, UNITS, webhookBody } from './notify.js';
 import { type AlertRule, ms } from './rule.js';
 import { evaluateSignal, ingestLagMs } from './signals.js';
 import { type AlertState, initialState, type StateName, step } from './state-machine.js';
@@ -325,6 +325,6 @@ export class AlertEngine {
       state = s.next;
       points.push({ t, value: v.value ?? null, samples: v.samples, state: state.state, notify: s.notify ?? null });
     }
-    return { bucketMs: bucket, threshold: rule.threshold, points };
+    return { bucketMs: bucket, threshold: rule.threshold, unit: UNITS[rule.signal] ?? '', points };
   }
 }

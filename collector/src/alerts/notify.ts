@@ -17,7 +17,8 @@ export interface AlertEvent {
   at: number;
 }
 
-const UNITS: Record<string, string> = {
+/** What each signal's values are in (notifications, and the preview's chart in the dashboard). */
+export const UNITS: Record<string, string> = {
   latency_p50: 'ms',
   latency_p90: 'ms',
   latency_p95: 'ms',

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { parseDuration } from '../query/time-range.js';
-import { schemaErrorText, valueAt } from '../schema-errors.js';
+import { PATTERNS, schemaErrorText, valueAt } from '../schema-errors.js';
 
 /**
  * An alert rule: a target (service / operation / function / trigger, any combination), a
@@ -22,7 +22,7 @@ export const SIGNALS = [
 ] as const;
 export type Signal = (typeof SIGNALS)[number];
 
-const duration = { type: 'string', pattern: '^\\d+(\\.\\d+)?(s|m|h|d)$' } as const;
+const duration = { type: 'string', pattern: PATTERNS.duration.pattern } as const;
 
 export const ruleSchema = {
   type: 'object',
@@ -31,7 +31,7 @@ export const ruleSchema = {
   properties: {
     id: {
       type: 'string',
-      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$',
+      pattern: PATTERNS.ruleId.pattern,
       description: 'stable id; default: derived from the name',
     },
     name: { type: 'string', minLength: 1, maxLength: 200 },
@@ -75,7 +75,7 @@ export const ruleSchema = {
         required: ['type', 'url'],
         properties: {
           type: { type: 'string', enum: ['webhook', 'slack'] },
-          url: { type: 'string', pattern: '^https?://' },
+          url: { type: 'string', pattern: PATTERNS.httpUrl.pattern },
         },
       },
     },

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type SchemaError, schemaErrorText, valueAt } from '../schema-errors.js';
+import { PATTERNS, type SchemaError, schemaErrorText, valueAt } from '../schema-errors.js';
 import type { Store } from '../store/clickhouse.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
@@ -22,14 +22,14 @@ const range = {
   end: { type: 'string', description: 'ISO-8601 or epoch ms; default: now' },
   since: {
     type: 'string',
-    pattern: '^\\d+(\\.\\d+)?(s|m|h|d)$',
+    pattern: PATTERNS.duration.pattern,
     description: 'duration back from end when start is not given (default 1h)',
   },
 } as const;
 const traceIdParam = {
   type: 'object',
   required: ['traceId'],
-  properties: { traceId: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' } },
+  properties: { traceId: { type: 'string', pattern: PATTERNS.traceId.pattern } },
 } as const;
 
 interface RequestSchemaError {
@@ -98,7 +98,7 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
             correlationId: { type: 'string' },
             attr: {
               type: 'array',
-              items: { type: 'string', pattern: '^[^=]+=.*$' },
+              items: { type: 'string', pattern: PATTERNS.keyValue.pattern },
               description: 'key=value on a span or its resource; repeat to AND',
             },
             sort: { type: 'string', enum: ['start', 'duration'], default: 'start' },
@@ -204,7 +204,11 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
             groupBy: { type: 'string', enum: ['service', 'operation', 'function'], default: 'service' },
             service: { type: 'string' },
             function: { type: 'string' },
-            step: { type: 'string', pattern: '^\\d+(s|m|h|d)$', description: 'bucket size; default about 60 buckets' },
+            step: {
+              type: 'string',
+              pattern: PATTERNS.wholeDuration.pattern,
+              description: 'bucket size; default about 60 buckets',
+            },
           },
         },
       },
@@ -236,7 +240,7 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
             function: { type: 'string' },
             coldStart: { type: 'boolean' },
             outcome: { type: 'string', enum: ['ok', 'error', 'timeout'] },
-            traceId: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
+            traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
             correlationId: { type: 'string' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
@@ -263,7 +267,7 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
               description: 'this level and above',
             },
             text: { type: 'string', description: 'case-insensitive substring of the body' },
-            traceId: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
+            traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
             correlationId: { type: 'string' },
             limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
           },

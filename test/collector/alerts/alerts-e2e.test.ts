@@ -188,6 +188,34 @@ describe('alerts end to end', () => {
     expect(r.silencedUntil).toBeGreaterThan(Date.now());
   }, 60_000);
 
+  it('previews a rule over the last 24 hours: the signal per window, its unit, and when it would have fired', async () => {
+    await send(c.url, spans('alert-preview', 10, 700));
+    await c.drained();
+    const res = await fetch(`${c.url}/api/alerts/preview`, {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'preview p95',
+        target: { service: 'alert-preview' },
+        signal: 'latency_p95',
+        comparator: '>',
+        threshold: 500,
+        window: '10m',
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ bucketMs: 600_000, threshold: 500, unit: 'ms' });
+    expect(body.points).toHaveLength(145); // 24 h of 10-minute windows, and the one now
+    const valued = body.points.filter((p: { value: number | null }) => p.value !== null);
+    expect(valued).toHaveLength(1);
+    expect(valued[0].value).toBeGreaterThan(500);
+    expect(body.points.filter((p: { notify: string | null }) => p.notify === 'firing')).toHaveLength(1);
+    // nothing was created: a preview is not a rule
+    const rules = await (await fetch(`${c.url}/api/alerts/rules`)).json();
+    expect(rules.rules.map((r: { rule: { id: string } }) => r.rule.id)).not.toContain('preview-p95');
+  });
+
   it('refuses bad rules through the API, naming the field', async () => {
     const res = await fetch(`${c.url}/api/alerts/rules`, {
       method: 'POST',

@@ -71,7 +71,6 @@ export function Chart({ title, x, series, unit = '', format, xRange, height = 18
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : text(v)),
         })),
       ],
-      // times as the tables print them (24-hour clock; the date too when the range spans days)
       axes: [
         { values: TIME_TICKS },
         { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: axisWidth },

@@ -28,6 +28,8 @@ interface RuleStatus {
 interface Preview {
   bucketMs: number;
   threshold: number;
+  /** What the signal's values are in: `ms`, `%` or `/s`. */
+  unit: string;
   points: { t: number; value: number | null; samples: number; state: string; notify: string | null }[];
 }
 
@@ -54,19 +56,6 @@ const EMPTY = {
   interval: '1m',
   webhook: '',
   slack: '',
-};
-
-/** What a signal's values are in, for the preview chart. */
-const SIGNAL_UNITS: Record<string, string> = {
-  latency_p50: ' ms',
-  latency_p90: ' ms',
-  latency_p95: ' ms',
-  latency_p99: ' ms',
-  init_p95: ' ms',
-  error_rate: '%',
-  cold_start_rate: '%',
-  timeout_rate: '%',
-  throughput: '/s',
 };
 
 async function send(method: string, path: string, body?: unknown) {
@@ -322,7 +311,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
             title={`${form.signal} vs threshold`}
             x={chart.x}
             series={chart.series}
-            unit={SIGNAL_UNITS[form.signal] ?? ''}
+            unit={preview.unit === 'ms' ? ' ms' : preview.unit}
           />
         </section>
       )}

@@ -51,14 +51,11 @@ export function MapPage({ params }: { params: URLSearchParams }) {
     for (const n of map.data.nodes) g.setNode(n.id, { width: W, height: H });
     // each label is laid out as a box of its own (about 6.3 px a character at the label's
     // size), so that no node or other label covers it
-    for (const e of map.data.edges)
-      if (g.hasNode(e.source) && g.hasNode(e.target))
-        g.setEdge(e.source, e.target, {
-          label: edgeLabel(e),
-          width: edgeLabel(e).length * 6.3,
-          height: 16,
-          labelpos: 'c',
-        });
+    for (const e of map.data.edges) {
+      if (!g.hasNode(e.source) || !g.hasNode(e.target)) continue;
+      const label = edgeLabel(e);
+      g.setEdge(e.source, e.target, { label, width: label.length * 6.3, height: 16, labelpos: 'c' });
+    }
     dagre.layout(g);
     const graph = g.graph();
     return { g, width: (graph.width ?? 400) + 40, height: (graph.height ?? 200) + 40 };
@@ -81,14 +78,7 @@ export function MapPage({ params }: { params: URLSearchParams }) {
       {map.data && map.data.nodes.length === 0 && <p class="empty">No spans in this time range.</p>}
       {layout && map.data && (
         <div class="map-wrap">
-          <svg
-            class="map"
-            width={layout.width}
-            height={layout.height}
-            viewBox={`0 0 ${layout.width} ${layout.height}`}
-            role="img"
-            aria-label="Service map"
-          >
+          <svg class="map" width={layout.width} height={layout.height} role="img" aria-label="Service map">
             <defs>
               <marker
                 id="arrow"
@@ -111,7 +101,7 @@ export function MapPage({ params }: { params: URLSearchParams }) {
                 <g key={`${e.source}>${e.target}`} class={`edge edge-${e.kind}`} data-edge={`${e.source}>${e.target}`}>
                   <path d={d} fill="none" marker-end="url(#arrow)" />
                   <text x={laid.x} y={laid.y - 4} text-anchor="middle" class="edge-label">
-                    {edgeLabel(e)}
+                    {laid.label}
                   </text>
                 </g>
               );

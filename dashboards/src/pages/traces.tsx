@@ -12,7 +12,6 @@ import type { TraceSummary } from '../view-model/types.js';
  * a duration-over-time scatter (click a point to open its trace) and the results table.
  */
 const TEXT_FILTERS = [
-  ['service', 'Service'],
   ['operation', 'Operation'],
   ['function', 'Function'],
   ['correlationId', 'Correlation ID'],
@@ -140,16 +139,13 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
           value={params.has('start') || params.has('end') ? '' : value('since') || since}
           onChange={(v) => apply(undefined, { since: v })}
         />
-        {TEXT_FILTERS.map(([k, label]) =>
-          k === 'service' ? (
-            <ServiceSelect key={k} since={since} value={value(k)} onChange={(v) => set(k, v)} />
-          ) : (
-            <label key={k}>
-              {label}
-              <input name={k} value={value(k)} onInput={(e) => set(k, (e.target as HTMLInputElement).value)} />
-            </label>
-          ),
-        )}
+        <ServiceSelect since={since} value={value('service')} onChange={(v) => set('service', v)} />
+        {TEXT_FILTERS.map(([k, label]) => (
+          <label key={k}>
+            {label}
+            <input name={k} value={value(k)} onInput={(e) => set(k, (e.target as HTMLInputElement).value)} />
+          </label>
+        ))}
         <label>
           Trigger
           <select

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isLoopback } from './auth.js';
 import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorOptions } from './config.js';
 import { CollectorError } from './errors.js';
 import { buildServer } from './server.js';
@@ -74,6 +75,16 @@ collector.action(async (flags: Record<string, unknown>) => {
       { address, storage: options.clickhouseUrl ? redactUrl(options.clickhouseUrl) : 'embedded', data: options.data },
       `fntrace collector listening on ${address} (OTLP/HTTP: ${address}/v1/traces, ${address}/v1/logs)`,
     );
+    if (!isLoopback(options.host)) {
+      const open = [
+        options.ingestToken ? '' : 'send spans and logs (--ingest-token / FNTRACE_INGEST_TOKEN)',
+        options.apiToken ? '' : 'read every trace through the API and dashboard (--api-token / FNTRACE_API_TOKEN)',
+      ].filter((s) => s !== '');
+      if (open.length > 0)
+        app.log.warn(
+          `${options.host} is reachable from other machines, and anyone who reaches it can ${open.join(' and ')}`,
+        );
+    }
   } catch (err) {
     await app.close().catch(() => undefined);
     fail(err);

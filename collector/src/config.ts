@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { tokenProblem } from './auth.js';
 import { invalidOption } from './errors.js';
 import { PATTERNS, schemaErrorText } from './schema-errors.js';
 
@@ -103,6 +104,18 @@ export const optionsSchema = {
       default: 300000,
       description: 'how long a span whose parent is missing counts as pending before it is lost',
     },
+    ingestToken: {
+      type: 'string',
+      default: '',
+      description:
+        'bearer token OTLP senders must present (Authorization: Bearer <token>); several, comma-separated, while rotating; empty: no check. Prefer the variable: a flag shows in ps',
+    },
+    apiToken: {
+      type: 'string',
+      default: '',
+      description:
+        'bearer token for the query and alert API, /metrics and the dashboard (which asks for it); several, comma-separated; empty: no check',
+    },
     alertRules: { type: 'string', default: '', description: 'YAML/JSON file of alert rules, validated at start-up' },
     alerts: { type: 'boolean', default: true, description: 'evaluate alerts here; give false on all but one replica' },
     publicUrl: {
@@ -154,6 +167,8 @@ export interface CollectorOptions {
   readonly segmentMaxAgeMs: number;
   readonly retryWindowMs: number;
   readonly orphanGraceMs: number;
+  readonly ingestToken: string;
+  readonly apiToken: string;
   readonly alertRules: string;
   readonly alerts: boolean;
   readonly publicUrl: string;
@@ -193,6 +208,10 @@ export function resolveCollectorOptions(
       '--engine-max-memory-bytes',
       `must be 0 or at least --engine-memory-bytes (${each}), the cap of one query (got ${total})`,
     );
+  for (const name of ['ingestToken', 'apiToken'] as const) {
+    const problem = tokenProblem(String(copy[name]));
+    if (problem) throw invalidOption(flagOf(name), problem);
+  }
   if (copy.clickhouseUrl) {
     try {
       new URL(String(copy.clickhouseUrl));

@@ -34,6 +34,7 @@ export const COLLECTOR_ERROR_CODES = {
   BAD_QUERY: 'FNTRACE_ERR_COL_BAD_QUERY',
   NOT_FOUND: 'FNTRACE_ERR_COL_NOT_FOUND',
   BAD_RULE: 'FNTRACE_ERR_COL_BAD_RULE',
+  UNAUTHORIZED: 'FNTRACE_ERR_COL_UNAUTHORIZED',
 } as const;
 
 const C = COLLECTOR_ERROR_CODES;
@@ -63,6 +64,15 @@ export const overloaded = (limit: number) =>
   new CollectorError(C.OVERLOADED, 429, `more than ${limit} requests are being ingested; retry later`, 1);
 export const shuttingDown = () =>
   new CollectorError(C.SHUTTING_DOWN, 503, 'the collector is shutting down; retry against another replica or later', 5);
+/** A request without an accepted bearer token: `what` is the token it needs, `how` how to send it. */
+export const unauthorized = (what: 'ingest' | 'API', result: 'missing' | 'wrong', how: string) =>
+  new CollectorError(
+    C.UNAUTHORIZED,
+    401,
+    result === 'wrong'
+      ? `the ${what} token sent is not one this collector accepts`
+      : `this collector needs an ${what} token: ${how}`,
+  );
 export const invalidOption = (option: string, message: string) =>
   new CollectorError(C.INVALID_OPTION, 500, `option ${option}: ${message}`);
 export const dataDirLocked = (dir: string) =>

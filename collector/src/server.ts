@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { AlertEngine } from './alerts/engine.js';
 import { alertsPlugin } from './alerts/plugin.js';
 import { loadRulesFile } from './alerts/rules-file.js';
+import { apiGuard } from './auth.js';
 import { type CollectorOptions, redactUrl, resolveCollectorOptions } from './config.js';
 import { dashboardPlugin } from './dashboard.js';
 import { healthPlugin } from './health.js';
@@ -61,6 +62,9 @@ export function buildServer(
   let closing = false;
   let unlock: (() => Promise<void>) | undefined;
   let engine: AlertEngine | undefined;
+  // added before any route, so it sees them all
+  const guard = apiGuard(options.apiToken);
+  if (guard) app.addHook('onRequest', guard);
   // validated before anything else starts: a bad rules file must stop start-up with its line
   const fileRules = options.alertRules ? loadRulesFile(options.alertRules) : [];
 

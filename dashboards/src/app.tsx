@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'preact/hooks';
+import { onUnauthorized, storedToken, storeToken } from './api.js';
 import { AlertsPage } from './pages/alerts.js';
 import { LogsPage } from './pages/logs.js';
 import { MapPage } from './pages/map.js';
@@ -15,9 +17,63 @@ const NAV = [
   ['alerts', 'Alerts'],
 ] as const;
 
+/**
+ * Shown instead of the page when the collector refused an API call for want of a token
+ * (`--api-token`): the token entered is kept in this browser and the page loads again.
+ */
+function TokenPrompt({ rejected, onToken }: { rejected: boolean; onToken: (token: string) => void }) {
+  const [value, setValue] = useState('');
+  return (
+    <section class="page token-page">
+      <h1>This collector needs an API token</h1>
+      {rejected && (
+        <p class="error" role="alert">
+          The token given is not one this collector accepts.
+        </p>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (value.trim()) onToken(value.trim());
+        }}
+      >
+        <label>
+          API token{' '}
+          <input
+            type="password"
+            name="token"
+            autocomplete="current-password"
+            value={value}
+            onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+          />
+        </label>{' '}
+        <button type="submit" disabled={!value.trim()}>
+          Open the dashboard
+        </button>
+      </form>
+      <p class="hint">
+        Whoever runs the collector has it (<code>--api-token</code> or <code>FNTRACE_API_TOKEN</code>). This browser
+        keeps it until you choose Forget token.
+      </p>
+    </section>
+  );
+}
+
 export function App() {
   const route = useRoute();
   const page = route.page === 'trace' ? 'traces' : route.page;
+  // refused: the API answered 401 (with the token this browser had, if any); generation
+  // remounts the page, so that it loads again, once a token is entered or forgotten
+  const [refused, setRefused] = useState<{ hadToken: boolean } | undefined>();
+  const [generation, setGeneration] = useState(0);
+  const [hasToken, setHasToken] = useState(storedToken() !== undefined);
+  useEffect(() => onUnauthorized(() => setRefused({ hadToken: storedToken() !== undefined })), []);
+  const applyToken = (token: string | undefined) => {
+    storeToken(token);
+    setHasToken(token !== undefined);
+    setRefused(undefined);
+    setGeneration((g) => g + 1);
+  };
   return (
     <div class="shell">
       <header>
@@ -31,9 +87,16 @@ export function App() {
             </a>
           ))}
         </nav>
+        {hasToken && (
+          <button type="button" class="forget-token" onClick={() => applyToken(undefined)}>
+            Forget token
+          </button>
+        )}
       </header>
-      <main>
-        {route.page === 'trace' && route.rest[0] ? (
+      <main key={generation}>
+        {refused ? (
+          <TokenPrompt rejected={refused.hadToken} onToken={applyToken} />
+        ) : route.page === 'trace' && route.rest[0] ? (
           <TracePage traceId={route.rest[0]} params={route.params} />
         ) : route.page === 'services' ? (
           <ServicesPage params={route.params} />

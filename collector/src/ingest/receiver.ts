@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BEARER_CHALLENGE, bearerCheck } from '../auth.js';
 import type { CollectorOptions } from '../config.js';
 import {
   bodyTooLarge,
@@ -8,6 +9,7 @@ import {
   CollectorError,
   decompressedTooLarge,
   overloaded,
+  unauthorized,
   unsupportedEncoding,
   unsupportedMediaType,
 } from '../errors.js';
@@ -34,7 +36,10 @@ const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
 // OTLP/HTTP puts a google.rpc.Status in error bodies; its codes are gRPC's
-const GRPC_CODE: Record<number, number> = { 400: 3, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+
+const SEND_INGEST_TOKEN =
+  'send the header Authorization: Bearer <token> (OpenTelemetry SDKs and fntrace: OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>)';
 
 type Kind = 'protobuf' | 'json';
 
@@ -57,6 +62,7 @@ async function decompress(body: Buffer, encoding: string | undefined, limit: num
 
 function sendError(reply: FastifyReply, kind: Kind, err: CollectorError): FastifyReply {
   if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  if (err.statusCode === 401) reply.header('www-authenticate', BEARER_CHALLENGE);
   reply.code(err.statusCode);
   const code = GRPC_CODE[err.statusCode] ?? 2;
   if (kind === 'protobuf') return reply.type(PROTOBUF).send(Buffer.from(encodeStatus(code, err.message)));
@@ -83,6 +89,15 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
     { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
     (_req, body, done) => done(null, body),
   );
+
+  // With --ingest-token, a request without an accepted token is refused before its body is read.
+  const authorized = bearerCheck(options.ingestToken);
+  if (authorized) {
+    app.addHook('onRequest', async (req) => {
+      const result = authorized(req.headers.authorization);
+      if (result !== 'ok') throw unauthorized('ingest', result, SEND_INGEST_TOKEN);
+    });
+  }
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, req, reply) => {
     const kind = kindOf(req);

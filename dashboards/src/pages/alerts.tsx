@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get } from '../api.js';
+import { get, request } from '../api.js';
 import { Chart } from '../components/chart.js';
 import { dateTime, ms } from '../format.js';
 import { href } from '../router.js';
@@ -57,17 +57,6 @@ const EMPTY = {
   webhook: '',
   slack: '',
 };
-
-async function send(method: string, path: string, body?: unknown) {
-  const res = await fetch(`api/${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const out = res.status === 204 ? {} : await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(out.message ?? `${res.status}`);
-  return out;
-}
 
 export function AlertsPage({ params }: { params: URLSearchParams }) {
   const [rules, setRules] = useState<RuleStatus[]>([]);
@@ -185,7 +174,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
                           'alerts/silences',
                         );
                         for (const x of silences.filter((x) => x.ruleId === r.rule.id))
-                          await send('DELETE', `alerts/silences/${encodeURIComponent(x.id)}`);
+                          await request('DELETE', `alerts/silences/${encodeURIComponent(x.id)}`);
                       })
                     }
                   >
@@ -196,7 +185,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
                     type="button"
                     onClick={() =>
                       run(() =>
-                        send('POST', 'alerts/silences', {
+                        request('POST', 'alerts/silences', {
                           ruleId: r.rule.id,
                           durationMinutes: 60,
                           comment: 'from the dashboard',
@@ -210,7 +199,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
                 {r.source === 'api' && (
                   <button
                     type="button"
-                    onClick={() => run(() => send('DELETE', `alerts/rules/${encodeURIComponent(r.rule.id)}`))}
+                    onClick={() => run(() => request('DELETE', `alerts/rules/${encodeURIComponent(r.rule.id)}`))}
                   >
                     Delete
                   </button>
@@ -231,7 +220,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
         onSubmit={(e) => {
           e.preventDefault();
           run(async () => {
-            await send('POST', 'alerts/rules', body());
+            await request('POST', 'alerts/rules', body());
             setForm(EMPTY);
             setPreview(undefined);
           });
@@ -293,7 +282,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
           type="button"
           onClick={() =>
             run(async () =>
-              setPreview(await send('POST', 'alerts/preview', { ...body(), name: form.name || 'preview' })),
+              setPreview(await request('POST', 'alerts/preview', { ...body(), name: form.name || 'preview' })),
             )
           }
         >

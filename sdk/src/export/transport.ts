@@ -18,5 +18,15 @@ export interface Transport {
 
 export function classifyStatus(status: number): SendResult {
   if (status >= 200 && status < 300) return { ok: true, status, retryable: false };
-  return { ok: false, status, retryable: status === 429 || status >= 500 || status === 408, reason: `HTTP ${status}` };
+  // the collector wants a token (fntrace's --ingest-token) that this function does not send, or not this one
+  const hint =
+    status === 401 || status === 403
+      ? ': the collector refused the credentials; set them in OTEL_EXPORTER_OTLP_HEADERS (Authorization=Bearer%20<token>)'
+      : '';
+  return {
+    ok: false,
+    status,
+    retryable: status === 429 || status >= 500 || status === 408,
+    reason: `HTTP ${status}${hint}`,
+  };
 }

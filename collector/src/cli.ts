@@ -26,7 +26,7 @@ const collector = program
   .description('receive OTLP/HTTP (traces and logs), spool durably, store in ClickHouse')
   .addHelpText(
     'after',
-    '\nExamples:\n  fntrace collector\n  fntrace collector --host 0.0.0.0 --data /var/lib/fntrace\n  FNTRACE_CLICKHOUSE_URL=http://default:pw@ch:8123 fntrace collector --clickhouse-cluster prod',
+    '\nExamples:\n  fntrace collector\n  fntrace collector --host 0.0.0.0 --data /var/lib/fntrace\n  FNTRACE_INGEST_TOKEN=$(cat ingest.token) FNTRACE_API_TOKEN=$(cat api.token) fntrace collector --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem\n  FNTRACE_CLICKHOUSE_URL=http://default:pw@ch:8123 fntrace collector --clickhouse-cluster prod',
   );
 
 /** Adds the collector options `names` to `command`: each with its `FNTRACE_*` variable and default. */

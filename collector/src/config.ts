@@ -104,6 +104,16 @@ export const optionsSchema = {
       default: 300000,
       description: 'how long a span whose parent is missing counts as pending before it is lost',
     },
+    tlsCert: {
+      type: 'string',
+      default: '',
+      description: 'PEM certificate (chain) file: serve HTTPS instead of HTTP, with --tls-key; read at start-up',
+    },
+    tlsKey: {
+      type: 'string',
+      default: '',
+      description: 'PEM private key file of --tls-cert',
+    },
     ingestToken: {
       type: 'string',
       default: '',
@@ -167,6 +177,8 @@ export interface CollectorOptions {
   readonly segmentMaxAgeMs: number;
   readonly retryWindowMs: number;
   readonly orphanGraceMs: number;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
   readonly ingestToken: string;
   readonly apiToken: string;
   readonly alertRules: string;
@@ -207,6 +219,11 @@ export function resolveCollectorOptions(
     throw invalidOption(
       '--engine-max-memory-bytes',
       `must be 0 or at least --engine-memory-bytes (${each}), the cap of one query (got ${total})`,
+    );
+  if (Boolean(copy.tlsCert) !== Boolean(copy.tlsKey))
+    throw invalidOption(
+      copy.tlsCert ? '--tls-key' : '--tls-cert',
+      'is needed too: HTTPS takes a certificate and its key',
     );
   for (const name of ['ingestToken', 'apiToken'] as const) {
     const problem = tokenProblem(String(copy[name]));

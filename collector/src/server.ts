@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -7,6 +8,7 @@ import { loadRulesFile } from './alerts/rules-file.js';
 import { apiGuard } from './auth.js';
 import { type CollectorOptions, redactUrl, resolveCollectorOptions } from './config.js';
 import { dashboardPlugin } from './dashboard.js';
+import { invalidOption } from './errors.js';
 import { healthPlugin } from './health.js';
 import { receiverPlugin } from './ingest/receiver.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -44,17 +46,45 @@ export interface BuildOptions {
   alertTickMs?: number;
 }
 
+/** `--tls-cert` and `--tls-key`, read: HTTPS for everything the collector serves. */
+function tlsFiles(options: CollectorOptions): { cert: Buffer; key: Buffer } | undefined {
+  if (!options.tlsCert) return undefined;
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw invalidOption(
+        flag,
+        `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  };
+  return { cert: read('--tls-cert', options.tlsCert), key: read('--tls-key', options.tlsKey) };
+}
+
 export function buildServer(
   input: Partial<Record<keyof CollectorOptions, unknown>> = {},
   build: BuildOptions = {},
 ): CollectorServer {
   const options = resolveCollectorOptions(input);
-  const app = Fastify({
-    logger: { level: options.logLevel },
-    // the receiver applies its own body limit per content type; this one is for everything else
-    bodyLimit: options.bodyLimitBytes,
-    forceCloseConnections: true,
-  });
+  const https = tlsFiles(options);
+  let app: FastifyInstance;
+  try {
+    app = Fastify({
+      logger: { level: options.logLevel },
+      // the receiver applies its own body limit per content type; this one is for everything else
+      bodyLimit: options.bodyLimitBytes,
+      forceCloseConnections: true,
+      ...(https ? { https } : {}),
+    }) as unknown as FastifyInstance;
+  } catch (err) {
+    // the TLS files are read: what is left to go wrong here is their content
+    if (!https) throw err;
+    throw invalidOption(
+      '--tls-cert',
+      `and --tls-key are not a PEM certificate and its key (${(err as Error).message})`,
+    );
+  }
   const metrics = createMetrics();
   let store: Store | undefined;
   let spool: Spool | undefined;
@@ -105,7 +135,7 @@ export function buildServer(
     engine = new AlertEngine({
       store,
       log: app.log,
-      publicUrl: options.publicUrl || `http://${options.host}:${options.port}`,
+      publicUrl: options.publicUrl || `${https ? 'https' : 'http'}://${options.host}:${options.port}`,
       now: build.now,
       minLagMs: build.alertMinLagMs,
       retryBaseMs: build.alertRetryBaseMs,

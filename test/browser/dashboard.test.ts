@@ -90,6 +90,14 @@ describe('dashboard in Chromium', () => {
     const roots = await page.locator('table.results tbody td:first-child').allTextContents();
     expect(roots).toEqual(['orders-api: POST /orders', 'orders-api: POST /orders']);
     await shot(page, 'traces');
+    // a span duration filter: no span of these traces lasts a minute
+    await page.fill('input[name=spanMinDurationMs]', '60000');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/spanMinDurationMs=60000/);
+    await page.getByText('No traces match').waitFor();
+    await page.fill('input[name=spanMinDurationMs]', '');
+    await page.click('button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('table.results tbody tr').length === 2);
   });
 
   it('opens a trace as its journey, with invocation bands, a cold start and queue hops', async () => {

@@ -147,6 +147,53 @@ describe('GET /api/traces', () => {
   });
 });
 
+describe('GET /api/traces/points', () => {
+  const pointIds = (r: any) => r.points.map((p: any) => Number.parseInt(p.traceId, 16) - 1);
+
+  it('answers every matching trace of the window, oldest first, with the window', async () => {
+    const before = Date.now();
+    const r = await api(c.url, '/api/traces/points?since=1h');
+    expect(r.matched).toBe(30);
+    expect(pointIds(r)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(r.points[29]).toEqual({
+      traceId: (30).toString(16).padStart(32, '0'),
+      startMs: expect.any(Number),
+      durationMs: 300,
+      error: false,
+    });
+    expect(r.points.filter((p: any) => p.error).length).toBe(6);
+    expect(r.end - r.start).toBe(3_600_000);
+    expect(r.end).toBeGreaterThanOrEqual(before);
+  });
+
+  it('matches what the search matches, over every page', async () => {
+    for (const q of [
+      'service=svc-a&status=error',
+      'minDurationMs=250&maxDurationMs=280',
+      'attr=tenant%3Dacme&attr=region%3Deu',
+      'trigger=pubsub&coldStart=true',
+    ]) {
+      const pages = await api(c.url, `/api/traces?${q}&limit=100`);
+      const points = await api(c.url, `/api/traces/points?${q}`);
+      expect(pointIds(points), q).toEqual([...ids(pages)].reverse());
+      expect(points.matched, q).toBe(pages.traces.length);
+    }
+  });
+
+  it('past its limit, keeps the slowest and an even sample of the rest, the same each time', async () => {
+    const r = await api(c.url, '/api/traces/points?limit=10');
+    expect(r.matched).toBe(30);
+    expect(r.points).toHaveLength(10);
+    expect(pointIds(r)).toContain(29); // the slowest (300 ms)
+    expect(pointIds(await api(c.url, '/api/traces/points?limit=1'))).toEqual([29]);
+    expect(pointIds(await api(c.url, '/api/traces/points?limit=3&service=svc-a'))).toContain(28);
+    expect((await api(c.url, '/api/traces/points?limit=10')).points).toEqual(r.points);
+    const bad = await fetch(`${c.url}/api/traces/points?limit=5000`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toBe('limit must be <= 1000 (got 5000)');
+  });
+});
+
 describe('search paths', () => {
   // A search with an attribute or correlation-id filter first tries the rare-match statement
   // (every matching trace's id, then their summaries); past `rareTraces` matches it answers from

@@ -9,7 +9,7 @@ import { serviceMap } from './service-map.js';
 import { listOperations, listServices } from './services.js';
 import { traceWindow } from './spans.js';
 import { BadRequest } from './time-range.js';
-import { searchTraces } from './trace-search.js';
+import { POINTS_LIMIT, searchTraces, tracePoints } from './trace-search.js';
 import { traceView } from './trace-view.js';
 
 /**
@@ -30,6 +30,35 @@ const traceIdParam = {
   type: 'object',
   required: ['traceId'],
   properties: { traceId: { type: 'string', pattern: PATTERNS.traceId.pattern } },
+} as const;
+
+/** The filters of a trace search: `GET /api/traces` and `GET /api/traces/points`. */
+const searchFilterProperties = {
+  ...range,
+  service: { type: 'string' },
+  operation: { type: 'string', description: 'span name' },
+  function: { type: 'string', description: 'faas.name' },
+  trigger: { type: 'string', enum: ['http', 'pubsub', 'datasource', 'timer', 'other'] },
+  status: { type: 'string', enum: ['ok', 'error'] },
+  minDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at least this long' },
+  maxDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at most this long' },
+  spanMinDurationMs: {
+    type: 'number',
+    minimum: 0,
+    description: 'a span lasts at least this long: the same span as the other span filters',
+  },
+  spanMaxDurationMs: {
+    type: 'number',
+    minimum: 0,
+    description: 'a span lasts at most this long: the same span as the other span filters',
+  },
+  coldStart: { type: 'boolean', description: 'only traces with a cold start' },
+  correlationId: { type: 'string' },
+  attr: {
+    type: 'array',
+    items: { type: 'string', pattern: PATTERNS.keyValue.pattern },
+    description: 'key=value on a span or its resource; repeat to AND',
+  },
 } as const;
 
 interface RequestSchemaError {
@@ -86,21 +115,7 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
           type: 'object',
           additionalProperties: false,
           properties: {
-            ...range,
-            service: { type: 'string' },
-            operation: { type: 'string', description: 'span name' },
-            function: { type: 'string', description: 'faas.name' },
-            trigger: { type: 'string', enum: ['http', 'pubsub', 'datasource', 'timer', 'other'] },
-            status: { type: 'string', enum: ['ok', 'error'] },
-            minDurationMs: { type: 'number', minimum: 0 },
-            maxDurationMs: { type: 'number', minimum: 0 },
-            coldStart: { type: 'boolean', description: 'only traces with a cold start' },
-            correlationId: { type: 'string' },
-            attr: {
-              type: 'array',
-              items: { type: 'string', pattern: PATTERNS.keyValue.pattern },
-              description: 'key=value on a span or its resource; repeat to AND',
-            },
+            ...searchFilterProperties,
             sort: { type: 'string', enum: ['start', 'duration'], default: 'start' },
             limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
             cursor: { type: 'string', description: 'nextCursor of the previous page' },
@@ -109,6 +124,24 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
       },
     },
     async (req) => searchTraces(store, req.query as never),
+  );
+
+  app.get(
+    '/api/traces/points',
+    {
+      schema: {
+        summary: `Start and duration of the traces a search matches over its whole window: up to ${POINTS_LIMIT}; past the limit, the slowest tenth of it and an even sample of the rest`,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...searchFilterProperties,
+            limit: { type: 'integer', minimum: 1, maximum: POINTS_LIMIT, default: POINTS_LIMIT },
+          },
+        },
+      },
+    },
+    async (req) => tracePoints(store, req.query as never),
   );
 
   app.get(

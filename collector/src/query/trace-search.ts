@@ -5,7 +5,7 @@ import { SUMMARY_SELECT, type TraceSummary, toSummary } from './trace-view.js';
 
 /**
  * `GET /api/traces`: traces that have a span matching every span filter (service,
- * operation, function, trigger, cold start, correlation id, `key=value` attributes on the
+ * operation, function, trigger, cold start, correlation id, span duration, `key=value` attributes on the
  * span or its resource), whose trace-level figures match the trace filters (status,
  * duration), newest (or slowest) first, a page at a time.
  *
@@ -30,6 +30,9 @@ export interface SearchQuery {
   status?: 'ok' | 'error';
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** a span (the one matching the other span filters) lasting at least this long */
+  spanMinDurationMs?: number;
+  spanMaxDurationMs?: number;
   coldStart?: boolean;
   correlationId?: string;
   attr?: string | string[];
@@ -65,11 +68,12 @@ const commonFilters = new WeakMap<Store, Map<string, number>>();
 const COMMON_HINT_MS = 10 * 60_000;
 const COMMON_HINT_KEYS = 1000;
 
-export async function searchTraces(
-  store: Store,
-  q: SearchQuery,
-  tuning: { rareTraces?: number; newestIdsFirst?: boolean } = {},
-): Promise<{ traces: TraceSummary[]; nextCursor: string | undefined }> {
+/**
+ * A search's filters as SQL pieces with their bound parameters: the span conditions (one span
+ * must meet them all), the trace conditions on summed summaries (HAVING), and the summary
+ * window with its look-back.
+ */
+function searchFilters(store: Store, q: SearchQuery) {
   const { startNs, endNs } = timeRange(q);
   const db = `\`${store.database}\``;
   const params: Record<string, unknown> = { start: nsParam(startNs), end: nsParam(endNs) };
@@ -105,8 +109,19 @@ export async function searchTraces(
     );
   });
 
-  if (q.minDurationMs !== undefined && q.maxDurationMs !== undefined && q.minDurationMs > q.maxDurationMs)
-    throw new BadRequest(`minDurationMs (${q.minDurationMs}) is more than maxDurationMs (${q.maxDurationMs})`);
+  for (const [min, max] of [
+    ['minDurationMs', 'maxDurationMs'],
+    ['spanMinDurationMs', 'spanMaxDurationMs'],
+  ] as const) {
+    const [lo, hi] = [q[min], q[max]];
+    if (lo !== undefined && hi !== undefined && lo > hi)
+      throw new BadRequest(`${min} (${lo}) is more than ${max} (${hi})`);
+  }
+  // span durations are filters on the same span as the others: "a DynamoDB call over 500 ms"
+  if (q.spanMinDurationMs !== undefined)
+    add('Duration >= {spanMin:UInt64}', 'spanMin', Math.round(q.spanMinDurationMs * 1e6));
+  if (q.spanMaxDurationMs !== undefined)
+    add('Duration <= {spanMax:UInt64}', 'spanMax', Math.round(q.spanMaxDurationMs * 1e6));
   const having: string[] = ['toUnixTimestamp64Nano(min(Start)) >= toUnixTimestamp64Nano({start:DateTime64(9)})'];
   if (q.status === 'error') having.push('sum(ErrorCount) > 0');
   if (q.status === 'ok') having.push('sum(ErrorCount) = 0');
@@ -118,6 +133,23 @@ export async function searchTraces(
     params.maxDur = Math.round(q.maxDurationMs * 1e6);
     having.push('sortDuration <= {maxDur:Int64}');
   }
+  const matchingSpans = `FROM ${db}.otel_traces
+         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND ${spanWhere.join(' AND ')}`;
+  const inSpans = spanWhere.length ? `AND TraceId IN (SELECT TraceId ${matchingSpans})` : '';
+  const window = `Bucket <= {end:DateTime64(9)} AND Bucket >= toStartOfTenMinutes({start:DateTime64(9)} - INTERVAL ${LOOKBACK})
+       AND Start <= {end:DateTime64(9)}`;
+  const sortColumns = `toUnixTimestamp64Nano(min(Start)) AS sortStart,
+       toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration`;
+  return { startNs, endNs, db, params, spanWhere, attrs, having, matchingSpans, inSpans, window, sortColumns };
+}
+
+export async function searchTraces(
+  store: Store,
+  q: SearchQuery,
+  tuning: { rareTraces?: number; newestIdsFirst?: boolean } = {},
+): Promise<{ traces: TraceSummary[]; nextCursor: string | undefined }> {
+  const { startNs, endNs, db, params, spanWhere, attrs, having, matchingSpans, inSpans, window, sortColumns } =
+    searchFilters(store, q);
   const sortKey = q.sort === 'duration' ? 'sortDuration' : 'sortStart';
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
@@ -127,13 +159,6 @@ export async function searchTraces(
   }
   const limit = Math.min(100, Math.max(1, q.limit ?? 20));
   params.limit = limit + 1;
-  const matchingSpans = `FROM ${db}.otel_traces
-         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND ${spanWhere.join(' AND ')}`;
-  const inSpans = spanWhere.length ? `AND TraceId IN (SELECT TraceId ${matchingSpans})` : '';
-  const window = `Bucket <= {end:DateTime64(9)} AND Bucket >= toStartOfTenMinutes({start:DateTime64(9)} - INTERVAL ${LOOKBACK})
-       AND Start <= {end:DateTime64(9)}`;
-  const sortColumns = `toUnixTimestamp64Nano(min(Start)) AS sortStart,
-       toUnixTimestamp64Nano(max(End)) - toUnixTimestamp64Nano(min(Start)) AS sortDuration`;
   const pageOf = (columns: string, traces = inSpans) => `SELECT ${columns}
        FROM ${db}.fntrace_trace_summary
        WHERE ${window} ${traces}
@@ -225,6 +250,64 @@ export async function searchTraces(
     if (rows.length * 4 <= limit) i = Math.max(i, slices.length - 2);
   }
   return pageFrom(rows);
+}
+
+/** Most points `GET /api/traces/points` answers; past its limit, a tenth of them are the slowest traces. */
+export const POINTS_LIMIT = 1000;
+
+export interface TracePoint {
+  traceId: string;
+  startMs: number;
+  durationMs: number;
+  error: boolean;
+}
+
+/**
+ * `GET /api/traces/points`: start and duration of the traces a search matches over its whole
+ * window — what a duration-over-time scatter draws, where a page of results shows only the
+ * newest. Past `limit` matches it answers the slowest tenth of `limit` (outliers are what a
+ * scatter is for) and an even sample of the rest (by a hash of the trace id, so the same
+ * traces each time), and says how many matched.
+ */
+export async function tracePoints(
+  store: Store,
+  q: SearchQuery,
+): Promise<{ start: number; end: number; matched: number; points: TracePoint[] }> {
+  const { startNs, endNs, db, params, having, inSpans, window, sortColumns } = searchFilters(store, q);
+  const limit = Math.min(POINTS_LIMIT, Math.max(1, q.limit ?? POINTS_LIMIT));
+  const rows = await queryRows<{ traceId: string; start: string; duration: string; errors: string; matched: string }>(
+    store,
+    `SELECT traceId, toString(sortStart) AS start, toString(sortDuration) AS duration, errors, toString(matched) AS matched
+     FROM (
+       SELECT TraceId AS traceId, sortStart, sortDuration, errors,
+         row_number() OVER (ORDER BY sortDuration DESC, TraceId) AS slowRank, count() OVER () AS matched
+       FROM (
+         SELECT TraceId, ${sortColumns}, sum(ErrorCount) AS errors
+         FROM ${db}.fntrace_trace_summary
+         WHERE ${window} ${inSpans}
+         GROUP BY TraceId
+         HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
+       )
+     )
+     ORDER BY slowRank <= {slowest:UInt32} DESC, cityHash64(traceId)
+     LIMIT {limit:UInt32}`,
+    { ...params, limit, slowest: Math.ceil(limit / 10) },
+  );
+  const points = rows
+    .map((r) => ({
+      traceId: r.traceId,
+      startMs: Number(BigInt(r.start) / 1000n) / 1000,
+      durationMs: Number(BigInt(r.duration) / 1000n) / 1000,
+      error: Number(r.errors) > 0,
+    }))
+    .sort((a, b) => a.startMs - b.startMs || (a.traceId < b.traceId ? -1 : 1));
+  return {
+    // the window, epoch ms, so that a chart spans it where no trace is
+    start: Number(startNs / 1_000_000n),
+    end: Number(endNs / 1_000_000n),
+    matched: Number(rows[0]?.matched ?? 0),
+    points,
+  };
 }
 
 /** The ten minutes of otel_traces's sorting key (TRACES_SORTING_KEY): a slice reads whole buckets. */

@@ -17,6 +17,14 @@ const TEXT_FILTERS = [
   ['correlationId', 'Correlation ID'],
 ] as const;
 
+/** Duration filters in ms: of the whole trace, or of a span (the one the other span filters match). */
+const DURATION_FILTERS = [
+  ['minDurationMs', 'Trace ≥ ms', 'the whole trace lasts at least this long'],
+  ['maxDurationMs', 'Trace ≤ ms', 'the whole trace lasts at most this long'],
+  ['spanMinDurationMs', 'Span ≥ ms', 'a span lasts at least this long (with the service, operation… given, that span)'],
+  ['spanMaxDurationMs', 'Span ≤ ms', 'a span lasts at most this long (with the service, operation… given, that span)'],
+] as const;
+
 /**
  * The attribute filter's text as `key=value` filters: a filter starts where a `key=` follows
  * a space or a comma, so a value may hold spaces and commas (`user_agent.original=Mozilla/5.0
@@ -85,8 +93,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       'function',
       'trigger',
       'status',
-      'minDurationMs',
-      'maxDurationMs',
+      ...DURATION_FILTERS.map(([k]) => k),
       'correlationId',
       'sort',
       'since',
@@ -172,26 +179,18 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
             <option value="error">error</option>
           </select>
         </label>
-        <label>
-          Min ms
-          <input
-            name="minDurationMs"
-            type="number"
-            min="0"
-            value={value('minDurationMs')}
-            onInput={(e) => set('minDurationMs', (e.target as HTMLInputElement).value)}
-          />
-        </label>
-        <label>
-          Max ms
-          <input
-            name="maxDurationMs"
-            type="number"
-            min="0"
-            value={value('maxDurationMs')}
-            onInput={(e) => set('maxDurationMs', (e.target as HTMLInputElement).value)}
-          />
-        </label>
+        {DURATION_FILTERS.map(([k, label, title]) => (
+          <label key={k} title={title}>
+            {label}
+            <input
+              name={k}
+              type="number"
+              min="0"
+              value={value(k)}
+              onInput={(e) => set(k, (e.target as HTMLInputElement).value)}
+            />
+          </label>
+        ))}
         <label title="key=value on a span or its resource; several are ANDed">
           Attributes
           <input

@@ -83,12 +83,16 @@ describe('dashboard in Chromium', () => {
     await page.locator('table.results tbody tr').first().waitFor();
     expect(await page.locator('table.results tbody tr').count()).toBeGreaterThanOrEqual(5);
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
+    // the scatter has every trace of the hour: here they all fit on the first page too
+    const all = await page.locator('table.results tbody tr').count();
+    await page.locator('.chart .u-title', { hasText: `Duration of each trace (${all})` }).waitFor();
     await page.selectOption('select[name=service]', 'orders-api');
     await page.click('button[type=submit]');
     await page.waitForURL(/service=orders-api/);
     await page.waitForFunction(() => document.querySelectorAll('table.results tbody tr').length === 2);
     const roots = await page.locator('table.results tbody td:first-child').allTextContents();
     expect(roots).toEqual(['orders-api: POST /orders', 'orders-api: POST /orders']);
+    await page.locator('.chart .u-title', { hasText: 'Duration of each trace (2)' }).waitFor();
     await shot(page, 'traces');
     // a span duration filter: no span of these traces lasts a minute
     await page.fill('input[name=spanMinDurationMs]', '60000');

@@ -3,13 +3,14 @@ import { Chart } from '../components/chart.js';
 import { ServiceSelect } from '../components/service-select.js';
 import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
-import { dateTime, ms, usd } from '../format.js';
+import { dateTime, ms, plural, usd } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { TraceSummary } from '../view-model/types.js';
 
 /**
  * Traces: every filter of `GET /api/traces`, kept in the URL so a search can be shared;
- * a duration-over-time scatter (click a point to open its trace) and the results table.
+ * a duration-over-time scatter of the whole range (click a point to open its trace) and a page
+ * of results.
  */
 const TEXT_FILTERS = [
   ['operation', 'Operation'],
@@ -117,27 +118,21 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
   };
 
   const traces = search.data?.traces ?? [];
+  // the scatter: every matching trace of the whole range (up to the API's limit), not the page
+  const scatter = useApi<TracePoints>('traces/points', pointsQuery(params, since));
   const chart = useMemo(() => {
-    const sorted = [...traces].sort((a, b) => a.startMs - b.startMs);
+    const points = scatter.data?.points ?? [];
     return {
-      sorted,
-      x: sorted.map((t) => t.startMs / 1000),
+      points,
+      x: points.map((p) => p.startMs / 1000),
+      xRange: scatter.data ? ([scatter.data.start / 1000, scatter.data.end / 1000] as [number, number]) : undefined,
       series: [
-        {
-          label: 'ok',
-          color: '#3a7bd5',
-          points: true,
-          values: sorted.map((t) => (t.errorCount ? null : t.durationMs)),
-        },
-        {
-          label: 'error',
-          color: '#d64545',
-          points: true,
-          values: sorted.map((t) => (t.errorCount ? t.durationMs : null)),
-        },
+        { label: 'ok', color: '#3a7bd5', points: true, values: points.map((p) => (p.error ? null : p.durationMs)) },
+        { label: 'error', color: '#d64545', points: true, values: points.map((p) => (p.error ? p.durationMs : null)) },
       ],
     };
-  }, [traces]);
+  }, [scatter.data]);
+  const matched = scatter.data?.matched ?? 0;
 
   return (
     <section class="page">
@@ -228,15 +223,20 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
           {search.error}
         </p>
       )}
-      {traces.length > 0 && (
+      {chart.points.length > 0 && (
         <Chart
-          title="Duration of each trace"
+          title={
+            matched > chart.points.length
+              ? `Duration of ${plural(chart.points.length, 'trace')} of ${matched.toLocaleString('en-US')}: the slowest and an even sample`
+              : `Duration of each trace (${matched.toLocaleString('en-US')})`
+          }
           unit=" ms"
           x={chart.x}
+          xRange={chart.xRange}
           series={chart.series}
           onPick={(i) => {
-            const t = chart.sorted[i];
-            if (t) navigate(href('trace', {}, t.traceId));
+            const p = chart.points[i];
+            if (p) navigate(href('trace', {}, p.traceId));
           }}
         />
       )}
@@ -283,6 +283,20 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       <p class="hint">{query ? '' : 'Tip: every filter is in the URL — share it.'}</p>
     </section>
   );
+}
+
+interface TracePoints {
+  start: number;
+  end: number;
+  matched: number;
+  points: { traceId: string; startMs: number; durationMs: number; error: boolean }[];
+}
+
+/** The search's filters for `traces/points`: the whole range, so no page, order or cursor. */
+function pointsQuery(p: URLSearchParams, since: string): string {
+  const q = new URLSearchParams(withDefault(p, 'since', since));
+  for (const k of ['cursor', 'sort', 'limit']) q.delete(k);
+  return q.toString();
 }
 
 function withDefault(p: URLSearchParams, k: string, v: string): string {

@@ -11,6 +11,7 @@ import { EXPORTER_COLUMNS, exporterStatements, generateSelect } from './query-da
 import {
   exporterAttrSearch,
   exporterFunctionMetrics,
+  exporterPoints,
   exporterRecent,
   exporterSearch,
   exporterServiceMap,
@@ -226,6 +227,17 @@ const cases = [
     fntrace: (st, w) => src.searchTraces(st, apiRange(w)),
     exporter: (cl, w) => exporterRecent(cl, EXPORTER_DB, win(w)),
     check: (f, e) => `${f.traces.length} / ${e.length} traces`,
+  },
+  {
+    id: 'points',
+    label: 'scatter points, no filter, one hour (1,000 of ~42,000 traces)',
+    fntraceLabel: "GET /api/traces/points (the Traces page's scatter)",
+    exporterLabel: 'spans of the hour; GROUP BY TraceId, slowest 100 + hash sample',
+    params: hourWindows,
+    paramNote: 'one-hour windows ending every 30 min back from now',
+    fntrace: (st, w) => src.tracePoints(st, apiRange(w)),
+    exporter: (cl, w) => exporterPoints(cl, EXPORTER_DB, win(w)),
+    check: (f, e) => `${f.points.length} / ${e.length} points`,
   },
   {
     id: 'attrUser',

@@ -48,6 +48,28 @@ export function exporterRecent(client, db, { start, end }) {
   );
 }
 
+/**
+ * A duration-over-time scatter of the window from the spans: each trace's start and duration,
+ * the 100 slowest and a hash sample of the rest, 1,000 in all (what tracePoints answers).
+ */
+export function exporterPoints(client, db, { start, end }) {
+  return rows(
+    client,
+    `SELECT traceId, start, duration FROM (
+       SELECT traceId, start, duration, row_number() OVER (ORDER BY duration DESC, traceId) AS slowRank
+       FROM (
+         SELECT TraceId AS traceId, min(Timestamp) AS start,
+           toUnixTimestamp64Nano(max(addNanoseconds(Timestamp, Duration))) - toUnixTimestamp64Nano(min(Timestamp)) AS duration
+         FROM ${db}.otel_traces
+         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}
+         GROUP BY TraceId
+       )
+     )
+     ORDER BY slowRank <= 100 DESC, cityHash64(traceId) LIMIT 1000`,
+    { start, end },
+  );
+}
+
 /** Traces with a span whose attribute `key` is `value`, newest first. */
 export function exporterAttrSearch(client, db, { start, end, key, value }) {
   return rows(

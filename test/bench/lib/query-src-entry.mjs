@@ -4,7 +4,7 @@ export { resolveCollectorOptions } from '../../../collector/src/config.ts';
 export { metrics } from '../../../collector/src/query/metrics.ts';
 export { serviceMap } from '../../../collector/src/query/service-map.ts';
 export { loadTraceSpans } from '../../../collector/src/query/spans.ts';
-export { searchTraces } from '../../../collector/src/query/trace-search.ts';
+export { searchTraces, tracePoints } from '../../../collector/src/query/trace-search.ts';
 export { traceView } from '../../../collector/src/query/trace-view.ts';
 export { openStore } from '../../../collector/src/store/clickhouse.ts';
 export { migrate } from '../../../collector/src/store/migrations.ts';

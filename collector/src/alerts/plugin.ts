@@ -8,6 +8,27 @@ import { type AlertRule, parseRule, RuleError, ruleSchema } from './rule.js';
  * the rules file are read-only), preview ("what would this rule have said over the last
  * 24 h?"), silences and history. Rule bodies use the rules file's JSON Schema.
  */
+/**
+ * A channel URL as the API shows it: its origin and the last four characters. The rest is a
+ * credential (a Slack webhook URL is one; webhooks often carry a token in the path or query)
+ * and leaves the collector only to be posted to.
+ */
+export function maskChannelUrl(url: string): string {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    return '***';
+  }
+  const rest = url.slice(origin.length);
+  return rest.length <= 4 ? url : `${origin}/***${rest.slice(-4)}`;
+}
+
+const shown = (rule: AlertRule): AlertRule => ({
+  ...rule,
+  channels: rule.channels.map((c) => ({ ...c, url: maskChannelUrl(c.url) })),
+});
+
 export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEngine }): Promise<void> {
   const { engine } = deps;
   const bad = (reply: any, err: unknown) => {
@@ -21,7 +42,7 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
   const documentOnly = { validatorCompiler: () => () => true };
 
   app.get('/api/alerts/rules', { schema: { summary: 'Alert rules with their current state per group' } }, async () => ({
-    rules: engine.status(),
+    rules: engine.status().map((r) => ({ ...r, rule: shown(r.rule) })),
   }));
 
   app.post(
@@ -42,7 +63,7 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
           message: `a rule "${rule.id}" exists`,
         });
       await engine.saveRule(rule);
-      return reply.code(201).send({ rule });
+      return reply.code(201).send({ rule: shown(rule) });
     },
   );
 
@@ -59,14 +80,25 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
           error: 'Conflict',
           message: `rule "${id}" comes from the rules file; edit the file`,
         });
+      // a rule read back from this API and sent again keeps its channel URLs: a masked URL
+      // that is the mask of one the rule has stands for that one
+      const body = structuredClone(req.body) as { channels?: unknown };
+      if (existing && Array.isArray(body.channels)) {
+        body.channels = body.channels.map((c: { type?: unknown; url?: unknown }) => {
+          const prior = existing.rule.channels.find(
+            (p) => p.type === c?.type && p.url !== c?.url && maskChannelUrl(p.url) === c?.url,
+          );
+          return prior ? { ...c, url: prior.url } : c;
+        });
+      }
       let rule: AlertRule;
       try {
-        rule = parseRule({ ...(structuredClone(req.body) as object), id });
+        rule = parseRule({ ...body, id });
       } catch (err) {
         return bad(reply, err);
       }
       await engine.saveRule(rule);
-      return { rule };
+      return { rule: shown(rule) };
     },
   );
 

@@ -216,6 +216,51 @@ describe('alerts end to end', () => {
     expect(rules.rules.map((r: { rule: { id: string } }) => r.rule.id)).not.toContain('preview-p95');
   });
 
+  it('never shows a channel URL whole, and a rule read back and sent again keeps its URLs', async () => {
+    const secret = 'T0001/B0002/s3cr3tS3cr3tS3cr3t';
+    const created = await createRule({
+      name: 'masked channels',
+      target: { service: 'alert-masked' },
+      signal: 'error_rate',
+      comparator: '>',
+      threshold: 50,
+      window: '1m',
+      channels: [
+        { type: 'slack', url: `${hooks.url}/services/${secret}` },
+        { type: 'webhook', url: `${hooks.url}/hook?token=abcdef123456` },
+      ],
+    });
+    const masked = [
+      { type: 'slack', url: `${hooks.url}/***cr3t` },
+      { type: 'webhook', url: `${hooks.url}/***3456` },
+    ];
+    expect(created.channels).toEqual(masked);
+    const listed = await (await fetch(`${c.url}/api/alerts/rules`)).text();
+    expect(listed).not.toContain(secret);
+    expect(listed).not.toContain('abcdef');
+    const read = JSON.parse(listed).rules.find((r: any) => r.rule.id === created.id).rule;
+    expect(read.channels).toEqual(masked);
+
+    // edit the threshold of the rule as read, and add a channel
+    const { id: _id, ...asRead } = read;
+    const put = await fetch(`${c.url}/api/alerts/rules/${created.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...asRead,
+        threshold: 60,
+        channels: [...asRead.channels, { type: 'webhook', url: `${hooks.url}/new` }],
+      }),
+    });
+    expect(put.status).toBe(200);
+    expect((await put.json()).rule.threshold).toBe(60);
+    expect(c.server.parts().engine.ruleById(created.id)?.rule.channels).toEqual([
+      { type: 'slack', url: `${hooks.url}/services/${secret}` },
+      { type: 'webhook', url: `${hooks.url}/hook?token=abcdef123456` },
+      { type: 'webhook', url: `${hooks.url}/new` },
+    ]);
+  });
+
   it('refuses bad rules through the API, naming the field', async () => {
     const res = await fetch(`${c.url}/api/alerts/rules`, {
       method: 'POST',

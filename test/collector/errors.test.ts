@@ -67,6 +67,23 @@ describe('OTLP/HTTP error handling', () => {
     expect(proto.headers.get('content-type')).toContain('application/x-protobuf');
   });
 
+  it('says plainly that OTLP metrics are not kept, in the request encoding', async () => {
+    const json = await post('/v1/metrics', '{"resourceMetrics":[]}', { 'content-type': 'application/json' });
+    expect(json.status).toBe(404);
+    expect(json.json()).toEqual({
+      code: 12,
+      message:
+        'fntrace keeps traces and logs, not metrics: send metrics elsewhere (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or turn them off (OTEL_METRICS_EXPORTER=none)',
+      details: [{ fntrace_code: 'FNTRACE_ERR_COL_UNSUPPORTED_SIGNAL' }],
+    });
+    const proto = await post('/v1/metrics', new Uint8Array(0), { 'content-type': 'application/x-protobuf' });
+    expect(proto.status).toBe(404);
+    expect(proto.headers.get('content-type')).toContain('application/x-protobuf');
+    expect(proto.text).toContain('fntrace keeps traces and logs, not metrics');
+    const text = await (await fetch(`${c.url}/metrics`)).text();
+    expect(text).toMatch(/fntrace_ingest_requests_total\{signal="metrics",status="404"\} 2/);
+  });
+
   it('refuses other content types with 415', async () => {
     const res = await post('/v1/traces', 'hello', { 'content-type': 'text/plain' });
     expect(res.status).toBe(415);

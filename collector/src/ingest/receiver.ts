@@ -36,7 +36,7 @@ const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 
 // OTLP/HTTP puts a google.rpc.Status in error bodies; its codes are gRPC's
-const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 404: 12, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
 
 const SEND_INGEST_TOKEN =
   'send the header Authorization: Bearer <token> (OpenTelemetry SDKs and fntrace: OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>)';
@@ -113,7 +113,7 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
       req.log.error({ err: error }, 'ingest failed');
       err = new CollectorError(CODES.STORAGE, 500, 'internal error while ingesting; retry later', 1);
     }
-    const signal = req.url.startsWith('/v1/logs') ? 'logs' : 'traces';
+    const signal = req.url.startsWith('/v1/logs') ? 'logs' : req.url.startsWith('/v1/metrics') ? 'metrics' : 'traces';
     metrics.requests.inc({ signal, status: String(err.statusCode) });
     return sendError(reply, kind, err);
   });
@@ -194,6 +194,15 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
 
   app.post('/v1/traces', handle('traces'));
   app.post('/v1/logs', handle('logs'));
+  // An SDK exporting every signal to this endpoint sends metrics too: say plainly that they are
+  // not kept (rather than a bare 404, or a 200 that would drop them silently).
+  app.post('/v1/metrics', async () => {
+    throw new CollectorError(
+      CODES.UNSUPPORTED_SIGNAL,
+      404,
+      'fntrace keeps traces and logs, not metrics: send metrics elsewhere (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or turn them off (OTEL_METRICS_EXPORTER=none)',
+    );
+  });
 }
 
 /**

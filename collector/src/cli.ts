@@ -6,6 +6,7 @@ import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorO
 import { CollectorError } from './errors.js';
 import { buildServer } from './server.js';
 import { installStatements, MIGRATIONS } from './store/migrations.js';
+import { loadPrices } from './store/prices.js';
 
 // the package's own version (dist/cli.js and src/cli.ts both sit one level below package.json)
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -100,7 +101,7 @@ const schema = program
     'after',
     '\nThe collector creates and migrates its schema itself; applied by hand (clickhouse-client --multiquery),\nthese statements leave a database on which it finds nothing to migrate.\n\nExamples:\n  fntrace schema\n  fntrace schema --clickhouse-cluster prod --retention-days 14 > fntrace-schema.sql',
   );
-addOptions(schema, ['clickhouseDatabase', 'clickhouseCluster', 'retentionDays', 'mapBuckets']);
+addOptions(schema, ['clickhouseDatabase', 'clickhouseCluster', 'retentionDays', 'mapBuckets', 'prices']);
 schema.action((flags: Record<string, unknown>) => {
   let options: ReturnType<typeof resolveCollectorOptions>;
   try {
@@ -109,7 +110,13 @@ schema.action((flags: Record<string, unknown>) => {
     fail(err);
   }
   const { clickhouseDatabase: database, clickhouseCluster: cluster, retentionDays, mapBuckets } = options;
-  const statements = installStatements({ database, cluster, retentionDays, mapBuckets });
+  let prices: ReturnType<typeof loadPrices>;
+  try {
+    prices = loadPrices(options.prices);
+  } catch (err) {
+    fail(err);
+  }
+  const statements = installStatements({ database, cluster, retentionDays, mapBuckets, prices });
   const where = cluster ? `database ${database} on cluster ${cluster}` : `database ${database}`;
   process.stdout.write(
     `-- fntrace schema, migration ${MIGRATIONS.at(-1)?.version}, ${where}, retention ${retentionDays ? `${retentionDays} days` : 'none'}\n\n${statements.join(';\n\n')};\n`,

@@ -126,6 +126,12 @@ export const optionsSchema = {
       description:
         'bearer token for the query and alert API, /metrics and the dashboard (which asks for it); several, comma-separated; empty: no check',
     },
+    prices: {
+      type: 'string',
+      default: '',
+      description:
+        'YAML/JSON price table for the estimated cost of invocations (per cloud.provider and host.arch), ahead of the built-in AWS Lambda prices; read at start-up',
+    },
     alertRules: { type: 'string', default: '', description: 'YAML/JSON file of alert rules, validated at start-up' },
     alerts: { type: 'boolean', default: true, description: 'evaluate alerts here; give false on all but one replica' },
     publicUrl: {
@@ -181,6 +187,7 @@ export interface CollectorOptions {
   readonly tlsKey: string;
   readonly ingestToken: string;
   readonly apiToken: string;
+  readonly prices: string;
   readonly alertRules: string;
   readonly alerts: boolean;
   readonly publicUrl: string;

@@ -17,6 +17,7 @@ import { lockDataDir } from './spool/lock.js';
 import { Spool } from './spool/spool.js';
 import { openStore, type Store } from './store/clickhouse.js';
 import { migrate } from './store/migrations.js';
+import { loadPrices } from './store/prices.js';
 import { Writer } from './store/writer.js';
 
 /**
@@ -97,6 +98,7 @@ export function buildServer(
   if (guard) app.addHook('onRequest', guard);
   // validated before anything else starts: a bad rules file must stop start-up with its line
   const fileRules = options.alertRules ? loadRulesFile(options.alertRules) : [];
+  const prices = loadPrices(options.prices);
 
   app.register(async () => {
     const dataDir = resolve(options.data);
@@ -117,6 +119,7 @@ export function buildServer(
     store = await openStore(options);
     const applied = await migrate(store, options.retentionDays, (msg) => app.log.info(msg), {
       mapBuckets: options.mapBuckets,
+      prices,
     });
     app.log.info(
       {
@@ -131,7 +134,7 @@ export function buildServer(
     const s = spool;
     await app.register(receiverPlugin, { options, spool: s, metrics, isClosing: () => closing });
     await app.register(healthPlugin, { store, spool: s, writer, metrics });
-    await app.register(queryPlugin, { store, orphanGraceMs: options.orphanGraceMs });
+    await app.register(queryPlugin, { store, orphanGraceMs: options.orphanGraceMs, prices });
     engine = new AlertEngine({
       store,
       log: app.log,

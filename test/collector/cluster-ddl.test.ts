@@ -9,6 +9,7 @@ import {
   installStatements,
   MIGRATIONS,
   mapBucketStatements,
+  pricesStatements,
 } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
 
@@ -35,6 +36,11 @@ const migration4 = [
   ...mapBucketStatements(
     { database: 'fntrace', cluster: 'prod', retentionDays: 14 },
     "MergeTree SETTINGS map_serialization_version = 'with_buckets'",
+  ),
+  // views made before the price table, or with another one
+  ...pricesStatements(
+    { database: 'fntrace', cluster: 'prod', retentionDays: 14 },
+    { fntrace_invocations_mv_local: '', fntrace_trace_summary_mv_local: 'fntrace prices: aws 1 per GB-s' },
   ),
 ];
 

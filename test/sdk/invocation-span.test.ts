@@ -39,6 +39,7 @@ describe('invocation span', () => {
       'faas.instance': '2026/11/27/[$LATEST]0123456789abcdef',
       'cloud.provider': 'aws',
       'cloud.platform': 'aws_lambda',
+      'host.arch': process.arch === 'x64' ? 'amd64' : process.arch,
       'cloud.region': 'us-east-1',
     });
     expect(span.status.code ?? 0).toBe(0);

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PATTERNS, type SchemaError, schemaErrorText, valueAt } from '../schema-errors.js';
 import type { Store } from '../store/clickhouse.js';
+import type { Price } from '../store/prices.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
 import { metrics } from './metrics.js';
@@ -76,7 +77,10 @@ function describeRequestError(error: RequestSchemaError, req: FastifyRequest): s
   return name ? `${name} ${text}` : text;
 }
 
-export async function queryPlugin(app: FastifyInstance, deps: { store: Store; orphanGraceMs: number }): Promise<void> {
+export async function queryPlugin(
+  app: FastifyInstance,
+  deps: { store: Store; orphanGraceMs: number; prices: readonly Price[] },
+): Promise<void> {
   const { store } = deps;
   await app.register(swagger, {
     openapi: {
@@ -149,7 +153,7 @@ export async function queryPlugin(app: FastifyInstance, deps: { store: Store; or
     { schema: { summary: 'One trace, stitched: tree, orphans, skew, invocations', params: traceIdParam } },
     async (req, reply) => {
       const { traceId } = req.params as { traceId: string };
-      const view = await traceView(store, traceId.toLowerCase(), { orphanGraceMs: deps.orphanGraceMs });
+      const view = await traceView(store, traceId.toLowerCase(), deps);
       if (!view)
         return reply.code(404).send({
           statusCode: 404,

@@ -3,6 +3,7 @@ import type { StoredSpan } from '../stitch/span-model.js';
 import { invocationsOf, summaryOf, type TraceSummary } from '../stitch/trace-facts.js';
 import { buildTree } from '../stitch/tree.js';
 import type { Store } from '../store/clickhouse.js';
+import type { Price } from '../store/prices.js';
 import { loadTraceSpans, queryRows } from './spans.js';
 
 /**
@@ -13,6 +14,8 @@ import { loadTraceSpans, queryRows } from './spans.js';
 export interface StitchOptions {
   /** How long orphans count as `pending` before they are `lost`. Default 5 minutes. */
   orphanGraceMs: number;
+  /** The price table of invocation cost (the collector's `--prices`). */
+  prices: readonly Price[];
 }
 
 const msOf = (ns: bigint) => Number(ns / 1000n) / 1000;
@@ -54,10 +57,10 @@ export async function traceView(store: Store, traceId: string, options: StitchOp
   return {
     traceId,
     rootSpanId: tree.rootSpanId,
-    summary: summaryOf(spans),
+    summary: summaryOf(spans, options.prices),
     orphans: tree.orphans,
     skew: adjustments.map((a) => ({ invocationId: a.invocationId, instance: a.instance, offsetMs: msOf(a.offsetNs) })),
-    invocations: invocationsOf(spans),
+    invocations: invocationsOf(spans, options.prices),
     spans: tree.nodes.map((n) =>
       n.virtual
         ? {

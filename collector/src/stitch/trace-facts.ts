@@ -1,4 +1,4 @@
-import { GB_SECOND_USD, REQUEST_USD } from '../store/schema.js';
+import { type Price, billing as priced } from '../store/prices.js';
 import { endNs, type StoredSpan } from './span-model.js';
 
 /**
@@ -53,15 +53,15 @@ const floatOrZero = (v: string) => {
   return Number.isFinite(n) ? n : 0;
 };
 
-function billing(s: StoredSpan) {
-  const billedDurationMs = Math.ceil(Number(s.durationNs) / 1e6);
+function billing(s: StoredSpan, prices: readonly Price[]) {
   const memoryMb = Math.floor(uintOrZero(either(s, 'faas.max_memory')) / 1048576);
-  const costUsd = (billedDurationMs / 1000) * (memoryMb / 1024) * GB_SECOND_USD + REQUEST_USD;
-  return { billedDurationMs, memoryMb, costUsd };
+  const provider = either(s, 'cloud.provider');
+  const arch = either(s, 'host.arch');
+  return { memoryMb, ...priced(prices, { provider, arch, durationNs: Number(s.durationNs), memoryMb }) };
 }
 
 /** One row per invocation id (its earliest span), in start order. */
-export function invocationsOf(spans: readonly StoredSpan[]): InvocationFacts[] {
+export function invocationsOf(spans: readonly StoredSpan[], prices: readonly Price[]): InvocationFacts[] {
   const byId = new Map<string, StoredSpan>();
   for (const s of spans) {
     if (!isInvocation(s)) continue;
@@ -86,7 +86,7 @@ export function invocationsOf(spans: readonly StoredSpan[]): InvocationFacts[] {
         coldStart: a['faas.coldstart'] === 'true',
         initDurationMs: floatOrZero(a['fntrace.init_duration_ms'] ?? ''),
         durationMs: Number(s.durationNs) / 1e6,
-        ...billing(s),
+        ...billing(s, prices),
         outcome: a['fntrace.timeout'] === 'true' ? 'timeout' : s.statusCode === 'Error' ? 'error' : 'ok',
         correlationId: a['fntrace.correlation_id'] ?? '',
       };
@@ -94,7 +94,7 @@ export function invocationsOf(spans: readonly StoredSpan[]): InvocationFacts[] {
 }
 
 /** The trace's summary, or undefined without spans. */
-export function summaryOf(spans: readonly StoredSpan[]): TraceSummary | undefined {
+export function summaryOf(spans: readonly StoredSpan[], prices: readonly Price[]): TraceSummary | undefined {
   const first = spans[0];
   if (!first) return undefined;
   let start = first.startNs;
@@ -118,7 +118,7 @@ export function summaryOf(spans: readonly StoredSpan[]): TraceSummary | undefine
     if (isInvocation(s)) {
       invocations++;
       if (s.attributes['faas.coldstart'] === 'true') coldStarts++;
-      costUsd += billing(s).costUsd;
+      costUsd += billing(s, prices).costUsd;
     }
   }
   return {

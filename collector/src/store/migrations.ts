@@ -1,9 +1,11 @@
 import { alertSchemaStatements } from '../alerts/store.js';
 import type { Store } from './clickhouse.js';
+import { DEFAULT_PRICES, type Price, pricesComment } from './prices.js';
 import {
   MAP_BUCKET_SETTINGS,
   MAP_PLAIN_SETTINGS,
   MESSAGING_COLUMNS,
+  PRICED_VIEWS,
   retentionStatements,
   type SchemaOptions,
   SUMMARY_SORTING_KEY,
@@ -15,6 +17,7 @@ import {
   TRACES_SORTING_KEY,
   tableStatement,
   VIEW_TARGETS,
+  viewSelects,
 } from './schema.js';
 
 /**
@@ -250,7 +253,7 @@ export async function migrate(
   store: Store,
   retentionDays: number,
   log: (msg: string) => void = () => {},
-  layout: { mapBuckets?: boolean } = {},
+  layout: { mapBuckets?: boolean; prices?: readonly Price[] } = {},
 ): Promise<number[]> {
   const db = `\`${store.database}\``;
   for (const query of migrationsTableStatements(store.database, store.cluster)) await store.client.command({ query });
@@ -263,7 +266,13 @@ export async function migrate(
   const canBucket = layout.mapBuckets ? await supportsMapBuckets(store) : false;
   if (layout.mapBuckets && !canBucket)
     log('--map-buckets: this ClickHouse has no map_serialization_version; maps stay plain');
-  const o: SchemaOptions = { database: store.database, cluster: store.cluster, retentionDays, mapBuckets: canBucket };
+  const o: SchemaOptions = {
+    database: store.database,
+    cluster: store.cluster,
+    retentionDays,
+    mapBuckets: canBucket,
+    prices: layout.prices,
+  };
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     for (const statement of m.statements(o)) await store.client.command({ query: statement });
@@ -276,6 +285,7 @@ export async function migrate(
     applied.push(m.version);
   }
   await applyRetention(store, retentionDays);
+  await applyPrices(store, o, log);
   const [traces] = await rowsOf<{ engine_full: string }>(
     store,
     'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {name:String}',
@@ -286,6 +296,41 @@ export async function migrate(
     await store.client.command({ query });
   }
   return applied;
+}
+
+/**
+ * Bring the views that price invocations to the price table, when a restart changed it (or the
+ * store predates the table): their query is changed in place, so invocations and summaries
+ * stored from then on use the new prices and those stored before keep theirs. Each view's
+ * COMMENT names the table it was made with.
+ */
+export async function applyPrices(store: Store, o: SchemaOptions, log: (msg: string) => void): Promise<void> {
+  const rows = await rowsOf<{ name: string; comment: string }>(
+    store,
+    'SELECT name, comment FROM system.tables WHERE database = {db:String}',
+    { db: o.database },
+  );
+  const statements = pricesStatements(o, Object.fromEntries(rows.map((r) => [r.name, r.comment])));
+  for (const query of statements) await store.client.command({ query });
+  if (statements.length > 0)
+    log(`invocation cost: ${pricesComment(o.prices ?? DEFAULT_PRICES)} (for what is stored from now on)`);
+}
+
+/** The ALTERs that bring the priced views to `o.prices`; `comments` maps view names to their COMMENT. */
+export function pricesStatements(o: SchemaOptions, comments: Record<string, string>): string[] {
+  const wanted = pricesComment(o.prices ?? DEFAULT_PRICES);
+  const selects = viewSelects(o);
+  const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
+  return Object.entries(PRICED_VIEWS).flatMap(([view, select]) => {
+    const name = o.cluster ? `${view}_local` : view;
+    const comment = comments[name];
+    if (comment === undefined || comment === wanted) return [];
+    const table = `\`${o.database}\`.\`${name}\``;
+    return [
+      `ALTER TABLE ${table}${on} MODIFY QUERY ${selects[select]}`,
+      `ALTER TABLE ${table}${on} MODIFY COMMENT '${wanted}'`,
+    ];
+  });
 }
 
 /** Bring every table's TTL to `--retention-days`, when a restart changed it. */

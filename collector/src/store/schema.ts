@@ -1,3 +1,4 @@
+import { billingSql, DEFAULT_PRICES, type Price, pricesComment } from './prices.js';
 /**
  * The schema, as DDL text for one node or for a cluster.
  *
@@ -23,6 +24,8 @@ export interface SchemaOptions {
    * later). Default false.
    */
   mapBuckets?: boolean;
+  /** The price table of estimated invocation cost (prices.ts). Default: the built-in one. */
+  prices?: readonly Price[];
 }
 
 /**
@@ -137,11 +140,6 @@ export const LOG_COLUMNS: [string, string][] = [
 const q = (name: string) => `\`${name}\``;
 export const columnList = (cols: [string, string][]) => cols.map(([n]) => q(n)).join(', ');
 export const structureOf = (cols: [string, string][]) => cols.map(([n, t]) => `${q(n)} ${t}`).join(', ');
-
-// AWS Lambda's published on-demand price (x86, us-east-1): per GB-second and per request.
-// Issue #4 makes it a table per provider that users can override.
-export const GB_SECOND_USD = 0.0000166667;
-export const REQUEST_USD = 0.0000002;
 
 interface TableDef {
   name: string;
@@ -458,17 +456,11 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
     }
   }
 
-  const src = `${db}.${q(local('otel_traces'))}`;
+  const { src, attr, invocations, summary } = viewSelects(o);
   const to = (name: string) => `${db}.${q(local(name))}`;
-  const view = (name: string, target: string, select: string) =>
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${q(local(name))}${onCluster} TO ${to(target)} AS ${select}`;
-  const attr = (k: string) => `SpanAttributes['${k}']`;
-  const res = (k: string) => `ResourceAttributes['${k}']`;
-  const either = (k: string) => `if(${attr(k)} != '', ${attr(k)}, ${res(k)})`;
-  const isInvocation = `${attr('faas.invocation_id')} != '' AND ${attr('faas.trigger')} != ''`;
-  const memoryMb = `intDiv(toUInt64OrZero(${either('faas.max_memory')}), 1048576)`;
-  const billedMs = 'toUInt64(ceil(Duration / 1000000))';
-  const cost = `(${billedMs} / 1000) * (${memoryMb} / 1024) * ${GB_SECOND_USD} + ${REQUEST_USD}`;
+  const view = (name: string, target: string, select: string, comment?: string) =>
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${q(local(name))}${onCluster} TO ${to(target)} AS ${select}${comment ? ` COMMENT '${comment}'` : ''}`;
+  const priced = pricesComment(o.prices ?? DEFAULT_PRICES);
 
   out.push(
     view(
@@ -476,31 +468,8 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       'otel_traces_trace_id_ts',
       `SELECT TraceId, min(Timestamp) AS Start, max(Timestamp) AS End FROM ${src} WHERE TraceId != '' GROUP BY TraceId`,
     ),
-    view(
-      'fntrace_invocations_mv',
-      'fntrace_invocations',
-      `SELECT Timestamp, TraceId, SpanId, ServiceName,
-    ${either('faas.name')} AS FunctionName, ${either('faas.version')} AS FunctionVersion,
-    ${either('faas.instance')} AS Instance, ${attr('faas.invocation_id')} AS InvocationId,
-    ${attr('faas.trigger')} AS Trigger, ${attr('fntrace.trigger')} AS TriggerSource,
-    ${either('cloud.provider')} AS Provider, ${either('cloud.region')} AS Region,
-    ${attr('faas.coldstart')} = 'true' AS ColdStart, toFloat64OrZero(${attr('fntrace.init_duration_ms')}) AS InitDurationMs,
-    Duration AS DurationNs, ${billedMs} AS BilledDurationMs, ${memoryMb} AS MemoryMB,
-    ${cost} AS EstimatedCostUsd,
-    multiIf(${attr('fntrace.timeout')} = 'true', 'timeout', StatusCode = 'Error', 'error', 'ok') AS Outcome,
-    ${attr('fntrace.correlation_id')} AS CorrelationId
-  FROM ${src} WHERE ${isInvocation}`,
-    ),
-    view(
-      'fntrace_trace_summary_mv',
-      'fntrace_trace_summary',
-      `SELECT TraceId, min(Timestamp) AS Start, max(addNanoseconds(Timestamp, Duration)) AS End,
-    count() AS SpanCount, countIf(StatusCode = 'Error') AS ErrorCount, groupUniqArray(ServiceName) AS Services,
-    max(if(ParentSpanId = '', ServiceName, '')) AS RootServiceName, max(if(ParentSpanId = '', SpanName, '')) AS RootSpanName,
-    countIf(${isInvocation}) AS Invocations, countIf(${isInvocation} AND ${attr('faas.coldstart')} = 'true') AS ColdStarts,
-    sumIf(${cost}, ${isInvocation}) AS CostUsd
-  FROM ${src} WHERE TraceId != '' GROUP BY TraceId`,
-    ),
+    view('fntrace_invocations_mv', 'fntrace_invocations', invocations, priced),
+    view('fntrace_trace_summary_mv', 'fntrace_trace_summary', summary, priced),
     view(
       'fntrace_trace_edges_mv',
       'fntrace_trace_edges',
@@ -520,3 +489,44 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
   );
   return out;
 }
+
+/**
+ * The SELECTs of the views that are not plain copies of span fields: the invocations and the
+ * trace summary, which price invocations with `o.prices` (prices.ts). Made with the table at
+ * creation, and changed in place when the table changes (migrations.ts, applyPrices).
+ */
+export function viewSelects(o: SchemaOptions) {
+  const local = (name: string) => (o.cluster ? `${name}_local` : name);
+  const src = `${q(o.database)}.${q(local('otel_traces'))}`;
+  const attr = (k: string) => `SpanAttributes['${k}']`;
+  const res = (k: string) => `ResourceAttributes['${k}']`;
+  const either = (k: string) => `if(${attr(k)} != '', ${attr(k)}, ${res(k)})`;
+  const isInvocation = `${attr('faas.invocation_id')} != '' AND ${attr('faas.trigger')} != ''`;
+  const memoryMb = `intDiv(toUInt64OrZero(${either('faas.max_memory')}), 1048576)`;
+  const { billedMs, cost } = billingSql(o.prices ?? DEFAULT_PRICES, {
+    provider: either('cloud.provider'),
+    arch: either('host.arch'),
+    memoryMb,
+  });
+  const invocations = `SELECT Timestamp, TraceId, SpanId, ServiceName,
+    ${either('faas.name')} AS FunctionName, ${either('faas.version')} AS FunctionVersion,
+    ${either('faas.instance')} AS Instance, ${attr('faas.invocation_id')} AS InvocationId,
+    ${attr('faas.trigger')} AS Trigger, ${attr('fntrace.trigger')} AS TriggerSource,
+    ${either('cloud.provider')} AS Provider, ${either('cloud.region')} AS Region,
+    ${attr('faas.coldstart')} = 'true' AS ColdStart, toFloat64OrZero(${attr('fntrace.init_duration_ms')}) AS InitDurationMs,
+    Duration AS DurationNs, ${billedMs} AS BilledDurationMs, ${memoryMb} AS MemoryMB,
+    ${cost} AS EstimatedCostUsd,
+    multiIf(${attr('fntrace.timeout')} = 'true', 'timeout', StatusCode = 'Error', 'error', 'ok') AS Outcome,
+    ${attr('fntrace.correlation_id')} AS CorrelationId
+  FROM ${src} WHERE ${isInvocation}`;
+  const summary = `SELECT TraceId, min(Timestamp) AS Start, max(addNanoseconds(Timestamp, Duration)) AS End,
+    count() AS SpanCount, countIf(StatusCode = 'Error') AS ErrorCount, groupUniqArray(ServiceName) AS Services,
+    max(if(ParentSpanId = '', ServiceName, '')) AS RootServiceName, max(if(ParentSpanId = '', SpanName, '')) AS RootSpanName,
+    countIf(${isInvocation}) AS Invocations, countIf(${isInvocation} AND ${attr('faas.coldstart')} = 'true') AS ColdStarts,
+    sumIf(${cost}, ${isInvocation}) AS CostUsd
+  FROM ${src} WHERE TraceId != '' GROUP BY TraceId`;
+  return { src, attr, invocations, summary };
+}
+
+/** The views viewSelects prices, with their SELECT in it. */
+export const PRICED_VIEWS = { fntrace_invocations_mv: 'invocations', fntrace_trace_summary_mv: 'summary' } as const;

@@ -169,7 +169,7 @@ const hourWindows = Array.from({ length: N }, (_, i) => ({
   endMs: anchorMs - i * 30 * 60_000,
 }));
 
-const VIEW_OPTIONS = { orphanGraceMs: 300_000 };
+const VIEW_OPTIONS = { orphanGraceMs: 300_000, prices: src.DEFAULT_PRICES };
 
 /**
  * The measured cases: the API's own function (`fntrace(store, p)`) and, where it makes

@@ -8,4 +8,5 @@ export { searchTraces, tracePoints } from '../../../collector/src/query/trace-se
 export { traceView } from '../../../collector/src/query/trace-view.ts';
 export { openStore } from '../../../collector/src/store/clickhouse.ts';
 export { migrate } from '../../../collector/src/store/migrations.ts';
+export { DEFAULT_PRICES } from '../../../collector/src/store/prices.ts';
 export { columnList, SPAN_COLUMNS } from '../../../collector/src/store/schema.ts';

@@ -3,6 +3,9 @@ import type { Env } from '../../core/env.js';
 import type { Platform } from '../../core/setup.js';
 import { nodeTransport } from '../../export/transport-node.js';
 
+/** Node's `process.arch` as OpenTelemetry's `host.arch` values. */
+const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86' };
+
 /** AWS Lambda on Node.js: resource attributes from the runtime's reserved environment variables. */
 export const lambdaPlatform: Platform = {
   Als: AsyncLocalStorage,
@@ -16,6 +19,8 @@ export const lambdaPlatform: Platform = {
     const mb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
     if (Number.isFinite(mb) && mb > 0) attrs['faas.max_memory'] = mb * 1024 * 1024;
     if (env.AWS_EXECUTION_ENV) attrs['process.runtime.description'] = env.AWS_EXECUTION_ENV;
+    // Lambda prices Arm (Graviton) below x86: the collector's cost estimate reads host.arch
+    attrs['host.arch'] = HOST_ARCH[process.arch] ?? process.arch;
     return attrs;
   },
 };

@@ -103,7 +103,15 @@ describe('SDK → collector → query API', () => {
     const api2 = m.series.find((s: any) => s.group === 'orders-api');
     const total = api2.points.reduce((n: number, p: any) => n + p.count, 0);
     expect(total).toBe(api1.outcomes.length);
-    expect(api2.points.some((p: any) => p.coldStartPercent > 0)).toBe(true);
+    // the one cold start: its init duration is every init percentile of its bucket
+    const cold = api2.points.filter((p: any) => p.coldStartPercent > 0);
+    expect(cold).toHaveLength(1);
+    const { invocations: coldOnes } = await api(c.url, '/api/invocations?function=orders-api&coldStart=true');
+    const init = coldOnes[0].initDurationMs;
+    expect(init).toBeGreaterThan(0);
+    expect([cold[0].initP50Ms, cold[0].initP95Ms, cold[0].initP99Ms]).toEqual([init, init, init]);
+    for (const p of api2.points.filter((p: any) => p.coldStartPercent === 0))
+      expect([p.initP50Ms, p.initP95Ms, p.initP99Ms]).toEqual([null, null, null]);
   });
 
   it('searches logs by correlation id and level', async () => {

@@ -42,7 +42,7 @@ export async function metrics(store: Store, q: MetricsQuery) {
       `SELECT FunctionName AS group, toUnixTimestamp(toStartOfInterval(Timestamp, toIntervalSecond({step:UInt32}))) AS t,
          count() AS count, countIf(Outcome != 'ok') AS errors, countIf(Outcome = 'timeout') AS timeouts,
          quantiles(0.5, 0.95, 0.99)(DurationNs / 1e6) AS q, avg(ColdStart) AS coldStartRate,
-         quantileIf(0.95)(InitDurationMs, ColdStart = 1) AS initP95Ms, sum(EstimatedCostUsd) AS costUsd
+         quantilesIf(0.5, 0.95, 0.99)(InitDurationMs, ColdStart = 1) AS init, sum(EstimatedCostUsd) AS costUsd
        FROM ${db}.fntrace_invocations
        WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND FunctionName != '' ${filter}
        GROUP BY group, t ORDER BY group, t`,
@@ -80,7 +80,11 @@ function toSeries(rows: Record<string, any>[], step: number, functions: boolean)
     };
     if (functions) {
       point.coldStartPercent = Number(r.coldStartRate) * 100;
-      point.initP95Ms = Number.isFinite(Number(r.initP95Ms)) ? Number(r.initP95Ms) : null;
+      // init durations of the bucket's cold starts; null where it had none
+      const init = (i: number) => (Number.isFinite(Number(r.init[i])) ? Number(r.init[i]) : null);
+      point.initP50Ms = init(0);
+      point.initP95Ms = init(1);
+      point.initP99Ms = init(2);
       point.timeouts = Number(r.timeouts);
       point.costUsd = Number(r.costUsd);
     }

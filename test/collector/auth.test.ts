@@ -12,11 +12,11 @@ import {
   SimpleSpanProcessor,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { useCollector } from './helpers.js';
 import { spanBatch } from './otlp-json-body.js';
 import { CLI, freePort } from './process.js';
+import { decodeStatus } from './rpc-status.js';
 
 // @ts-expect-error — plain ES modules of the example app
 const { runLocal } = await import('../../examples/aws-lambda/run-local.mjs');
@@ -31,18 +31,6 @@ const API = 'api-token-5f2a9c1e7b3d4a6f8e0c';
 const c = useCollector({ ingestToken: `${INGEST}, ${ROTATING_OUT}`, apiToken: API });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-function decodeStatus(bytes: Uint8Array): { code?: number; message?: string } {
-  const r = protobuf.Reader.create(bytes);
-  const out: { code?: number; message?: string } = {};
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag === 0x08) out.code = r.int32();
-    else if (tag === 0x12) out.message = r.string();
-    else r.skipType(tag & 7);
-  }
-  return out;
-}
 
 /** One span named `name`, exported by `exporter` alone (no processor in between): its result. */
 async function exportOne(exporter: SpanExporter, name: string): Promise<{ code: ExportResultCode; error?: Error }> {

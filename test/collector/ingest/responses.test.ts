@@ -1,7 +1,7 @@
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from '../../../collector/src/ingest/proto-response.js';
+import { decodeStatus } from '../rpc-status.js';
 
 // The SDK's own response parsers are the reference readers: what an OTLP exporter will see.
 
@@ -58,18 +58,6 @@ describe('encodeLogsResponse', () => {
 });
 
 describe('encodeStatus', () => {
-  function decodeStatus(bytes: Uint8Array): { code?: number; message?: string } {
-    const r = protobuf.Reader.create(bytes);
-    const out: { code?: number; message?: string } = {};
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      if (tag === 0x08) out.code = r.int32();
-      else if (tag === 0x12) out.message = r.string();
-      else r.skipType(tag & 7);
-    }
-    return out;
-  }
-
   it('encodes google.rpc.Status code and message', () => {
     expect(decodeStatus(encodeStatus(3, 'invalid protobuf: truncated'))).toEqual({
       code: 3,

@@ -70,6 +70,16 @@ collector.action(async (flags: Record<string, unknown>) => {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // renewed certificates (a certbot deploy hook, `systemctl reload`): read them again
+  process.on('SIGHUP', () => {
+    if (!options.tlsCert) return app.log.info('SIGHUP: no --tls-cert to reload');
+    try {
+      server.reloadTls();
+      app.log.info({ cert: options.tlsCert }, 'TLS certificate reloaded for new connections');
+    } catch (err) {
+      app.log.error(`TLS certificate not reloaded, the previous one stays: ${(err as Error).message}`);
+    }
+  });
   try {
     const address = await app.listen({ host: options.host, port: options.port });
     app.log.info(

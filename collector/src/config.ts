@@ -107,7 +107,8 @@ export const optionsSchema = {
     tlsCert: {
       type: 'string',
       default: '',
-      description: 'PEM certificate (chain) file: serve HTTPS instead of HTTP, with --tls-key; read at start-up',
+      description:
+        'PEM certificate (chain) file: serve HTTPS instead of HTTP, with --tls-key; read at start-up and on SIGHUP',
     },
     tlsKey: {
       type: 'string',

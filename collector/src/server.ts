@@ -32,6 +32,12 @@ export interface CollectorServer {
   options: CollectorOptions;
   /** Available once `app.ready()` resolved. */
   parts(): { store: Store; spool: Spool; writer: Writer; metrics: Metrics; engine: AlertEngine };
+  /**
+   * Read `--tls-cert` and `--tls-key` again (renewed certificates; the command does it on
+   * SIGHUP): new connections get them, open ones keep theirs. On a bad file the old pair stays
+   * and the error says why.
+   */
+  reloadTls(): void;
 }
 
 export interface BuildOptions {
@@ -63,6 +69,9 @@ function tlsFiles(options: CollectorOptions): { cert: Buffer; key: Buffer } | un
   return { cert: read('--tls-cert', options.tlsCert), key: read('--tls-key', options.tlsKey) };
 }
 
+const badTlsPair = (err: unknown) =>
+  invalidOption('--tls-cert', `and --tls-key are not a PEM certificate and its key (${(err as Error).message})`);
+
 export function buildServer(
   input: Partial<Record<keyof CollectorOptions, unknown>> = {},
   build: BuildOptions = {},
@@ -81,10 +90,7 @@ export function buildServer(
   } catch (err) {
     // the TLS files are read: what is left to go wrong here is their content
     if (!https) throw err;
-    throw invalidOption(
-      '--tls-cert',
-      `and --tls-key are not a PEM certificate and its key (${(err as Error).message})`,
-    );
+    throw badTlsPair(err);
   }
   const metrics = createMetrics();
   let store: Store | undefined;
@@ -167,6 +173,15 @@ export function buildServer(
   return {
     app,
     options,
+    reloadTls() {
+      if (!https) throw invalidOption('--tls-cert', 'is not set: the collector serves plain HTTP');
+      const next = tlsFiles(options)!;
+      try {
+        (app.server as unknown as import('node:tls').Server).setSecureContext(next);
+      } catch (err) {
+        throw badTlsPair(err);
+      }
+    },
     parts() {
       if (!store || !spool || !writer || !engine)
         throw new Error('collector is not ready yet: await app.ready() first');

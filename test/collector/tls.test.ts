@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -10,6 +12,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { describe, expect, it } from 'vitest';
 import { buildServer } from '../../collector/src/index.js';
 import { useCollector } from './helpers.js';
+import { CLI, freePort } from './process.js';
 
 // HTTPS with --tls-cert/--tls-key: a self-signed certificate for 127.0.0.1 made by openssl,
 // the official OTLP exporter trusting it, and the API read over the same port.
@@ -106,4 +109,71 @@ describe('HTTPS', () => {
       /option --tls-cert: and --tls-key are not a PEM certificate and its key \(.*key values mismatch/,
     );
   });
+
+  it('serves a renewed certificate to new connections after a reload, and keeps the old one when the new files are bad', async () => {
+    const port = Number(new URL(c.url).port);
+    expect(await servedFingerprint(port)).toBe(fingerprint(tls.cert));
+    // renewed in place, as certbot does
+    copyFileSync(other.cert, tls.cert);
+    copyFileSync(other.key, tls.key);
+    c.server.reloadTls();
+    expect(await servedFingerprint(port)).toBe(fingerprint(other.cert));
+    writeFileSync(tls.key, 'not a key');
+    expect(() => c.server.reloadTls()).toThrow(
+      /option --tls-cert: and --tls-key are not a PEM certificate and its key/,
+    );
+    expect(await servedFingerprint(port)).toBe(fingerprint(other.cert));
+  });
+
+  it('reloads on SIGHUP when run as the command', async () => {
+    const files = selfSigned('cli');
+    const renewed = selfSigned('cli-renewed');
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [CLI, 'collector', '--port', String(port), '--tls-cert', files.cert, '--tls-key', files.key],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, FNTRACE_DATA: mkdtempSync(join(tmpdir(), 'fntrace-tls-cli-')) },
+      },
+    );
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    try {
+      const until = (text: string) =>
+        new Promise<void>((resolve, reject) => {
+          const t0 = Date.now();
+          const tick = () => {
+            if (out.includes(text)) resolve();
+            else if (Date.now() - t0 > 30_000 || child.exitCode !== null) reject(new Error(`no "${text}" in:\n${out}`));
+            else setTimeout(tick, 50);
+          };
+          tick();
+        });
+      await until('listening on https://');
+      expect(await servedFingerprint(port)).toBe(fingerprint(files.cert));
+      copyFileSync(renewed.cert, files.cert);
+      copyFileSync(renewed.key, files.key);
+      child.kill('SIGHUP');
+      await until('TLS certificate reloaded for new connections');
+      expect(await servedFingerprint(port)).toBe(fingerprint(renewed.cert));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 60_000);
 });
+
+const fingerprint = (certFile: string) => new X509Certificate(readFileSync(certFile)).fingerprint256;
+
+/** The SHA-256 fingerprint of the certificate a new TLS connection to 127.0.0.1:port is served. */
+function servedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}

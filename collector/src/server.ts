@@ -62,7 +62,7 @@ function tlsFiles(options: CollectorOptions): { cert: Buffer; key: Buffer } | un
     } catch (err) {
       throw invalidOption(
         flag,
-        `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
   };

@@ -103,7 +103,7 @@ describe('HTTPS', () => {
       'option --tls-key: is needed too: HTTPS takes a certificate and its key',
     );
     expect(() => buildServer({ data, tlsCert: join(dir, 'missing.crt'), tlsKey: tls.key })).toThrow(
-      /option --tls-cert: cannot read .*missing\.crt \(ENOENT\)/,
+      /option --tls-cert: cannot read .*missing\.crt: ENOENT/,
     );
     expect(() => buildServer({ data, tlsCert: tls.cert, tlsKey: other.key })).toThrow(
       /option --tls-cert: and --tls-key are not a PEM certificate and its key \(.*key values mismatch/,

@@ -19,6 +19,7 @@ const span = (
   service: 'svc',
   startMs,
   durationMs,
+  durationNs: String(durationMs * 1e6),
   startUnixNano: '0',
   rawStartUnixNano: '0',
   status: { code: 'Unset', message: '' },
@@ -32,8 +33,11 @@ const span = (
   ...extra,
 });
 const invocation = (id: string, extra: Partial<Invocation> = {}): Invocation => ({
+  startUnixNano: '0',
   invocationId: id,
+  traceId: '',
   functionName: 'fn',
+  functionVersion: '$LATEST',
   instance: 'i-1',
   spanId: '',
   trigger: 'http',
@@ -44,6 +48,8 @@ const invocation = (id: string, extra: Partial<Invocation> = {}): Invocation => 
   memoryMb: 128,
   costUsd: 0,
   outcome: 'ok',
+  triggerSource: '',
+  correlationId: '',
   ...extra,
 });
 

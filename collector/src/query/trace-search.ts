@@ -269,10 +269,15 @@ export interface TracePoint {
  * scatter is for) and an even sample of the rest (by a hash of the trace id, so the same
  * traces each time), and says how many matched.
  */
-export async function tracePoints(
-  store: Store,
-  q: SearchQuery,
-): Promise<{ start: number; end: number; matched: number; points: TracePoint[] }> {
+/** `GET /api/traces/points`: the window (epoch ms), how many traces matched, the points. */
+export interface TracePoints {
+  start: number;
+  end: number;
+  matched: number;
+  points: TracePoint[];
+}
+
+export async function tracePoints(store: Store, q: SearchQuery): Promise<TracePoints> {
   const { startNs, endNs, db, params, having, inSpans, window, sortColumns } = searchFilters(store, q);
   const limit = Math.min(POINTS_LIMIT, Math.max(1, q.limit ?? POINTS_LIMIT));
   const rows = await queryRows<{ traceId: string; start: string; duration: string; errors: string; matched: string }>(

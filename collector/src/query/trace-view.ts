@@ -1,7 +1,7 @@
 import { estimateSkew } from '../stitch/skew.js';
 import type { StoredSpan } from '../stitch/span-model.js';
-import { invocationsOf, summaryOf, type TraceSummary } from '../stitch/trace-facts.js';
-import { buildTree } from '../stitch/tree.js';
+import { type InvocationFacts, invocationsOf, summaryOf, type TraceSummary } from '../stitch/trace-facts.js';
+import { buildTree, type OrphanClass } from '../stitch/tree.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
 import { loadTraceSpans, queryRows } from './spans.js';
@@ -20,7 +20,7 @@ export interface StitchOptions {
 
 const msOf = (ns: bigint) => Number(ns / 1000n) / 1000;
 
-function spanJson(s: StoredSpan, offsetNs: bigint) {
+function spanJson(s: StoredSpan, offsetNs: bigint): Omit<ApiSpan, 'depth' | 'invocationId' | 'childCount'> {
   const start = s.startNs + offsetNs;
   return {
     traceId: s.traceId,
@@ -48,7 +48,62 @@ function spanJson(s: StoredSpan, offsetNs: bigint) {
   };
 }
 
-export async function traceView(store: Store, traceId: string, options: StitchOptions, nowMs = Date.now()) {
+/** A span of the stitched tree as `GET /api/traces/:traceId` returns it. */
+export interface ApiSpan {
+  virtual?: false;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: string;
+  service: string;
+  /** skew-adjusted start */
+  startUnixNano: string;
+  startMs: number;
+  durationNs: string;
+  durationMs: number;
+  /** the start the span was sent with */
+  rawStartUnixNano: string;
+  /** how far the span's invocation was shifted for clock skew; absent when it was not */
+  skewAdjustedMs?: number;
+  status: { code: string; message: string };
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  scope: { name: string; version: string };
+  events: { timeUnixNano: string; name: string; attributes: Record<string, string> }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, string> }[];
+  depth: number;
+  invocationId?: string;
+  childCount: number;
+}
+
+/** The labelled parent a span whose parent is missing is attached under. */
+export interface VirtualParent {
+  virtual: true;
+  spanId: string;
+  depth: number;
+  orphanClass: OrphanClass;
+  label: string;
+  childCount: number;
+}
+
+/** `GET /api/traces/:traceId`. */
+export interface TraceView {
+  traceId: string;
+  rootSpanId?: string;
+  summary?: TraceSummary;
+  orphans: Record<string, number>;
+  skew: { invocationId: string; instance: string; offsetMs: number }[];
+  invocations: InvocationFacts[];
+  spans: (ApiSpan | VirtualParent)[];
+}
+
+export async function traceView(
+  store: Store,
+  traceId: string,
+  options: StitchOptions,
+  nowMs = Date.now(),
+): Promise<TraceView | undefined> {
   // one query: the invocations and the summary follow from the spans (trace-facts.ts)
   const spans = await loadTraceSpans(store, traceId);
   if (spans.length === 0) return undefined;
@@ -64,11 +119,12 @@ export async function traceView(store: Store, traceId: string, options: StitchOp
     spans: tree.nodes.map((n) =>
       n.virtual
         ? {
-            virtual: true,
+            virtual: true as const,
             spanId: n.spanId,
             depth: n.depth,
-            orphanClass: n.orphanClass,
-            label: n.label,
+            // a virtual node always has its class and label (tree.ts)
+            orphanClass: n.orphanClass!,
+            label: n.label!,
             childCount: n.childCount,
           }
         : {

@@ -5,7 +5,7 @@ import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { dateTime, ms, plural, usd } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { TraceSummary } from '../view-model/types.js';
+import type { TracePoints, TraceSummary } from '../view-model/types.js';
 
 /**
  * Traces: every filter of `GET /api/traces`, kept in the URL so a search can be shared;
@@ -283,13 +283,6 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       <p class="hint">{query ? '' : 'Tip: every filter is in the URL — share it.'}</p>
     </section>
   );
-}
-
-interface TracePoints {
-  start: number;
-  end: number;
-  matched: number;
-  points: { traceId: string; startMs: number; durationMs: number; error: boolean }[];
 }
 
 /** The search's filters for `traces/points`: the whole range, so no page, order or cursor. */

@@ -35,6 +35,15 @@ export interface RuleStatus {
   silencedUntil: number | undefined;
 }
 
+/** `POST /api/alerts/preview`: the rule's signal over consecutive windows, and its states. */
+export interface AlertPreview {
+  bucketMs: number;
+  threshold: number;
+  /** what the values are in: `ms`, `%` or `/s` */
+  unit: string;
+  points: { t: number; value: number | null; samples: number; state: StateName; notify: string | null }[];
+}
+
 const keyOf = (ruleId: string, group: string) => `${ruleId}\u0000${group}`;
 
 export class AlertEngine {
@@ -311,7 +320,7 @@ export class AlertEngine {
    * of the rule's length (at most 288), and the states the state machine would have gone
    * through. No notification is sent.
    */
-  async preview(rule: AlertRule, now = this.now(), spanMs = 24 * 3600_000) {
+  async preview(rule: AlertRule, now = this.now(), spanMs = 24 * 3600_000): Promise<AlertPreview> {
     const bucket = Math.max(ms(rule.window), Math.ceil(spanMs / 288));
     const from = now - spanMs;
     const values = await evaluateSignal(this.o.store, { ...rule, groupBy: 'none' }, from, now, bucket);

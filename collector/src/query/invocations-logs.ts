@@ -85,9 +85,21 @@ export interface LogQuery {
   limit?: number;
 }
 
+/** A log record as `GET /api/logs` and `GET /api/traces/:traceId/logs` return it. */
+export interface LogRecord {
+  timeUnixNano: string;
+  traceId: string;
+  spanId: string;
+  severityText: string;
+  severityNumber: number;
+  service: string;
+  body: string;
+  attributes: Record<string, string>;
+}
+
 const SEVERITY_FLOOR: Record<string, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
-export async function searchLogs(store: Store, q: LogQuery, order: 'asc' | 'desc' = 'desc') {
+export async function searchLogs(store: Store, q: LogQuery, order: 'asc' | 'desc' = 'desc'): Promise<LogRecord[]> {
   const { startNs, endNs } = timeRange(q);
   const params: Record<string, unknown> = {
     start: nsParam(startNs),
@@ -104,7 +116,7 @@ export async function searchLogs(store: Store, q: LogQuery, order: 'asc' | 'desc
   if (q.text) add('positionCaseInsensitiveUTF8(Body, {text:String}) > 0', 'text', q.text);
   if (q.traceId) add('TraceId = {traceId:String}', 'traceId', q.traceId);
   if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
-  return queryRows<Record<string, any>>(
+  return queryRows<LogRecord>(
     store,
     `SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS timeUnixNano, TraceId AS traceId, SpanId AS spanId,
        SeverityText AS severityText, SeverityNumber AS severityNumber, ServiceName AS service, Body AS body,

@@ -20,7 +20,7 @@ export interface MetricsQuery {
 
 const STEPS = [10, 30, 60, 300, 900, 3600, 21600, 86400];
 
-export async function metrics(store: Store, q: MetricsQuery) {
+export async function metrics(store: Store, q: MetricsQuery): Promise<Metrics> {
   const { startNs, endNs } = timeRange(q);
   const rangeS = Number((endNs - startNs) / 1_000_000_000n);
   // about 60 buckets unless asked otherwise
@@ -65,11 +65,39 @@ export async function metrics(store: Store, q: MetricsQuery) {
   return { groupBy, stepSeconds: step, ...range, series: toSeries(rows, step, false) };
 }
 
-function toSeries(rows: Record<string, any>[], step: number, functions: boolean) {
-  const groups = new Map<string, Record<string, unknown>[]>();
+/** One bucket of one group of `GET /api/metrics`. */
+export interface MetricsPoint {
+  /** bucket start, epoch ms */
+  t: number;
+  count: number;
+  ratePerSecond: number;
+  errorPercent: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** groupBy=function: from the invocations */
+  coldStartPercent?: number;
+  initP50Ms?: number | null;
+  initP95Ms?: number | null;
+  initP99Ms?: number | null;
+  timeouts?: number;
+  costUsd?: number;
+}
+
+export interface Metrics {
+  groupBy: 'service' | 'operation' | 'function';
+  stepSeconds: number;
+  /** the window, epoch ms */
+  start: number;
+  end: number;
+  series: { group: string; points: MetricsPoint[] }[];
+}
+
+function toSeries(rows: Record<string, any>[], step: number, functions: boolean): Metrics['series'] {
+  const groups = new Map<string, MetricsPoint[]>();
   for (const r of rows) {
     const count = Number(r.count);
-    const point: Record<string, unknown> = {
+    const point: MetricsPoint = {
       t: Number(r.t) * 1000,
       count,
       ratePerSecond: count / step,

@@ -8,7 +8,41 @@ import { nsParam, timeRange } from './time-range.js';
  * calls where a span's parent is in another service, publishes (producer → queue) and
  * consumes (queue → consumer), the latter with queue dwell time from message pairs.
  */
-export async function serviceMap(store: Store, q: { start?: string; end?: string; since?: string }) {
+/** A node of `GET /api/map`: a service, a function (a service whose spans name one) or a queue/topic/bus. */
+export interface MapNode {
+  id: string;
+  type: 'service' | 'function' | 'queue';
+  name: string;
+  /** services and functions: spans in the window, and the share in error */
+  spans?: number;
+  errorPercent?: number;
+  /** queues: `messaging.system` */
+  system?: string;
+}
+
+/** An edge of `GET /api/map`: a call between services, or a publish to or consume from a queue. */
+export interface MapEdge {
+  source: string;
+  target: string;
+  kind: 'call' | 'publish' | 'consume';
+  count: number;
+  ratePerSecond: number;
+  errorPercent: number;
+  p95Ms: number;
+  /** consume edges: time the messages waited in the queue */
+  dwellP50Ms?: number;
+  dwellP95Ms?: number;
+}
+
+export interface ServiceMap {
+  nodes: MapNode[];
+  edges: MapEdge[];
+}
+
+export async function serviceMap(
+  store: Store,
+  q: { start?: string; end?: string; since?: string },
+): Promise<ServiceMap> {
   const { startNs, endNs } = timeRange(q);
   const rangeS = Number(endNs - startNs) / 1e9 || 1;
   const db = `\`${store.database}\``;
@@ -65,7 +99,13 @@ export async function serviceMap(store: Store, q: { start?: string; end?: string
   const dwellOf = new Map(
     dwell.map((d) => [`${d.queue}\u0000${d.target}`, { p50: Number(d.q[0]), p95: Number(d.q[1]) }]),
   );
-  const edge = (r: Record<string, any>, source: string, target: string, kind: string, extra = {}) => ({
+  const edge = (
+    r: Record<string, any>,
+    source: string,
+    target: string,
+    kind: MapEdge['kind'],
+    extra: Partial<MapEdge> = {},
+  ): MapEdge => ({
     source,
     target,
     kind,
@@ -80,14 +120,16 @@ export async function serviceMap(store: Store, q: { start?: string; end?: string
   for (const r of [...publishes, ...consumes]) queues.set(r.queue, r.system);
   return {
     nodes: [
-      ...nodes.map((n) => ({
-        id: n.service,
-        type: n.fn ? 'function' : 'service',
-        name: n.service,
-        spans: Number(n.spans),
-        errorPercent: Number(n.spans) ? (Number(n.errors) / Number(n.spans)) * 100 : 0,
-      })),
-      ...[...queues.entries()].map(([name, system]) => ({ id: queueId(name), type: 'queue', name, system })),
+      ...nodes.map(
+        (n): MapNode => ({
+          id: n.service,
+          type: n.fn ? 'function' : 'service',
+          name: n.service,
+          spans: Number(n.spans),
+          errorPercent: Number(n.spans) ? (Number(n.errors) / Number(n.spans)) * 100 : 0,
+        }),
+      ),
+      ...[...queues.entries()].map(([name, system]): MapNode => ({ id: queueId(name), type: 'queue', name, system })),
     ],
     edges: [
       ...calls.map((r) => edge(r, r.source, r.target, 'call')),

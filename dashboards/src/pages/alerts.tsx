@@ -3,35 +3,13 @@ import { get, request } from '../api.js';
 import { Chart } from '../components/chart.js';
 import { dateTime, ms } from '../format.js';
 import { href } from '../router.js';
+import type { AlertPreview, RuleStatus } from '../view-model/types.js';
 
 /**
  * Alerts: every rule with its state (per group), silences, history; a form to create a
  * rule and to preview it — "what would this rule have said over the last 24 hours?" — drawn
  * on the signal's chart with the threshold, before it can page anyone.
  */
-interface RuleStatus {
-  rule: {
-    id: string;
-    name: string;
-    signal: string;
-    comparator: string;
-    threshold: number;
-    window: string;
-    for: string;
-    severity: string;
-    target: Record<string, string>;
-  };
-  source: 'file' | 'api';
-  states: { group: string; state: string; since: number; value?: number }[];
-  silencedUntil?: number;
-}
-interface Preview {
-  bucketMs: number;
-  threshold: number;
-  /** What the signal's values are in: `ms`, `%` or `/s`. */
-  unit: string;
-  points: { t: number; value: number | null; samples: number; state: string; notify: string | null }[];
-}
 
 const SIGNALS = [
   'latency_p95',
@@ -62,7 +40,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
   const [rules, setRules] = useState<RuleStatus[]>([]);
   const [history, setHistory] = useState<Record<string, string>[]>([]);
   const [form, setForm] = useState(EMPTY);
-  const [preview, setPreview] = useState<Preview | undefined>();
+  const [preview, setPreview] = useState<AlertPreview | undefined>();
   const [error, setError] = useState<string | undefined>();
   // what could not be loaded (rules, history): the empty-list lines are not shown then
   const [loadError, setLoadError] = useState<string | undefined>();

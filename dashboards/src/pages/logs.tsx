@@ -5,22 +5,14 @@ import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { dateTime, shortId } from '../format.js';
 import { href, navigate } from '../router.js';
+import type { LogRecord } from '../view-model/types.js';
 
 /** Logs: search by time, service, level, text and correlation id; each line links to its trace. */
-interface LogLine {
-  timeUnixNano: string;
-  traceId: string;
-  spanId: string;
-  severityText: string;
-  service: string;
-  body: string;
-  attributes: Record<string, string>;
-}
 
 export function LogsPage({ params }: { params: URLSearchParams }) {
   const q = new URLSearchParams(params);
   if (!q.has('since')) q.set('since', '1h');
-  const logs = useApi<{ logs: LogLine[] }>('logs', q.toString());
+  const logs = useApi<{ logs: LogRecord[] }>('logs', q.toString());
   const [draft, setDraft] = useState<Record<string, string>>({});
   const value = (k: string) => draft[k] ?? params.get(k) ?? '';
   const apply = (e?: Event, extra: Record<string, string> = {}) => {

@@ -4,28 +4,13 @@ import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { ms, percent } from '../format.js';
 import { href, navigate } from '../router.js';
+import type { MapEdge, MapNode, ServiceMap } from '../view-model/types.js';
 
 /**
  * The service map: services and functions as boxes, queues/topics/buses as their own
  * (rounded) nodes, laid out left to right by dagre; edge labels give rate, errors, p95 and,
  * for queue hops, dwell. Clicking a node (or pressing Enter on it) opens its traces.
  */
-interface MapNode {
-  id: string;
-  type: 'service' | 'function' | 'queue';
-  name: string;
-  system?: string;
-}
-interface MapEdge {
-  source: string;
-  target: string;
-  kind: 'call' | 'publish' | 'consume';
-  count: number;
-  ratePerSecond: number;
-  errorPercent: number;
-  p95Ms: number;
-  dwellP95Ms?: number;
-}
 
 const edgeLabel = (e: MapEdge) =>
   `${e.count} · ${rate(e.ratePerSecond)} · ${percent(e.errorPercent)} err · p95 ${ms(e.p95Ms)}${e.dwellP95Ms !== undefined && e.dwellP95Ms !== null ? ` · dwell p95 ${ms(e.dwellP95Ms)}` : ''}`;
@@ -42,7 +27,7 @@ const H = 44;
 
 export function MapPage({ params }: { params: URLSearchParams }) {
   const since = params.get('since') ?? '1h';
-  const map = useApi<{ nodes: MapNode[]; edges: MapEdge[] }>('map', `since=${since}`);
+  const map = useApi<ServiceMap>('map', `since=${since}`);
   const layout = useMemo(() => {
     if (!map.data) return undefined;
     const g = new dagre.graphlib.Graph();

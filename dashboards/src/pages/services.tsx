@@ -4,31 +4,13 @@ import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { ms, percent, usd } from '../format.js';
 import { href, navigate } from '../router.js';
+import type { Metrics, MetricsPoint } from '../view-model/types.js';
 
 /**
  * Services: per service and per function, over one shared time range — rate, error %,
  * p50/p95/p99, cold-start rate, init p95 and cost — as time-series charts, with a table
  * of totals whose rows open the matching trace search.
  */
-interface Point {
-  t: number;
-  count: number;
-  ratePerSecond: number;
-  errorPercent: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  coldStartPercent?: number;
-  initP95Ms?: number | null;
-  costUsd?: number;
-}
-interface Metrics {
-  stepSeconds: number;
-  /** The window asked for, epoch ms. */
-  start?: number;
-  end?: number;
-  series: { group: string; points: Point[] }[];
-}
 
 const COLORS = ['#3a7bd5', '#d64545', '#2e9e6b', '#b36ae2', '#e39b28', '#1c9ab5', '#7a7a7a', '#c2527a'];
 
@@ -36,7 +18,7 @@ const COLORS = ['#3a7bd5', '#d64545', '#2e9e6b', '#b36ae2', '#e39b28', '#1c9ab5'
  * Align every group's points on one x axis (bucket start, seconds), missing buckets as null;
  * `xRange` is the window asked for, so the axis spans it even where no bucket has data.
  */
-export function align(m: Metrics | undefined, pick: (p: Point) => number | null | undefined) {
+export function align(m: Metrics | undefined, pick: (p: MetricsPoint) => number | null | undefined) {
   if (!m) return { x: [] as number[], series: [] as { label: string; values: (number | null)[]; color: string }[] };
   const xs = [...new Set(m.series.flatMap((s) => s.points.map((p) => p.t)))].sort((a, b) => a - b);
   const xRange: [number, number] | undefined =

@@ -4,7 +4,7 @@ import { LogFields } from '../components/log-fields.js';
 import { Waterfall } from '../components/waterfall.js';
 import { dateTime, ms, plural, shortId, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { ApiSpan, Journey, TraceView } from '../view-model/types.js';
+import type { ApiSpan, Journey, LogRecord, TraceView } from '../view-model/types.js';
 import { spanKey } from '../view-model/waterfall.js';
 
 /**
@@ -13,20 +13,11 @@ import { spanKey } from '../view-model/waterfall.js';
  */
 const MAX_JOURNEY_TRACES = 20;
 
-interface LogLine {
-  timeUnixNano: string;
-  traceId: string;
-  spanId: string;
-  severityText: string;
-  body: string;
-  attributes: Record<string, string>;
-}
-
 export function TracePage({ traceId, params }: { traceId: string; params: URLSearchParams }) {
   const [views, setViews] = useState<TraceView[]>([]);
   const [journey, setJourney] = useState<Journey | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [logs, setLogs] = useState<LogLine[]>([]);
+  const [logs, setLogs] = useState<LogRecord[]>([]);
   const [selected, setSelected] = useState<string | undefined>();
   const [tab, setTab] = useState<'span' | 'logs'>('span');
   const shownTrace = useRef<string | undefined>(undefined);
@@ -71,7 +62,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
       const root = view.spans.find((s) => !s.virtual) as ApiSpan | undefined;
       setSelected((cur) => (sameTrace && cur && shown.has(cur) ? cur : root && spanKey(traceId, root.spanId)));
     })().catch((e: Error) => live && setError(e.message));
-    get<{ logs: LogLine[] }>(`traces/${traceId}/logs`)
+    get<{ logs: LogRecord[] }>(`traces/${traceId}/logs`)
       .then((r) => live && setLogs(r.logs))
       .catch(() => undefined);
     return () => {

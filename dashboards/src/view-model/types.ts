@@ -3,10 +3,18 @@
  * Imported as types only: the dashboard bundle holds none of the collector's code.
  */
 export type {
+  AlertPreview,
   ApiSpan,
   InvocationFacts as Invocation,
   Journey,
   JourneyEdge,
+  LogRecord,
+  MapEdge,
+  MapNode,
+  Metrics,
+  MetricsPoint,
+  RuleStatus,
+  ServiceMap,
   TracePoints,
   TraceSummary,
   TraceView,

@@ -48,15 +48,16 @@ function spanJson(s: StoredSpan, offsetNs: bigint): Omit<ApiSpan, 'depth' | 'inv
   };
 }
 
-/** A span of the stitched tree as `GET /api/traces/:traceId` returns it. */
-export interface ApiSpan {
+/**
+ * A span of the stitched tree as `GET /api/traces/:traceId` returns it: the stored span's
+ * names, maps and links, times as decimal nanoseconds and milliseconds.
+ */
+export interface ApiSpan
+  extends Pick<
+    StoredSpan,
+    'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'kind' | 'service' | 'attributes' | 'resource' | 'scope' | 'links'
+  > {
   virtual?: false;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: string;
-  service: string;
   /** skew-adjusted start */
   startUnixNano: string;
   startMs: number;
@@ -67,11 +68,7 @@ export interface ApiSpan {
   /** how far the span's invocation was shifted for clock skew; absent when it was not */
   skewAdjustedMs?: number;
   status: { code: string; message: string };
-  attributes: Record<string, string>;
-  resource: Record<string, string>;
-  scope: { name: string; version: string };
   events: { timeUnixNano: string; name: string; attributes: Record<string, string> }[];
-  links: { traceId: string; spanId: string; attributes: Record<string, string> }[];
   depth: number;
   invocationId?: string;
   childCount: number;

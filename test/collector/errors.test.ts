@@ -76,12 +76,15 @@ describe('OTLP/HTTP error handling', () => {
         'fntrace keeps traces and logs, not metrics: send metrics elsewhere (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or turn them off (OTEL_METRICS_EXPORTER=none)',
       details: [{ fntrace_code: 'FNTRACE_ERR_COL_UNSUPPORTED_SIGNAL' }],
     });
+    // refused before the body is read: an empty JSON body (which /v1/traces answers 400) too
+    const empty = await post('/v1/metrics', '', { 'content-type': 'application/json' });
+    expect(empty.status).toBe(404);
     const proto = await post('/v1/metrics', new Uint8Array(0), { 'content-type': 'application/x-protobuf' });
     expect(proto.status).toBe(404);
     expect(proto.headers.get('content-type')).toContain('application/x-protobuf');
     expect(proto.text).toContain('fntrace keeps traces and logs, not metrics');
     const text = await (await fetch(`${c.url}/metrics`)).text();
-    expect(text).toMatch(/fntrace_ingest_requests_total\{signal="metrics",status="404"\} 2/);
+    expect(text).toMatch(/fntrace_ingest_requests_total\{signal="metrics",status="404"\} 3/);
   });
 
   it('refuses other content types with 415', async () => {

@@ -90,14 +90,20 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
     (_req, body, done) => done(null, body),
   );
 
-  // With --ingest-token, a request without an accepted token is refused before its body is read.
+  // Refused before the body is read: without an accepted token (--ingest-token), and metrics.
   const authorized = bearerCheck(options.ingestToken);
-  if (authorized) {
-    app.addHook('onRequest', async (req) => {
-      const result = authorized(req.headers.authorization);
-      if (result !== 'ok') throw unauthorized('ingest', result, SEND_INGEST_TOKEN);
-    });
-  }
+  app.addHook('onRequest', async (req) => {
+    const result = authorized?.(req.headers.authorization) ?? 'ok';
+    if (result !== 'ok') throw unauthorized('ingest', result, SEND_INGEST_TOKEN);
+    // An SDK exporting every signal to this endpoint sends metrics too: say plainly that they
+    // are not kept (rather than a bare 404, or a 200 that would drop them silently).
+    if (req.routeOptions.url === '/v1/metrics')
+      throw new CollectorError(
+        CODES.UNSUPPORTED_SIGNAL,
+        404,
+        'fntrace keeps traces and logs, not metrics: send metrics elsewhere (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or turn them off (OTEL_METRICS_EXPORTER=none)',
+      );
+  });
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, req, reply) => {
     const kind = kindOf(req);
@@ -194,15 +200,8 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
 
   app.post('/v1/traces', handle('traces'));
   app.post('/v1/logs', handle('logs'));
-  // An SDK exporting every signal to this endpoint sends metrics too: say plainly that they are
-  // not kept (rather than a bare 404, or a 200 that would drop them silently).
-  app.post('/v1/metrics', async () => {
-    throw new CollectorError(
-      CODES.UNSUPPORTED_SIGNAL,
-      404,
-      'fntrace keeps traces and logs, not metrics: send metrics elsewhere (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or turn them off (OTEL_METRICS_EXPORTER=none)',
-    );
-  });
+  // answered by the onRequest hook above
+  app.post('/v1/metrics', async () => undefined);
 }
 
 /**

@@ -56,6 +56,11 @@ describe('dashboard with an API token', () => {
     await page.getByText('No rules yet').waitFor();
     expect(await prompt().count()).toBe(0);
 
+    // on a phone the header wraps rather than pushing the button off the screen
+    await page.setViewportSize({ width: 390, height: 844 });
+    const box = await page.getByRole('button', { name: 'Forget token' }).boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByRole('button', { name: 'Forget token' }).click();
     await prompt().waitFor();
     expect(await page.getByRole('button', { name: 'Forget token' }).count()).toBe(0);

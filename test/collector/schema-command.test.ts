@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,26 @@ describe('fntrace schema', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/FNTRACE_ERR_COL_INVALID_OPTION: option --retention-days: must be >= 0/);
     expect(bad.stdout).toBe('');
+  });
+
+  it('prints the views with the price table of --prices, and refuses a bad one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fntrace-schema-prices-'));
+    const file = join(dir, 'prices.yaml');
+    writeFileSync(file, 'prices:\n  - provider: gcp\n    gbSecondUsd: 0.0000025\n    requestUsd: 0.0000004\n');
+    const priced = run(['--prices', file]);
+    expect(priced.status).toBe(0);
+    const views = statementsOf(priced.stdout).filter((s) => /fntrace_(invocations|trace_summary)_mv/.test(s));
+    expect(views).toHaveLength(2);
+    for (const v of views) {
+      expect(v).toContain("= 'gcp'");
+      expect(v).toContain("COMMENT 'fntrace prices: gcp 0.0000025 per GB-s + 4e-7 per request, 1 ms; aws/arm64");
+    }
+    expect(run(['--help']).stdout).toContain('--prices');
+    writeFileSync(file, 'prices:\n  - provider: gcp\n    gbSecondUsd: cheap\n    requestUsd: 0\n');
+    const bad = run(['--prices', file]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(
+      /option --prices: .*prices\.yaml:3: \/prices\/0\/gbSecondUsd: must be a number \(got "cheap"\)/,
+    );
   });
 });

@@ -62,16 +62,15 @@ function TokenPrompt({ rejected, onToken }: { rejected: boolean; onToken: (token
 export function App() {
   const route = useRoute();
   const page = route.page === 'trace' ? 'traces' : route.page;
-  // refused: the API answered 401 (with the token this browser had, if any); generation
-  // remounts the page, so that it loads again, once a token is entered or forgotten
-  const [refused, setRefused] = useState<{ hadToken: boolean } | undefined>();
+  // refused: the API answered 401; generation remounts the page, so that it loads again, once a
+  // token is entered or forgotten (both re-render, so the stored token is read as it is now)
+  const [refused, setRefused] = useState(false);
   const [generation, setGeneration] = useState(0);
-  const [hasToken, setHasToken] = useState(storedToken() !== undefined);
-  useEffect(() => onUnauthorized(() => setRefused({ hadToken: storedToken() !== undefined })), []);
+  const hasToken = storedToken() !== undefined;
+  useEffect(() => onUnauthorized(() => setRefused(true)), []);
   const applyToken = (token: string | undefined) => {
     storeToken(token);
-    setHasToken(token !== undefined);
-    setRefused(undefined);
+    setRefused(false);
     setGeneration((g) => g + 1);
   };
   return (
@@ -95,7 +94,7 @@ export function App() {
       </header>
       <main key={generation}>
         {refused ? (
-          <TokenPrompt rejected={refused.hadToken} onToken={applyToken} />
+          <TokenPrompt rejected={hasToken} onToken={applyToken} />
         ) : route.page === 'trace' && route.rest[0] ? (
           <TracePage traceId={route.rest[0]} params={route.params} />
         ) : route.page === 'services' ? (

@@ -114,18 +114,14 @@ const schema = program
 addOptions(schema, ['clickhouseDatabase', 'clickhouseCluster', 'retentionDays', 'mapBuckets', 'prices']);
 schema.action((flags: Record<string, unknown>) => {
   let options: ReturnType<typeof resolveCollectorOptions>;
-  try {
-    options = resolveCollectorOptions(flags);
-  } catch (err) {
-    fail(err);
-  }
-  const { clickhouseDatabase: database, clickhouseCluster: cluster, retentionDays, mapBuckets } = options;
   let prices: ReturnType<typeof loadPrices>;
   try {
+    options = resolveCollectorOptions(flags);
     prices = loadPrices(options.prices);
   } catch (err) {
     fail(err);
   }
+  const { clickhouseDatabase: database, clickhouseCluster: cluster, retentionDays, mapBuckets } = options;
   const statements = installStatements({ database, cluster, retentionDays, mapBuckets, prices });
   const where = cluster ? `database ${database} on cluster ${cluster}` : `database ${database}`;
   process.stdout.write(

@@ -15,14 +15,17 @@ export interface YamlFile {
   fail(pointer: string | undefined, message: string): never;
 }
 
-export function readYamlFile(path: string, flag: string): YamlFile {
-  let text: string;
+/** A file an option names (`--tls-cert`, `--prices`, …), or an error that names the option and the file. */
+export function readOptionFile(path: string, flag: string): Buffer {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (err) {
     throw invalidOption(flag, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseYamlText(text, path, flag);
+}
+
+export function readYamlFile(path: string, flag: string): YamlFile {
+  return parseYamlText(readOptionFile(path, flag).toString('utf8'), path, flag);
 }
 
 export function parseYamlText(text: string, name: string, flag: string): YamlFile {

@@ -26,6 +26,10 @@ export const PATTERNS = {
   },
   httpUrl: { pattern: '^https?://', words: 'an http:// or https:// URL' },
   identifier: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', words: 'letters, digits and "_", not starting with a digit' },
+  priceName: {
+    pattern: '^[a-z0-9][a-z0-9_.-]*$',
+    words: 'lower-case letters, digits, ".", "_" or "-"',
+  },
   clusterName: {
     pattern: '^([A-Za-z_][A-Za-z0-9_.-]*)?$',
     words: 'letters, digits, "_", "." and "-", not starting with a digit',

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -12,6 +11,7 @@ import { invalidOption } from './errors.js';
 import { healthPlugin } from './health.js';
 import { receiverPlugin } from './ingest/receiver.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { readOptionFile } from './option-files.js';
 import { queryPlugin } from './query/plugin.js';
 import { lockDataDir } from './spool/lock.js';
 import { Spool } from './spool/spool.js';
@@ -56,17 +56,7 @@ export interface BuildOptions {
 /** `--tls-cert` and `--tls-key`, read: HTTPS for everything the collector serves. */
 function tlsFiles(options: CollectorOptions): { cert: Buffer; key: Buffer } | undefined {
   if (!options.tlsCert) return undefined;
-  const read = (flag: string, file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw invalidOption(
-        flag,
-        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
-    }
-  };
-  return { cert: read('--tls-cert', options.tlsCert), key: read('--tls-key', options.tlsKey) };
+  return { cert: readOptionFile(options.tlsCert, '--tls-cert'), key: readOptionFile(options.tlsKey, '--tls-key') };
 }
 
 const badTlsPair = (err: unknown) =>

@@ -4,11 +4,6 @@ import type { AlertEngine } from './engine.js';
 import { type AlertRule, parseRule, RuleError, ruleSchema } from './rule.js';
 
 /**
- * `/api/alerts/...`: rules (read; create, replace and delete those made here — rules from
- * the rules file are read-only), preview ("what would this rule have said over the last
- * 24 h?"), silences and history. Rule bodies use the rules file's JSON Schema.
- */
-/**
  * A channel URL as the API shows it: its origin and the last four characters. The rest is a
  * credential (a Slack webhook URL is one; webhooks often carry a token in the path or query)
  * and leaves the collector only to be posted to.
@@ -29,6 +24,11 @@ const shown = (rule: AlertRule): AlertRule => ({
   channels: rule.channels.map((c) => ({ ...c, url: maskChannelUrl(c.url) })),
 });
 
+/**
+ * `/api/alerts/...`: rules (read; create, replace and delete those made here — rules from
+ * the rules file are read-only), preview ("what would this rule have said over the last
+ * 24 h?"), silences and history. Rule bodies use the rules file's JSON Schema.
+ */
 export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEngine }): Promise<void> {
   const { engine } = deps;
   const bad = (reply: any, err: unknown) => {

@@ -1,5 +1,5 @@
 import { isMap, isSeq } from 'yaml';
-import { parseYamlText, readYamlFile, type YamlFile } from '../yaml-file.js';
+import { parseYamlText, readYamlFile, type YamlFile } from '../option-files.js';
 import { type AlertRule, parseRule, RuleError } from './rule.js';
 
 /**

@@ -6,7 +6,7 @@ import { BadRequest, nsParam, parseDuration, timeRange } from './time-range.js';
  * `GET /api/metrics`: per time bucket and group (service, operation or function) — request
  * rate, error %, p50/p95/p99 duration — from entry spans (server and consumer spans, the
  * requests a service handled). Grouped by function, also cold-start rate, init-duration
- * p95 and cost, from `fntrace_invocations`. `start` and `end` (epoch ms) give the window.
+ * p50/p95/p99, timeouts and cost, from `fntrace_invocations`. `start` and `end` (epoch ms) give the window.
  */
 export interface MetricsQuery {
   start?: string;

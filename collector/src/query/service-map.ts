@@ -2,12 +2,6 @@ import type { Store } from '../store/clickhouse.js';
 import { queryRows } from './spans.js';
 import { nsParam, timeRange } from './time-range.js';
 
-/**
- * `GET /api/map`: services and functions as nodes, queues/topics/buses as nodes of their
- * own (from `messaging.destination.name`), and edges with rate, error %, p95 latency —
- * calls where a span's parent is in another service, publishes (producer → queue) and
- * consumes (queue → consumer), the latter with queue dwell time from message pairs.
- */
 /** A node of `GET /api/map`: a service, a function (a service whose spans name one) or a queue/topic/bus. */
 export interface MapNode {
   id: string;
@@ -39,6 +33,12 @@ export interface ServiceMap {
   edges: MapEdge[];
 }
 
+/**
+ * `GET /api/map`: services and functions as nodes, queues/topics/buses as nodes of their
+ * own (from `messaging.destination.name`), and edges with rate, error %, p95 latency —
+ * calls where a span's parent is in another service, publishes (producer → queue) and
+ * consumes (queue → consumer), the latter with queue dwell time from message pairs.
+ */
 export async function serviceMap(
   store: Store,
   q: { start?: string; end?: string; since?: string },

@@ -122,7 +122,11 @@ function searchFilters(store: Store, q: SearchQuery) {
     add('Duration >= {spanMin:UInt64}', 'spanMin', Math.round(q.spanMinDurationMs * 1e6));
   if (q.spanMaxDurationMs !== undefined)
     add('Duration <= {spanMax:UInt64}', 'spanMax', Math.round(q.spanMaxDurationMs * 1e6));
-  const having: string[] = ['toUnixTimestamp64Nano(min(Start)) >= toUnixTimestamp64Nano({start:DateTime64(9)})'];
+  // traces that start in the window
+  const having: string[] = [
+    'toUnixTimestamp64Nano(min(Start)) >= toUnixTimestamp64Nano({start:DateTime64(9)})',
+    'toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})',
+  ];
   if (q.status === 'error') having.push('sum(ErrorCount) > 0');
   if (q.status === 'ok') having.push('sum(ErrorCount) = 0');
   if (q.minDurationMs !== undefined) {
@@ -163,7 +167,7 @@ export async function searchTraces(
        FROM ${db}.fntrace_trace_summary
        WHERE ${window} ${traces}
        GROUP BY TraceId
-       HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
+       HAVING ${having.join(' AND ')}
        ORDER BY ${sortKey} DESC, TraceId DESC
        LIMIT {limit:UInt32}`;
   // The whole summaries (services, root, cost, ...) of the traces `where` selects, in page order.
@@ -262,13 +266,6 @@ export interface TracePoint {
   error: boolean;
 }
 
-/**
- * `GET /api/traces/points`: start and duration of the traces a search matches over its whole
- * window — what a duration-over-time scatter draws, where a page of results shows only the
- * newest. Past `limit` matches it answers the slowest tenth of `limit` (outliers are what a
- * scatter is for) and an even sample of the rest (by a hash of the trace id, so the same
- * traces each time), and says how many matched.
- */
 /** `GET /api/traces/points`: the window (epoch ms), how many traces matched, the points. */
 export interface TracePoints {
   start: number;
@@ -277,6 +274,13 @@ export interface TracePoints {
   points: TracePoint[];
 }
 
+/**
+ * `GET /api/traces/points`: start and duration of the traces a search matches over its whole
+ * window — what a duration-over-time scatter draws, where a page of results shows only the
+ * newest. Past `limit` matches it answers the slowest tenth of `limit` (outliers are what a
+ * scatter is for) and an even sample of the rest (by a hash of the trace id, so the same
+ * traces each time), and says how many matched.
+ */
 export async function tracePoints(store: Store, q: SearchQuery): Promise<TracePoints> {
   const { startNs, endNs, db, params, having, inSpans, window, sortColumns } = searchFilters(store, q);
   const limit = Math.min(POINTS_LIMIT, Math.max(1, q.limit ?? POINTS_LIMIT));
@@ -291,7 +295,7 @@ export async function tracePoints(store: Store, q: SearchQuery): Promise<TracePo
          FROM ${db}.fntrace_trace_summary
          WHERE ${window} ${inSpans}
          GROUP BY TraceId
-         HAVING ${having.join(' AND ')} AND toUnixTimestamp64Nano(min(Start)) <= toUnixTimestamp64Nano({end:DateTime64(9)})
+         HAVING ${having.join(' AND ')}
        )
      )
      ORDER BY slowRank <= {slowest:UInt32} DESC, cityHash64(traceId)

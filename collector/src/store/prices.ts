@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
-import { schemaErrorText, valueAt } from '../schema-errors.js';
-import { readYamlFile } from '../yaml-file.js';
+import { readYamlFile } from '../option-files.js';
+import { PATTERNS, schemaErrorText, valueAt } from '../schema-errors.js';
 
 /**
  * The price table behind each invocation's estimated cost: per provider (`cloud.provider`)
@@ -29,8 +29,8 @@ export const DEFAULT_PRICES: readonly Price[] = [
   { provider: 'aws', gbSecondUsd: 0.0000166667, requestUsd: 0.0000002, billingIncrementMs: 1 },
 ];
 
-/** Names that go into SQL text as literals: checked, so that no quoting is needed. */
-const NAME = '^[a-z0-9][a-z0-9_.-]*$';
+/** Names go into SQL text as literals: checked, so that no quoting is needed. */
+const NAME = PATTERNS.priceName.pattern;
 
 const fileSchema = {
   type: 'object',
@@ -76,9 +76,7 @@ export function loadPrices(path: string): Price[] {
     const text =
       e.keyword === 'additionalProperties'
         ? 'is not a field of a price (provider, arch, gbSecondUsd, requestUsd, billingIncrementMs)'
-        : e.keyword === 'pattern'
-          ? `must be lower-case letters, digits, ".", "_" or "-" (got ${JSON.stringify(valueAt(data, e.instancePath))})`
-          : schemaErrorText(e, valueAt(data, e.instancePath));
+        : schemaErrorText(e, valueAt(data, e.instancePath));
     fail(field, `${field || '/'}: ${text}`);
   }
   return [...(data as { prices: Price[] }).prices, ...DEFAULT_PRICES];

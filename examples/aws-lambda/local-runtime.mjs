@@ -4,7 +4,14 @@
 // runtime saw it) to FNTRACE_LOCAL_RESULT. stdout is left to the handler: its log lines
 // are what the demo shows and the tests read. One process = one environment, so its
 // first invocation is a cold start, as on Lambda.
+//
+// With `serve: true` in the plan it stands in for an API Gateway HTTP API instead: it
+// listens on 127.0.0.1, turns each request into the payload-2.0 event API Gateway would
+// send (headers lower-cased, repeated ones joined with commas), invokes the handler, and
+// answers with its result; the port goes to the parent over IPC.
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import lambdaLocal from 'lambda-local';
 
@@ -58,7 +65,71 @@ function run(inv, i) {
   });
 }
 
-if (plan.sequential) {
+/** The API Gateway HTTP API (payload 2.0) event for a request. */
+function httpApiEvent(req, body) {
+  const url = new URL(req.url, 'http://local');
+  const headers = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) headers[name] = values.join(',');
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    body: body.length > 0 ? body.toString('utf8') : undefined,
+    isBase64Encoded: false,
+  };
+}
+
+/** An HTTP response from a handler's result, as API Gateway maps payload-2.0 results. */
+function answer(res, outcome) {
+  if (outcome.error) {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: 'Internal Server Error' }));
+    return;
+  }
+  const r = outcome.result;
+  if (r === null || typeof r !== 'object' || typeof r.statusCode !== 'number') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(r ?? null));
+    return;
+  }
+  res.writeHead(r.statusCode, { 'content-type': 'application/json', ...(r.headers ?? {}) });
+  res.end(r.isBase64Encoded ? Buffer.from(r.body ?? '', 'base64') : (r.body ?? ''));
+}
+
+if (plan.serve) {
+  let n = 0;
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const i = n++;
+      await run({ event: httpApiEvent(req, Buffer.concat(chunks)), timeoutMs: plan.timeoutMs }, i);
+      answer(res, results[i]);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+} else if (plan.sequential) {
   for (let i = 0; i < plan.invocations.length; i++) await run(plan.invocations[i], i);
 } else {
   await Promise.all(
@@ -68,6 +139,8 @@ if (plan.sequential) {
     }),
   );
 }
-if (plan.lingerMs) await sleep(plan.lingerMs);
-writeFileSync(env.FNTRACE_LOCAL_RESULT, JSON.stringify(results));
-process.exit(0);
+if (!plan.serve) {
+  if (plan.lingerMs) await sleep(plan.lingerMs);
+  writeFileSync(env.FNTRACE_LOCAL_RESULT, JSON.stringify(results));
+  process.exit(0);
+}

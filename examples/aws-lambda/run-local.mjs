@@ -20,23 +20,17 @@ const jsonLines = (text) =>
       }
     });
 
-/**
- * @param {{ handler: string, functionName?: string, invocations: object[], endpoint: string,
- *   env?: Record<string, string>, sequential?: boolean, lingerMs?: number }} opts
- */
-export async function runLocal(opts) {
-  const dir = mkdtempSync(join(tmpdir(), 'fntrace-lambda-'));
-  const resultFile = join(dir, 'result.json');
+/** The environment Lambda gives a function (and nothing of this process's OTEL_/FNTRACE_/AWS_ settings). */
+function lambdaEnv(opts, plan) {
   const base = {};
   for (const [k, v] of Object.entries(process.env)) {
     // the function sees only what Lambda and its configuration give it
     if (!k.startsWith('OTEL_') && !k.startsWith('FNTRACE_') && !k.startsWith('AWS_') && k !== '_X_AMZN_TRACE_ID')
       base[k] = v;
   }
-  const name = opts.functionName ?? 'orders-fn';
-  const env = {
+  return {
     ...base,
-    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_NAME: opts.functionName ?? 'orders-fn',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
     AWS_REGION: 'us-east-1',
@@ -44,15 +38,26 @@ export async function runLocal(opts) {
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     OTEL_EXPORTER_OTLP_ENDPOINT: opts.endpoint,
     ...opts.env,
-    FNTRACE_LOCAL_RESULT: resultFile,
-    FNTRACE_LOCAL_PLAN: JSON.stringify({
-      handler: resolve(opts.handler),
+    FNTRACE_LOCAL_PLAN: JSON.stringify({ ...plan, handler: resolve(opts.handler) }),
+  };
+}
+
+/**
+ * @param {{ handler: string, functionName?: string, invocations: object[], endpoint: string,
+ *   env?: Record<string, string>, sequential?: boolean, lingerMs?: number, node?: string }} opts
+ */
+export async function runLocal(opts) {
+  const dir = mkdtempSync(join(tmpdir(), 'fntrace-lambda-'));
+  const resultFile = join(dir, 'result.json');
+  const env = {
+    ...lambdaEnv(opts, {
       invocations: opts.invocations,
       sequential: opts.sequential ?? false,
       lingerMs: opts.lingerMs,
     }),
+    FNTRACE_LOCAL_RESULT: resultFile,
   };
-  const child = spawn(process.execPath, [RUNTIME], { env, stdio: 'pipe' });
+  const child = spawn(opts.node ?? process.execPath, [RUNTIME], { env, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {
@@ -71,4 +76,37 @@ export async function runLocal(opts) {
     rmSync(dir, { recursive: true, force: true });
   }
   return { outcomes, logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr, code };
+}
+
+/**
+ * A handler behind a local stand-in for an API Gateway HTTP API: each request to `url` is one
+ * invocation in one long-lived environment (the first one cold). `stop()` ends the
+ * environment and returns its log lines and diagnostics.
+ * @param {{ handler: string, functionName?: string, endpoint: string, env?: Record<string, string>,
+ *   timeoutMs?: number, node?: string }} opts
+ */
+export async function serveLocal(opts) {
+  const env = lambdaEnv(opts, { serve: true, timeoutMs: opts.timeoutMs });
+  const child = spawn(opts.node ?? process.execPath, [RUNTIME], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const closed = new Promise((r) => child.on('close', r));
+  const port = await new Promise((resolvePort, reject) => {
+    child.once('message', (m) => resolvePort(m.port));
+    closed.then((code) => reject(new Error(`local API for ${opts.handler} exited (${code}):\n${stderr}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await closed;
+      return { logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr, code };
+    },
+  };
 }

@@ -12,3 +12,4 @@ export { droppedCounts, setDiagnosticsSink } from './core/diagnostics.js';
 export { ERROR_CODES, FntraceError } from './core/errors.js';
 export type { WrapOptions } from './core/options.js';
 export { logger } from './log/logger.js';
+export { instrument } from './outgoing/aws/middleware.js';

@@ -8,6 +8,8 @@ import type { Env } from './env.js';
  * origin (its start) to the first invocation.
  */
 export interface ColdStart {
+  /** The environment's first invocation (a cold start unless the environment was provisioned ahead). */
+  first: boolean;
   coldStart: boolean;
   /** Set on the first invocation only. */
   initDurationMs: number | undefined;
@@ -21,10 +23,11 @@ const g = globalThis as Record<symbol, boolean | undefined>;
 
 export function takeColdStart(env: Env, invokeStartMs: number): ColdStart {
   const initStartMs = performance.timeOrigin;
-  if (g[SERVED]) return { coldStart: false, initDurationMs: undefined, initStartMs };
+  if (g[SERVED]) return { first: false, coldStart: false, initDurationMs: undefined, initStartMs };
   g[SERVED] = true;
   const proactive = env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency';
   return {
+    first: true,
     coldStart: !proactive,
     initDurationMs: proactive ? undefined : Math.max(0, invokeStartMs - initStartMs),
     initStartMs,

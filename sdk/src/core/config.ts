@@ -37,6 +37,10 @@ export interface SdkConfig {
   readonly logLevel: string;
   /** Extra key names to redact (`FNTRACE_REDACT_KEYS`, comma-separated), added to the built-in list. */
   readonly redactKeys: readonly string[];
+  /** Trace outgoing calls (HTTP, `fetch`, AWS SDK) and carry context on them (`FNTRACE_OUTGOING`). Default true. */
+  readonly traceOutgoing: boolean;
+  /** Put trace context into Kinesis records' JSON data (`FNTRACE_KINESIS_INJECT`). Default false: it changes the data. */
+  readonly kinesisInject: boolean;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -140,6 +144,8 @@ export function resolveConfig(env: Env): SdkConfig {
     timeoutMarginMs: intEnv(env, 'FNTRACE_TIMEOUT_MARGIN_MS', 500, 0, 60_000),
     maxQueueSize: intEnv(env, 'FNTRACE_MAX_QUEUE_SIZE', 2048, 1, 1_000_000),
     logLevel,
+    traceOutgoing: boolEnv(env, 'FNTRACE_OUTGOING', true),
+    kinesisInject: boolEnv(env, 'FNTRACE_KINESIS_INJECT', false),
     redactKeys: Object.freeze(
       (env.FNTRACE_REDACT_KEYS ?? '')
         .split(',')

@@ -13,7 +13,7 @@ import { report, reportCounts } from './diagnostics.js';
 import { processEnv } from './env.js';
 import { ERROR_CODES } from './errors.js';
 import { type InvocationState, setInvocation } from './invocation-state.js';
-import type { Sdk } from './setup.js';
+import { firstInvocationStarted, type Sdk } from './setup.js';
 import type { SdkSpan } from './span.js';
 import { nowMs } from './time.js';
 import { startTimeoutGuard } from './timeout-guard.js';
@@ -80,6 +80,7 @@ function flushBudget(options: LifecycleOptions, deadlineMs: number | undefined):
 export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: LifecycleOptions): InvocationHandle {
   const startMs = nowMs();
   const cold = takeColdStart(processEnv(), startMs);
+  if (cold.first) firstInvocationStarted();
   const state: InvocationState = {
     invocationId: plan.invocationId,
     correlationId: plan.correlationId,
@@ -130,6 +131,8 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
           plan.onResult?.(span, outcome.result);
         }
         abandoned?.end();
+        // an outgoing call whose response was never read: its span is all the trace has of it
+        for (const open of state.openSpans) if (open.endsWithInvocation) open.end();
         span.end();
       }
       await sdk.exporter.flush(flushBudget(options, plan.deadlineMs));

@@ -23,6 +23,12 @@ export interface Platform {
   resourceAttributes(env: Env): Record<string, string | number>;
   Als: new () => AlsLike<Context>;
   transport: Transport;
+  /**
+   * Turns on this runtime's outgoing instrumentation (HTTP clients, SDK clients), once the
+   * SDK is set up. May return what to do when the first invocation starts (by then the
+   * handler module's own imports have all run).
+   */
+  instrument?(sdk: Sdk): (() => void) | undefined;
 }
 
 export interface Sdk {
@@ -39,7 +45,7 @@ export interface Sdk {
 // Kept on globalThis so the ESM and CJS builds, if both get loaded, share one SDK
 // (the "dual package hazard"), as @opentelemetry/api does for its globals.
 const GLOBAL = Symbol.for('fntrace.sdk');
-type Holder = { sdk?: Sdk; config?: SdkConfig };
+type Holder = { sdk?: Sdk; config?: SdkConfig; atFirstInvocation?: (() => void) | undefined };
 const globals = globalThis as Record<symbol, Holder | undefined>;
 if (!globals[GLOBAL]) globals[GLOBAL] = {};
 const holder: Holder = globals[GLOBAL];
@@ -53,6 +59,13 @@ export function sdkConfig(): SdkConfig {
 /** The SDK of this process, if a platform has set it up. */
 export function currentSdk(): Sdk | undefined {
   return holder.sdk;
+}
+
+/** Called by the lifecycle when this environment's first invocation starts. */
+export function firstInvocationStarted(): void {
+  const hook = holder.atFirstInvocation;
+  holder.atFirstInvocation = undefined;
+  hook?.();
 }
 
 export function initSdk(platform: Platform): Sdk {
@@ -105,5 +118,6 @@ export function initSdk(platform: Platform): Sdk {
     isSecret,
   });
   holder.sdk = sdk;
+  holder.atFirstInvocation = platform.instrument?.(sdk);
   return sdk;
 }

@@ -58,6 +58,8 @@ export class SdkSpan implements Span {
   status: SpanStatus = { code: SpanStatusCode.UNSET };
   /** The open-span set of the invocation this span was started in, if any (see tracer.ts). */
   openIn: Set<SdkSpan> | undefined;
+  /** An outgoing call's span: ended with its invocation if its call has not ended it by then. */
+  endsWithInvocation = false;
   private readonly hooks: SpanHooks;
   private attributeCount = 0;
 

@@ -8,8 +8,9 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { FLAG_RANDOM } from '../propagation/traceparent.js';
 import { newSpanId, newTraceId } from './ids.js';
-import { getInvocation } from './invocation-state.js';
+import { getInvocation, getRecord } from './invocation-state.js';
 import type { KeyMatcher } from './redaction.js';
 import { SdkSpan } from './span.js';
 
@@ -47,17 +48,14 @@ export class SdkTracer implements Tracer {
     const validParent = parent && trace.isSpanContextValid(parent) ? parent : undefined;
     const traceId = validParent?.traceId ?? newTraceId();
     const spanId = newSpanId();
+    // Level 2's random flag: ours are random; a continued trace keeps what its parent said
+    const random = validParent ? validParent.traceFlags & FLAG_RANDOM : FLAG_RANDOM;
     if (!this.hooks.sample(validParent, traceId)) {
-      return trace.wrapSpanContext({
-        traceId,
-        spanId,
-        traceFlags: TraceFlags.NONE,
-        traceState: validParent?.traceState,
-      });
+      return trace.wrapSpanContext({ traceId, spanId, traceFlags: random, traceState: validParent?.traceState });
     }
     const span = new SdkSpan({
       name,
-      context: { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: validParent?.traceState },
+      context: { traceId, spanId, traceFlags: TraceFlags.SAMPLED | random, traceState: validParent?.traceState },
       parentSpanId: validParent?.spanId,
       parentIsRemote: validParent?.isRemote,
       kind: options.kind,
@@ -68,9 +66,15 @@ export class SdkTracer implements Tracer {
       hooks: this.spanHooks,
     });
     const invocation = getInvocation(ctx);
-    if (invocation && !invocation.ended) {
-      invocation.openSpans.add(span);
-      span.openIn = invocation.openSpans;
+    if (invocation) {
+      // every span of an invocation carries its correlation id (the record's inside records())
+      if (!('fntrace.correlation_id' in span.attributes)) {
+        span.setAttribute('fntrace.correlation_id', getRecord(ctx)?.correlationId ?? invocation.correlationId);
+      }
+      if (!invocation.ended) {
+        invocation.openSpans.add(span);
+        span.openIn = invocation.openSpans;
+      }
     }
     return span;
   }

@@ -40,17 +40,28 @@ export function arnName(arn: unknown): string | undefined {
 }
 
 /**
- * A copy of a header map with lower-case keys and string values (the first of a
- * multi-value header), so every later lookup is one property read. API Gateway v1 keeps
- * the client's case; v2, function URLs and ALB lower-case.
+ * A copy of a header map with lower-case keys and string values, so every later lookup is
+ * one property read. API Gateway v1 keeps the client's case; v2, function URLs and ALB
+ * lower-case. A header sent several times (a multi-value map, or the same name in two
+ * cases) becomes one value joined by commas, as HTTP combines fields (RFC 9110 §5.3): so
+ * two `tracestate` fields read as one list and two `traceparent` fields read as the
+ * invalid value they are (W3C Trace Context §3.2.2 asks for a new trace then).
  */
 export function lowerHeaders(headers: unknown): Record<string, string> | undefined {
   if (!isObj(headers)) return undefined;
   const out: Record<string, string> = {};
   for (const key in headers) {
     const v = headers[key];
-    const value = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
-    if (value !== undefined) out[key.toLowerCase()] = value;
+    const value =
+      typeof v === 'string' ? v : Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(',') : undefined;
+    if (value === undefined) continue;
+    const name = key.toLowerCase();
+    out[name] = name in out ? `${out[name]},${value}` : value;
   }
   return out;
+}
+
+/** The request's headers: the multi-value map when the event has one (REST APIs, ALB), else the single-value one. */
+export function eventHeaders(event: Obj): unknown {
+  return isObj(event.multiValueHeaders) ? event.multiValueHeaders : event.headers;
 }

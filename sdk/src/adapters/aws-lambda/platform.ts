@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Env } from '../../core/env.js';
 import type { Platform } from '../../core/setup.js';
 import { nodeTransport } from '../../export/transport-node.js';
+import { installNodeOutgoing } from '../../outgoing/install.js';
 
 /** Node's `process.arch` as OpenTelemetry's `host.arch` values. */
 const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86' };
@@ -10,6 +11,7 @@ const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: '
 export const lambdaPlatform: Platform = {
   Als: AsyncLocalStorage,
   transport: nodeTransport,
+  instrument: installNodeOutgoing,
   resourceAttributes(env: Env) {
     const attrs: Record<string, string | number> = { 'cloud.provider': 'aws', 'cloud.platform': 'aws_lambda' };
     if (env.AWS_REGION) attrs['cloud.region'] = env.AWS_REGION;

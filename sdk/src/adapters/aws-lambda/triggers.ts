@@ -1,6 +1,6 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type KeyMatcher, redactQuery } from '../../core/redaction.js';
-import { arnName, isObj, type LambdaContext, lowerHeaders, type Obj, str } from './lambda-types.js';
+import { arnName, eventHeaders, isObj, type LambdaContext, lowerHeaders, type Obj, str } from './lambda-types.js';
 
 /**
  * Trigger detection: which AWS service invoked the function, told from the event's
@@ -148,7 +148,7 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
           undefined,
           str(event.path),
           queryFromParams(event.queryStringParameters),
-          event.headers ?? event.multiValueHeaders,
+          eventHeaders(event),
           { 'aws.alb.target_group_arn': str(rc.elb.targetGroupArn) },
           isSecret,
         );
@@ -208,7 +208,7 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
           str(event.resource) ?? str(rc.resourcePath),
           str(event.path),
           queryFromParams(event.queryStringParameters),
-          event.headers,
+          eventHeaders(event),
           {
             'server.address': str(rc.domainName),
             'client.address': str(identity.sourceIp),

@@ -1,0 +1,35 @@
+import { report } from '../core/diagnostics.js';
+import { ERROR_CODES } from '../core/errors.js';
+import type { Sdk } from '../core/setup.js';
+import { patchLoadedClients } from './aws/auto.js';
+import { instrumentFetch } from './fetch.js';
+import { instrumentNodeHttp } from './node-http.js';
+
+/**
+ * Turns on outgoing instrumentation for Node.js platforms, once per process: `fetch`,
+ * `node:http`/`node:https`, and the AWS SDK v3 clients the module loader has loaded (looked
+ * for again when the first invocation starts, after the handler's own imports have run).
+ * Calls to the collector's own export endpoints are never traced.
+ */
+export function installNodeOutgoing(sdk: Sdk): (() => void) | undefined {
+  if (!sdk.config.traceOutgoing) return undefined;
+  const exportUrls = new Set<string>();
+  for (const endpoint of [sdk.config.tracesEndpoint, sdk.config.logsEndpoint]) {
+    try {
+      const u = new URL(endpoint);
+      exportUrls.add(u.origin + u.pathname);
+    } catch {
+      // an invalid endpoint is reported by the exporter; nothing to exclude
+    }
+  }
+  const isExportUrl = (url: URL) => exportUrls.has(url.origin + url.pathname);
+  try {
+    instrumentFetch(isExportUrl, sdk.isSecret);
+    instrumentNodeHttp(isExportUrl, sdk.isSecret);
+    patchLoadedClients();
+  } catch (err) {
+    report(ERROR_CODES.INTERNAL, `outgoing instrumentation could not start: ${(err as Error)?.message ?? String(err)}`);
+  }
+  // at the first invocation: AWS SDK clients imported after the handler was wrapped
+  return patchLoadedClients;
+}

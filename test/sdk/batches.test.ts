@@ -110,4 +110,29 @@ describe('records(event)', () => {
         .map((s) => s.attrs['messaging.message.id']),
     );
   });
+
+  it('gives each Kafka record a span continued from its traceparent header, across partitions', async () => {
+    const event = { ...fixture('kafka-msk-2'), _test: { records: true } };
+    const run = await runLambda({ handler: 'app.cjs', invocations: [{ event }], endpoint: rx.url });
+    expect(run.outcomes[0]!.error).toBeUndefined();
+    const spans = spansOf(run.outcomes[0]!.requestId);
+    const invocation = spans.find((s) => s.attrs['faas.trigger'])!;
+    const byIndex = (i: number) => spans.find((s) => s.attrs['fntrace.batch.index'] === i)!;
+    expect(byIndex(0)).toMatchObject({ kind: 5, name: 'orders process', traceId: '77777777777777777777777777777777' });
+    expect(byIndex(0).parentSpanId).toBe('7777777777777777');
+    expect(byIndex(0).attrs).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.partition.id': '0',
+      'messaging.kafka.offset': 15,
+      'messaging.kafka.message.key': 'order-42',
+      'fntrace.correlation_id': 'corr-kafka-1',
+    });
+    // the record without headers sits under the invocation, whose trace it shares
+    expect(byIndex(1).attrs['messaging.destination.partition.id']).toBe('1');
+    expect(byIndex(1).traceId).toBe(invocation.traceId);
+    expect(run.logs.filter((l) => l.msg === 'record processed').map((l) => l.span_id)).toEqual([
+      byIndex(0).spanId,
+      byIndex(1).spanId,
+    ]);
+  });
 });

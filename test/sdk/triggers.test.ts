@@ -19,6 +19,8 @@ const NAMES = [
   'dynamodb-stream-2',
   's3-put',
   'direct-invoke',
+  'kafka-msk-2',
+  'stepfunctions-task',
   'unknown',
 ] as const;
 
@@ -63,6 +65,8 @@ describe('trigger detection', () => {
     ['dynamodb-stream-2', 'datasource', 'aws.dynamodb', 'Orders process', 5],
     ['s3-put', 'datasource', 'aws.s3', 'uploads-bucket ObjectCreated:Put', 5],
     ['direct-invoke', 'other', 'aws.lambda.invoke', 'orders-fn', 2],
+    ['kafka-msk-2', 'pubsub', 'aws.msk', 'orders process', 5],
+    ['stepfunctions-task', 'other', 'payload', 'orders-fn', 2],
     ['unknown', 'other', 'unknown', 'orders-fn', 2],
   ] as const)('%s → faas.trigger=%s (%s)', (name, trigger, source, spanName, kind) => {
     const span = spanOf(name);
@@ -100,6 +104,12 @@ describe('trigger detection', () => {
       'faas.document.operation': 'insert',
     });
     expect(spanOf('scheduled').attrs['fntrace.schedule.rule']).toBe('nightly-report');
+    expect(spanOf('kafka-msk-2').attrs).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': 'orders',
+      'messaging.batch.message_count': 2,
+      'server.address': 'b-2.orders-cluster.a1bcde.c1.kafka.us-east-1.amazonaws.com',
+    });
   });
 });
 
@@ -113,6 +123,12 @@ describe('parent context', () => {
   it('continues the W3C trace from SNS message attributes and EventBridge detail', () => {
     expect(spanOf('sns').traceId).toBe('33333333333333333333333333333333');
     expect(spanOf('eventbridge').traceId).toBe('44444444444444444444444444444444');
+  });
+
+  it('continues a Step Functions task from the W3C fields of its input', () => {
+    const span = spanOf('stepfunctions-task');
+    expect([span.traceId, span.parentSpanId]).toEqual(['88888888888888888888888888888888', '8888888888888888']);
+    expect(span.attrs['fntrace.correlation_id']).toBe('corr-sfn-1');
   });
 
   it('continues a direct invoke from the client context', () => {
@@ -177,6 +193,7 @@ describe('parent source', () => {
     expect(spanOf('eventbridge').attrs['fntrace.parent.source']).toBe('event-detail');
     expect(spanOf('direct-invoke').attrs['fntrace.parent.source']).toBe('client-context');
     expect(spanOf('sns').attrs['fntrace.parent.source']).toBe('message-attributes');
+    expect(spanOf('stepfunctions-task').attrs['fntrace.parent.source']).toBe('event-payload');
     expect(spanOf('unknown').attrs['fntrace.parent.source']).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import type { Attributes, Baggage, SpanContext } from '@opentelemetry/api';
 import { parseBaggage } from '../../propagation/baggage.js';
 import { parseTraceparent } from '../../propagation/traceparent.js';
 import { parseXrayHeader } from '../../propagation/xray.js';
-import { arnName, isObj, type Obj, str } from './lambda-types.js';
+import { arnName, isObj, kafkaRecords, type Obj, str } from './lambda-types.js';
 
 /**
  * What each record of an SQS, SNS, Kinesis or DynamoDB Streams batch carries: its
@@ -184,12 +184,46 @@ function dynamodb(r: Obj, i: number): BatchRecord {
   });
 }
 
+const textDecoder = new TextDecoder();
+
+/** A Kafka record's headers: `[{ name: [byte, ...] }, ...]`, values as UTF-8. */
+function fromKafkaHeaders(headers: unknown): Carrier {
+  const out: Carrier = {};
+  if (!Array.isArray(headers)) return out;
+  for (const h of headers) {
+    if (!isObj(h)) continue;
+    for (const [name, bytes] of Object.entries(h)) {
+      const key = name.toLowerCase();
+      if (key !== 'traceparent' && key !== 'tracestate' && key !== 'baggage' && key !== 'correlation_id') continue;
+      if (!Array.isArray(bytes) || (out as Record<string, string>)[key] !== undefined) continue;
+      (out as Record<string, string>)[key] = textDecoder.decode(Uint8Array.from(bytes, (b) => Number(b) & 0xff));
+    }
+  }
+  return out;
+}
+
+function kafka(r: Obj, i: number): BatchRecord {
+  const topic = str(r.topic);
+  const key = decodeBase64(r.key);
+  const ts = Number(r.timestamp);
+  return finish(i, `${topic ?? 'kafka'} process`, undefined, fromKafkaHeaders(r.headers), undefined, {
+    'messaging.system': 'kafka',
+    'messaging.destination.name': topic,
+    'messaging.destination.partition.id': r.partition === undefined ? undefined : String(r.partition),
+    'messaging.kafka.offset': typeof r.offset === 'number' ? r.offset : undefined,
+    'messaging.kafka.message.key': key,
+    'fntrace.message.sent_timestamp_ms': Number.isFinite(ts) ? ts : undefined,
+  });
+}
+
 function dropUndefined(c: Carrier): Carrier {
   return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Carrier;
 }
 
 /** The records of a batch event with what each carries; empty for anything that is not a batch. */
 export function batchRecords(event: unknown): BatchRecord[] {
+  const kafkaList = kafkaRecords(event);
+  if (kafkaList) return kafkaList.map(kafka);
   if (!isObj(event) || !Array.isArray(event.Records)) return [];
   const out: BatchRecord[] = [];
   event.Records.forEach((r: unknown, i: number) => {

@@ -65,3 +65,18 @@ export function lowerHeaders(headers: unknown): Record<string, string> | undefin
 export function eventHeaders(event: Obj): unknown {
   return isObj(event.multiValueHeaders) ? event.multiValueHeaders : event.headers;
 }
+
+/**
+ * The records of a Kafka event (Amazon MSK, `eventSource: 'aws:kafka'`, or self-managed,
+ * `'SelfManagedKafka'`), in delivery order: Lambda groups them by `topic-partition` under
+ * `records`. Undefined for any other event.
+ */
+export function kafkaRecords(event: unknown): Obj[] | undefined {
+  if (!isObj(event) || !isObj(event.records)) return undefined;
+  if (event.eventSource !== 'aws:kafka' && event.eventSource !== 'SelfManagedKafka') return undefined;
+  const out: Obj[] = [];
+  for (const group of Object.values(event.records)) {
+    if (Array.isArray(group)) for (const r of group) if (isObj(r)) out.push(r);
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { getInvocation, setRecord } from '../../core/invocation-state.js';
 import { currentSdk } from '../../core/setup.js';
 import type { SdkSpan } from '../../core/span.js';
 import { batchRecords } from './batch-records.js';
-import { isObj } from './lambda-types.js';
+import { isObj, kafkaRecords } from './lambda-types.js';
 
 /**
  * Iterate a batch event's records, one span per record:
@@ -23,11 +23,12 @@ import { isObj } from './lambda-types.js';
  * either way. A record span is ended when the loop moves on; if the loop is left by an
  * exception, the wrapper marks that record's span with the error before ending it.
  *
- * Works for SQS, SNS, Kinesis and DynamoDB Streams events; other events yield their
+ * Works for SQS, SNS, Kinesis, DynamoDB Streams and Kafka (MSK, self-managed) events —
+ * for Kafka it yields the records of every topic-partition in turn; other events yield their
  * `Records` unchanged (or nothing), and outside a wrapped handler no spans are made.
  */
 export function* records<R = any>(event: { Records?: readonly R[] } | unknown): Generator<R, void, undefined> {
-  const list = (isObj(event) && Array.isArray(event.Records) ? event.Records : []) as R[];
+  const list = (kafkaRecords(event) ?? (isObj(event) && Array.isArray(event.Records) ? event.Records : [])) as R[];
   const sdk = currentSdk();
   if (!sdk) {
     yield* list;

@@ -1,6 +1,15 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type KeyMatcher, redactQuery } from '../../core/redaction.js';
-import { arnName, eventHeaders, isObj, type LambdaContext, lowerHeaders, type Obj, str } from './lambda-types.js';
+import {
+  arnName,
+  eventHeaders,
+  isObj,
+  kafkaRecords,
+  type LambdaContext,
+  lowerHeaders,
+  type Obj,
+  str,
+} from './lambda-types.js';
 
 /**
  * Trigger detection: which AWS service invoked the function, told from the event's
@@ -221,6 +230,18 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
       }
     }
 
+    // Kafka (Amazon MSK, self-managed): records grouped by topic-partition under `records`
+    const kafka = kafkaRecords(event);
+    if (kafka) {
+      const topics = new Set(kafka.map((r) => str(r.topic)));
+      const topic = topics.size === 1 ? [...topics][0] : undefined;
+      const msk = event.eventSource === 'aws:kafka';
+      return messagingInfo(msk ? 'aws.msk' : 'kafka.self_managed', 'pubsub', 'kafka', topic, kafka.length, {
+        'server.address': str(event.bootstrapServers)?.split(',')[0]?.split(':')[0],
+        'fntrace.kafka.cluster_arn': str(event.eventSourceArn),
+      });
+    }
+
     const rec = firstRecord(event);
     if (rec) {
       const records = event.Records as unknown[];
@@ -338,6 +359,25 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
       carrierKind: 'client-context',
       xrayHeader: undefined,
       correlationId: isObj(custom) ? (str(custom.correlation_id) ?? str(custom['x-correlation-id'])) : undefined,
+      batch: false,
+    };
+  }
+  // A payload that carries W3C fields at its top level: a Step Functions task given the
+  // execution input, where fntrace's producer put them (outgoing/aws/carriers.ts)
+  if (isObj(event) && typeof event.traceparent === 'string') {
+    const carrier: Record<string, string> = { traceparent: event.traceparent };
+    if (typeof event.tracestate === 'string') carrier.tracestate = event.tracestate;
+    if (typeof event.baggage === 'string') carrier.baggage = event.baggage;
+    return {
+      trigger: 'other',
+      source: 'payload',
+      name: ctx.functionName ?? 'invoke',
+      kind: SpanKind.SERVER,
+      attributes: {},
+      carrier,
+      carrierKind: 'event-payload',
+      xrayHeader: undefined,
+      correlationId: str(event.correlation_id),
       batch: false,
     };
   }

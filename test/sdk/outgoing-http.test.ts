@@ -154,7 +154,7 @@ describe('outgoing HTTP inside a wrapped handler', () => {
     );
     expect(JSON.stringify(span)).not.toContain('pa55');
     expect(redactUrl(new URL('https://me:pa55@example.com/p?Signature=s&sig=t&q=1#frag'), makeKeyMatcher())).toBe(
-      'https://%5BREDACTED%5D:%5BREDACTED%5D@example.com/p?Signature=[REDACTED]&sig=[REDACTED]&q=1',
+      'https://[REDACTED]:[REDACTED]@example.com/p?Signature=[REDACTED]&sig=[REDACTED]&q=1',
     );
   });
 

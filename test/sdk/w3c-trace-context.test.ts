@@ -189,7 +189,13 @@ describe('the test service: a wrapped function calling onward with fetch', () =>
 
   it.each([
     ['no traceparent', []],
-    ['two traceparent headers', [['traceparent', valid], ['traceparent', `00-${T.replace('1', '9')}-${P}-01`]]],
+    [
+      'two traceparent headers',
+      [
+        ['traceparent', valid],
+        ['traceparent', `00-${T.replace('1', '9')}-${P}-01`],
+      ],
+    ],
     ['an all-zero trace-id', [['traceparent', `00-${'0'.repeat(32)}-${P}-01`]]],
     ['an all-zero parent-id', [['traceparent', `00-${T}-${'0'.repeat(16)}-01`]]],
     ['version ff', [['traceparent', `ff-${T}-${P}-01`]]],
@@ -209,7 +215,9 @@ describe('the test service: a wrapped function calling onward with fetch', () =>
   });
 
   it('continues a future version as version 00', async () => {
-    const out = split((await throughService([['traceparent', `cc-${T}-${P}-01-what-the-future-will-be-like`]])).traceparent);
+    const out = split(
+      (await throughService([['traceparent', `cc-${T}-${P}-01-what-the-future-will-be-like`]])).traceparent,
+    );
     expect(out).toMatchObject({ version: '00', traceId: T });
   });
 
@@ -221,12 +229,22 @@ describe('the test service: a wrapped function calling onward with fetch', () =>
     expect(split((await throughService([['traceparent', `00-${T}-${P}-09`]])).traceparent).flags).toBe('01');
     // only the two sampled requests are recorded: each an invocation span and a fetch span
     await new Promise((r) => setTimeout(r, 200));
-    const recorded = rx.spans().slice(before).filter((s) => s.traceId === T);
+    const recorded = rx
+      .spans()
+      .slice(before)
+      .filter((s) => s.traceId === T);
     expect(recorded.map((s) => s.kind).sort()).toEqual([2, 2, 3, 3]);
   });
 
   it('passes tracestate on: combined from several headers, in order, with OWS removed', async () => {
-    expect((await throughService([['traceparent', valid], ['tracestate', 'foo=1']])).tracestate).toBe('foo=1');
+    expect(
+      (
+        await throughService([
+          ['traceparent', valid],
+          ['tracestate', 'foo=1'],
+        ])
+      ).tracestate,
+    ).toBe('foo=1');
     const combined = await throughService([
       ['traceparent', valid],
       ['tracestate', 'foo=1 ,\tbar=2'],
@@ -236,7 +254,13 @@ describe('the test service: a wrapped function calling onward with fetch', () =>
   });
 
   it.each([
-    ['a repeated key across headers', [['tracestate', 'foo=1'], ['tracestate', 'foo=2']]],
+    [
+      'a repeated key across headers',
+      [
+        ['tracestate', 'foo=1'],
+        ['tracestate', 'foo=2'],
+      ],
+    ],
     ['33 members', [['tracestate', Array.from({ length: 33 }, (_, i) => `k${i}=1`).join(',')]]],
     ['an illegal key', [['tracestate', 'FOO=1,bar=2']]],
     ['an illegal value', [['tracestate', 'foo=bar=baz']]],

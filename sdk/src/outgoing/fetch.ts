@@ -3,7 +3,8 @@ import { type Span, SpanKind } from '@opentelemetry/api';
 import { report } from '../core/diagnostics.js';
 import { ERROR_CODES } from '../core/errors.js';
 import type { KeyMatcher } from '../core/redaction.js';
-import { httpClientRequest, httpClientResponse } from './http-attributes.js';
+import { httpClientRequest, httpClientResponse, parseOrigin } from './http-attributes.js';
+import type { IsExportUrl } from './install.js';
 import { activeInvocationContext, contextHeaders, errorName, failSpan, startOutgoing } from './span.js';
 
 /**
@@ -39,12 +40,13 @@ function headerNames(headers: unknown): Set<string> {
   return names;
 }
 
-function onCreate(request: UndiciRequest, isExportUrl: (url: URL) => boolean, isSecret: KeyMatcher): void {
+function onCreate(request: UndiciRequest, isExportUrl: IsExportUrl, isSecret: KeyMatcher): void {
   const parent = activeInvocationContext();
   if (!parent || request.origin === undefined) return;
-  const url = new URL(request.path ?? '/', request.origin);
-  if (isExportUrl(url)) return;
-  const info = httpClientRequest(request.method ?? 'GET', url, isSecret);
+  const origin = parseOrigin(String(request.origin));
+  const path = request.path ?? '/';
+  if (isExportUrl(origin.origin, path)) return;
+  const info = httpClientRequest(request.method ?? 'GET', origin, path, isSecret);
   const { span, context } = startOutgoing(parent, info.name, SpanKind.CLIENT, info.attributes);
   spans.set(request, span);
   const present = headerNames(request.headers);
@@ -63,7 +65,7 @@ function guard(what: string, fn: () => void): void {
   }
 }
 
-export function instrumentFetch(isExportUrl: (url: URL) => boolean, isSecret: KeyMatcher): void {
+export function instrumentFetch(isExportUrl: IsExportUrl, isSecret: KeyMatcher): void {
   subscribe('undici:request:create', (m) =>
     guard('request', () => onCreate((m as { request: UndiciRequest }).request, isExportUrl, isSecret)),
   );

@@ -5,6 +5,9 @@ import { patchLoadedClients } from './aws/auto.js';
 import { instrumentFetch } from './fetch.js';
 import { instrumentNodeHttp } from './node-http.js';
 
+/** Whether a request (origin `scheme://host[:port]` and path) goes to the collector's export endpoints. */
+export type IsExportUrl = (origin: string, path: string) => boolean;
+
 /**
  * Turns on outgoing instrumentation for Node.js platforms, once per process: `fetch`,
  * `node:http`/`node:https`, and the AWS SDK v3 clients the module loader has loaded (looked
@@ -17,12 +20,15 @@ export function installNodeOutgoing(sdk: Sdk): (() => void) | undefined {
   for (const endpoint of [sdk.config.tracesEndpoint, sdk.config.logsEndpoint]) {
     try {
       const u = new URL(endpoint);
-      exportUrls.add(u.origin + u.pathname);
+      exportUrls.add(`${u.protocol}//${u.host}${u.pathname}`);
     } catch {
       // an invalid endpoint is reported by the exporter; nothing to exclude
     }
   }
-  const isExportUrl = (url: URL) => exportUrls.has(url.origin + url.pathname);
+  const isExportUrl: IsExportUrl = (origin, path) => {
+    const q = path.indexOf('?');
+    return exportUrls.has(origin + (q < 0 ? path : path.slice(0, q)));
+  };
   try {
     instrumentFetch(isExportUrl, sdk.isSecret);
     instrumentNodeHttp(isExportUrl, sdk.isSecret);

@@ -4,7 +4,8 @@ import { report } from '../core/diagnostics.js';
 import { ERROR_CODES } from '../core/errors.js';
 import type { KeyMatcher } from '../core/redaction.js';
 import { onUninstrumentedAwsRequest } from './aws/auto.js';
-import { httpClientRequest, httpClientResponse } from './http-attributes.js';
+import { httpClientRequest, httpClientResponse, parseOrigin } from './http-attributes.js';
+import type { IsExportUrl } from './install.js';
 import { activeInvocationContext, contextHeaders, errorName, failSpan, startOutgoing } from './span.js';
 
 /**
@@ -22,7 +23,7 @@ import { activeInvocationContext, contextHeaders, errorName, failSpan, startOutg
  */
 const ORIGINAL = Symbol.for('fntrace.http.addRequest');
 
-export function instrumentNodeHttp(isExportUrl: (url: URL) => boolean, isSecret: KeyMatcher): void {
+export function instrumentNodeHttp(isExportUrl: IsExportUrl, isSecret: KeyMatcher): void {
   const proto = http.Agent.prototype as unknown as Record<string | symbol, unknown> & {
     addRequest: (req: http.ClientRequest, ...rest: unknown[]) => unknown;
   };
@@ -39,21 +40,18 @@ export function instrumentNodeHttp(isExportUrl: (url: URL) => boolean, isSecret:
   };
 }
 
-function requestUrl(req: http.ClientRequest): URL {
-  const host = req.getHeader('host');
-  const authority = typeof host === 'string' && host !== '' ? host : req.host;
-  return new URL(`${req.protocol}//${authority}${req.path}`);
-}
-
-function onRequest(req: http.ClientRequest, isExportUrl: (url: URL) => boolean, isSecret: KeyMatcher): void {
+function onRequest(req: http.ClientRequest, isExportUrl: IsExportUrl, isSecret: KeyMatcher): void {
   const parent = activeInvocationContext();
   if (!parent) return;
-  const url = requestUrl(req);
-  if (isExportUrl(url)) return;
+  // the Host header has the port when it is not the scheme's default; req.host never does
+  const host = req.getHeader('host');
+  const origin = parseOrigin(`${req.protocol}//${typeof host === 'string' && host !== '' ? host : req.host}`);
+  if (isExportUrl(origin.origin, req.path)) return;
   // an AWS SDK request that its client's middleware did not already trace
-  const awsTarget = req.getHeader('amz-sdk-invocation-id') !== undefined ? awsOperation(req, url) : undefined;
+  const awsTarget =
+    req.getHeader('amz-sdk-invocation-id') !== undefined ? awsOperation(req, origin.address) : undefined;
   if (awsTarget) onUninstrumentedAwsRequest(awsTarget);
-  const info = httpClientRequest(req.method, url, isSecret);
+  const info = httpClientRequest(req.method, origin, req.path, isSecret);
   const { span, context } = startOutgoing(parent, info.name, SpanKind.CLIENT, info.attributes);
   if (!req.headersSent && req.getHeader('traceparent') === undefined) {
     const headers = contextHeaders(context);
@@ -76,8 +74,8 @@ function onRequest(req: http.ClientRequest, isExportUrl: (url: URL) => boolean, 
 }
 
 /** `SQS.SendMessage` from the JSON protocols' `X-Amz-Target`, else the host's service. */
-function awsOperation(req: http.ClientRequest, url: URL): string {
+function awsOperation(req: http.ClientRequest, host: string): string {
   const target = req.getHeader('x-amz-target');
   if (typeof target === 'string' && target.includes('.')) return target;
-  return `a request to ${url.hostname}`;
+  return `a request to ${host}`;
 }

@@ -29,9 +29,12 @@ export class W3CPropagator implements TextMapPropagator {
     }
     let baggage = propagation.getBaggage(context);
     const correlationId = getRecord(context)?.correlationId ?? getInvocation(context)?.correlationId;
-    if (correlationId) {
-      baggage = (baggage ?? propagation.createBaggage()).setEntry('correlation_id', { value: correlationId });
+    if (correlationId && !baggage) {
+      // the common case, once per outgoing call: no other baggage, so no Baggage object to build
+      setter.set(carrier, 'baggage', correlationBaggage(correlationId));
+      return;
     }
+    if (correlationId) baggage = baggage!.setEntry('correlation_id', { value: correlationId });
     if (baggage && baggage.getAllEntries().length > 0) {
       setter.set(carrier, 'baggage', formatBaggage(baggage));
     }
@@ -53,6 +56,18 @@ export class W3CPropagator implements TextMapPropagator {
   fields(): string[] {
     return ['traceparent', 'tracestate', 'baggage'];
   }
+}
+
+let lastId: string | undefined;
+let lastHeader = '';
+
+/** `correlation_id=<id>`, percent-encoded, remembered for the invocation's next call. */
+function correlationBaggage(id: string): string {
+  if (id !== lastId) {
+    lastId = id;
+    lastHeader = `correlation_id=${encodeURIComponent(id)}`;
+  }
+  return lastHeader;
 }
 
 /** A getter over a header map whose keys are already lower-case. */

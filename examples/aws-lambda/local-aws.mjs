@@ -3,7 +3,7 @@
 // and builds the Lambda events each service would deliver, so tests and the local demo can check
 // that trace context put into messages survives the trip. Signatures are not checked.
 //
-// Two client quirks (found against @aws-sdk/client-* 3.11xx):
+// Two client quirks (found with @aws-sdk/client-* 3.1143 to 3.1178):
 // - the Kinesis client speaks HTTP/2 only (its default handler is NodeHttp2Handler, for
 //   SubscribeToShard), so this server accepts cleartext HTTP/2 on the same port;
 // - SFN StartSyncExecution prefixes the host with `sync-` (`sync-127.0.0.1` does not resolve):
@@ -37,7 +37,10 @@ const snsArn = (topic) => `arn:aws:sns:${REGION}:${ACCOUNT}:${topic}`;
 const kinesisArn = (stream) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${stream}`;
 const md5 = (data) => createHash('md5').update(data).digest('hex');
 const epochSeconds = (ms = Date.now()) => ms / 1000;
-const lastPart = (value, separator) => String(value ?? '').split(separator).pop();
+const lastPart = (value, separator) =>
+  String(value ?? '')
+    .split(separator)
+    .pop();
 const xmlEscape = (s) =>
   String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
 
@@ -78,11 +81,12 @@ const jsonError = (type, message, headers = {}, status = 400) => ({ status, head
 const sqsError = (name, message, queryCode = name) =>
   jsonError(`com.amazonaws.sqs#${name}`, message, { 'x-amzn-query-error': `${queryCode};Sender` });
 
-function batchError(entries, ids, errorFor) {
+function batchError(entries, errorFor) {
   if (!entries?.length) return errorFor('EmptyBatchRequest', 'There should be at least one entry in the request.');
   if (entries.length > MAX_BATCH)
     return errorFor('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH}.`);
-  if (new Set(ids).size !== ids.length) return errorFor('BatchEntryIdsNotDistinct', 'Two or more batch entries have the same Id.');
+  if (new Set(entries.map((e) => e.Id)).size !== entries.length)
+    return errorFor('BatchEntryIdsNotDistinct', 'Two or more batch entries have the same Id.');
 }
 
 // --- SQS (AWS JSON 1.0) ---------------------------------------------------------------------------
@@ -156,9 +160,7 @@ const sqs = {
 
   SendMessageBatch(state, input) {
     const entries = input.Entries;
-    const invalid = batchError(entries, entries?.map((e) => e.Id), (name, message) =>
-      sqsError(name, message, `AWS.SimpleQueueService.${name}`),
-    );
+    const invalid = batchError(entries, (name, message) => sqsError(name, message, `AWS.SimpleQueueService.${name}`));
     if (invalid) return invalid;
     const queue = lastPart(input.QueueUrl, '/');
     const Successful = [];
@@ -347,9 +349,8 @@ const sns = {
   /** As with SQS, an entry whose Message is exactly "FAIL" goes to `Failed`. */
   PublishBatch(state, input, { requestId }) {
     const entries = input.PublishBatchRequestEntries;
-    const invalid = batchError(entries, entries?.map((e) => e.Id), (name, message) =>
-      snsError(name, message, requestId),
-    );
+    if (!input.TopicArn) return snsError('InvalidParameter', 'Invalid parameter: TopicArn', requestId);
+    const invalid = batchError(entries, (name, message) => snsError(name, message, requestId));
     if (invalid) return invalid;
     const successful = [];
     const failed = [];
@@ -558,7 +559,9 @@ const plainHeaders = (headers) => pick(headers, (name) => !name.startsWith(':'))
 async function route(state, request, body, requestId) {
   const headers = plainHeaders(request.headers);
   const path = new URL(request.url, state.url).pathname;
-  const record = (service, operation, input) => state.requests.push({ service, operation, headers, input });
+  // a copy: the stored messages must not change when a test edits what it reads back
+  const record = (service, operation, input) =>
+    state.requests.push({ service, operation, headers, input: structuredClone(input) });
 
   const target = headers['x-amz-target'];
   if (target) {
@@ -684,6 +687,7 @@ export async function startLocalAws(options = {}) {
   const onRequest = (request, response) => {
     const requestId = randomUUID();
     const chunks = [];
+    request.on('error', () => {}); // a client hanging up mid-request is not our failure
     request.on('data', (chunk) => chunks.push(chunk));
     request.on('end', () => {
       route(state, request, Buffer.concat(chunks).toString('utf8'), requestId).then(

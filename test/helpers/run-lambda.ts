@@ -44,6 +44,8 @@ export const fixture = (name: string): any =>
 
 export function runLambda(opts: {
   handler: string;
+  /** `AWS_LAMBDA_FUNCTION_NAME` (and the default service name). Default `orders-fn`. */
+  functionName?: string;
   invocations: Invocation[];
   endpoint: string;
   env?: Record<string, string>;

@@ -92,6 +92,64 @@ if (variant === 'bare') {
     traceId: exporter.getFinishedSpans().at(-1)?.spanContext().traceId,
     bytesPerInvocation: exporter.lastBody?.length,
   });
+} else if (variant === 'stock-full') {
+  // Like for like: the span and the three log records both exported, as OTLP/JSON, through the
+  // stock SDKs — the logs SDK fed by @opentelemetry/instrumentation-pino's log sending.
+  process.env.LAMBDA_TASK_ROOT = LIB_DIR;
+  process.env._HANDLER = 'stock-logs-handler.handler';
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+  const { SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { LoggerProvider, SimpleLogRecordProcessor } = require('@opentelemetry/sdk-logs');
+  const { logs } = require('@opentelemetry/api-logs');
+  const transformer = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-http'))(
+    '@opentelemetry/otlp-transformer',
+  );
+  // exporters that encode what OTLPTraceExporter / OTLPLogExporter would send, and answer at once
+  const sent = { spans: 0, logs: 0, bytes: 0, lastLogs: undefined };
+  const spanExporter = {
+    export(spans, done) {
+      const body = transformer.JsonTraceSerializer.serializeRequest(spans);
+      sent.spans += spans.length;
+      sent.bytes += body.length;
+      done({ code: 0 });
+    },
+    shutdown: () => Promise.resolve(),
+    forceFlush: () => Promise.resolve(),
+  };
+  const logExporter = {
+    export(records, done) {
+      const body = transformer.JsonLogsSerializer.serializeRequest(records);
+      sent.logs += records.length;
+      sent.bytes += body.length;
+      sent.lastLogs = body;
+      done({ code: 0 });
+    },
+    shutdown: () => Promise.resolve(),
+    forceFlush: () => Promise.resolve(),
+  };
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
+  provider.register();
+  logs.setGlobalLoggerProvider(
+    new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] }),
+  );
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda');
+  const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino');
+  registerInstrumentations({
+    instrumentations: [new AwsLambdaInstrumentation(), new PinoInstrumentation()],
+    tracerProvider: provider,
+  });
+  handler = require(join(LIB_DIR, 'stock-logs-handler.cjs')).handler;
+  check = () => {
+    const last = JSON.parse(new TextDecoder().decode(sent.lastLogs ?? new Uint8Array()) || '{}');
+    return {
+      patched: handler.name === 'patchedHandlerWithCallback' || handler.name === 'patchedHandler',
+      spans: sent.spans,
+      logRecords: sent.logs,
+      bytesPerInvocation: sent.bytes / Math.max(1, sent.spans),
+      lastLogHasTraceId: Boolean(last.resourceLogs?.[0]?.scopeLogs?.[0]?.logRecords?.[0]?.traceId),
+    };
+  };
 } else {
   throw new Error(`unknown variant ${variant}`);
 }

@@ -4,12 +4,11 @@
 // billed duration and cost. The collector keeps running afterwards for your own functions
 // (Ctrl-C stops it); `--once` exits after the demo.
 //   node examples/aws-lambda/demo.mjs [--once] [--port 4318] [--data ./.fntrace]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildServer } from '@fntrace/collector';
-import { receiveBatch } from './local-queue.mjs';
+import { startLocalAws } from './local-aws.mjs';
 import { runLocal } from './run-local.mjs';
 
 const here = import.meta.dirname;
@@ -162,8 +161,9 @@ async function storedSpans(since) {
   });
 }
 
-const work = mkdtempSync(join(tmpdir(), 'fntrace-demo-'));
-const queueFile = join(work, 'orders-queue.jsonl');
+// a local stand-in for SQS: the API function sends with the real AWS SDK client, and the
+// worker gets the queue's messages as Lambda's SQS integration would deliver them
+const aws = await startLocalAws();
 const since = Date.now() - 1000;
 try {
   console.log(bold('fntrace demo — two Lambda functions joined by a queue'));
@@ -184,7 +184,7 @@ try {
     handler: resolve(here, 'orders-api.mjs'),
     functionName: 'orders-api',
     endpoint: url,
-    env: { ORDERS_QUEUE_FILE: queueFile },
+    env: { AWS_ENDPOINT_URL: aws.url, ORDERS_QUEUE_URL: `${aws.url}/123456789012/orders-queue` },
     invocations: [{ event: order }, { event: second }, { event: invalid }],
     sequential: true,
   });
@@ -192,7 +192,7 @@ try {
     handler: resolve(here, 'order-worker.mjs'),
     functionName: 'order-worker',
     endpoint: url,
-    invocations: [{ event: receiveBatch(queueFile) }],
+    invocations: [{ event: aws.sqsEvent('orders-queue') }],
   });
 
   console.log(bold('Responses'));
@@ -231,7 +231,7 @@ try {
     dim('\nEach queued order continues the trace of the request that queued it; the worker invocation links to them.'),
   );
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  await aws.close();
 }
 
 if (args.once) {

@@ -1,13 +1,14 @@
-// An HTTP API (API Gateway v2) function: accepts an order and queues it for the worker.
-// One import and one wrap(): the invocation span, cold start, correlation id and logs
-// come from @fntrace/sdk; the SQS "send" span and its message attributes are ours.
+// An HTTP API (API Gateway v2) function: accepts an order and queues it for the worker with
+// the AWS SDK's SQS client. One import and one wrap(): the invocation span, cold start,
+// correlation id and logs come from @fntrace/sdk, and so do the SQS "send" span and the
+// trace context the message carries to the worker — there is no tracing code here.
 
-import { correlationId, logger, traceHeaders, wrap } from '@fntrace/sdk';
-import { SpanKind, trace } from '@opentelemetry/api';
-import { sendMessage } from './local-queue.mjs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { correlationId, logger, wrap } from '@fntrace/sdk';
 
-const tracer = trace.getTracer('orders-api', '1.0.0');
-const QUEUE_FILE = process.env.ORDERS_QUEUE_FILE;
+// made once per environment, outside the handler, as the AWS SDK advises; the endpoint comes
+// from AWS_ENDPOINT_URL when one is set (the local demo's stand-in for SQS)
+const sqs = new SQSClient({});
 
 export const handler = wrap(async (event) => {
   const order = JSON.parse(event.body ?? '{}');
@@ -16,19 +17,8 @@ export const handler = wrap(async (event) => {
     logger.warn('order without an item');
     return { statusCode: 400, body: JSON.stringify({ error: 'item is required' }) };
   }
-  const messageId = await tracer.startActiveSpan(
-    'orders-queue send',
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: { 'messaging.system': 'aws_sqs', 'messaging.destination.name': 'orders-queue' },
-    },
-    async (span) => {
-      // traceparent + baggage (with the correlation id) travel as message attributes
-      const id = sendMessage(QUEUE_FILE, JSON.stringify(order), traceHeaders());
-      span.setAttribute('messaging.message.id', id);
-      span.end();
-      return id;
-    },
+  const { MessageId: messageId } = await sqs.send(
+    new SendMessageCommand({ QueueUrl: process.env.ORDERS_QUEUE_URL, MessageBody: JSON.stringify(order) }),
   );
   logger.info({ messageId }, 'order queued');
   return { statusCode: 202, body: JSON.stringify({ messageId, correlationId: correlationId() }) };

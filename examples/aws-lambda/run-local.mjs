@@ -36,6 +36,9 @@ function lambdaEnv(opts, plan) {
     AWS_REGION: 'us-east-1',
     AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/27/[$LATEST]0123456789abcdef',
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    // Lambda hands the function its role's credentials this way; these are fake, for local stand-ins
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'local-secret',
     OTEL_EXPORTER_OTLP_ENDPOINT: opts.endpoint,
     ...opts.env,
     FNTRACE_LOCAL_PLAN: JSON.stringify({ ...plan, handler: resolve(opts.handler) }),

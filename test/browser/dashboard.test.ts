@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error — plain ES modules of the example app
-import { receiveBatch } from '../../examples/aws-lambda/local-queue.mjs';
+import { startLocalAws } from '../../examples/aws-lambda/local-aws.mjs';
 // @ts-expect-error — plain ES modules of the example app
 import { runLocal } from '../../examples/aws-lambda/run-local.mjs';
 import { api, load, send } from '../collector/fixtures.js';
@@ -42,13 +41,14 @@ function bigTrace(n: number) {
 }
 
 beforeAll(async () => {
-  const queueFile = join(mkdtempSync(join(tmpdir(), 'fntrace-ui-')), 'queue.jsonl');
+  // the real SQS client in orders-api, against a local stand-in for SQS
+  const aws = await startLocalAws();
   const order = JSON.parse(readFileSync(join(EXAMPLES, 'events/create-order.json'), 'utf8'));
   await runLocal({
     handler: join(EXAMPLES, 'orders-api.mjs'),
     functionName: 'orders-api',
     endpoint: c.url,
-    env: { ORDERS_QUEUE_FILE: queueFile },
+    env: { AWS_ENDPOINT_URL: aws.url, ORDERS_QUEUE_URL: `${aws.url}/123456789012/orders-queue` },
     invocations: [
       { event: order },
       { event: { ...order, headers: { ...order.headers, 'x-correlation-id': 'ui-2' }, body: '{"item":"lamp"}' } },
@@ -59,8 +59,9 @@ beforeAll(async () => {
     handler: join(EXAMPLES, 'order-worker.mjs'),
     functionName: 'order-worker',
     endpoint: c.url,
-    invocations: [{ event: receiveBatch(queueFile) }],
+    invocations: [{ event: aws.sqsEvent('orders-queue') }],
   });
+  await aws.close();
   for (const shape of ['skewed-child-invocation', 'orphan-platform-parent'])
     for (const b of load(shape).batches) await send(c.url, b);
   await send(c.url, bigTrace(10_000));

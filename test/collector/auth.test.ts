@@ -20,6 +20,8 @@ import { decodeStatus } from './rpc-status.js';
 
 // @ts-expect-error — plain ES modules of the example app
 const { runLocal } = await import('../../examples/aws-lambda/run-local.mjs');
+// @ts-expect-error — plain ES modules of the example app
+const { startLocalAws } = await import('../../examples/aws-lambda/local-aws.mjs');
 const EXAMPLE = join(import.meta.dirname, '../../examples/aws-lambda');
 
 // Bearer tokens: OTLP senders need the ingest token, the API and /metrics the API token.
@@ -124,18 +126,24 @@ describe('ingest token', () => {
 describe('the fntrace SDK with an ingest token', () => {
   it('sends with OTEL_EXPORTER_OTLP_HEADERS; without it the function answers the same and says why nothing was sent', async () => {
     const order = JSON.parse(readFileSync(join(EXAMPLE, 'events/create-order.json'), 'utf8'));
+    // orders-api queues with the real SQS client: a local stand-in for SQS answers it
+    const aws = await startLocalAws();
     const invoke = (correlationId: string, env: Record<string, string>) =>
       runLocal({
         handler: join(EXAMPLE, 'orders-api.mjs'),
         functionName: 'orders-api',
         endpoint: c.url,
-        env: { ORDERS_QUEUE_FILE: join(mkdtempSync(join(tmpdir(), 'fntrace-q-')), 'q.jsonl'), ...env },
+        env: { AWS_ENDPOINT_URL: aws.url, ORDERS_QUEUE_URL: `${aws.url}/123456789012/orders`, ...env },
         invocations: [{ event: { ...order, headers: { ...order.headers, 'x-correlation-id': correlationId } } }],
       });
-    const withToken = await invoke('auth-with-token', {
-      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${INGEST}`,
-    });
-    const without = await invoke('auth-without-token', {});
+    let withToken: any;
+    let without: any;
+    try {
+      withToken = await invoke('auth-with-token', { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${INGEST}` });
+      without = await invoke('auth-without-token', {});
+    } finally {
+      await aws.close();
+    }
     expect(withToken.outcomes[0].result.statusCode).toBe(202);
     expect(without.outcomes[0].result.statusCode).toBe(202);
     expect(withToken.diagnostics).toEqual([]);

@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error — plain ES modules of the example app
-import { receiveBatch } from '../../examples/aws-lambda/local-queue.mjs';
+import { startLocalAws } from '../../examples/aws-lambda/local-aws.mjs';
 // @ts-expect-error — plain ES modules of the example app
 import { runLocal } from '../../examples/aws-lambda/run-local.mjs';
 import { api } from '../collector/fixtures.js';
@@ -15,9 +14,11 @@ const c = useCollector();
 const EXAMPLES = resolve(import.meta.dirname, '../../examples/aws-lambda');
 let api1: any;
 let worker: any;
+let aws: any;
 
 beforeAll(async () => {
-  const queueFile = join(mkdtempSync(join(tmpdir(), 'fntrace-e2e-')), 'queue.jsonl');
+  // the real SQS client in orders-api, against a local stand-in for SQS
+  aws = await startLocalAws();
   const order = JSON.parse(readFileSync(join(EXAMPLES, 'events/create-order.json'), 'utf8'));
   const second = {
     ...order,
@@ -28,7 +29,7 @@ beforeAll(async () => {
     handler: join(EXAMPLES, 'orders-api.mjs'),
     functionName: 'orders-api',
     endpoint: c.url,
-    env: { ORDERS_QUEUE_FILE: queueFile },
+    env: { AWS_ENDPOINT_URL: aws.url, ORDERS_QUEUE_URL: `${aws.url}/123456789012/orders-queue` },
     invocations: [{ event: order }, { event: second }],
     sequential: true,
   });
@@ -36,10 +37,12 @@ beforeAll(async () => {
     handler: join(EXAMPLES, 'order-worker.mjs'),
     functionName: 'order-worker',
     endpoint: c.url,
-    invocations: [{ event: receiveBatch(queueFile) }],
+    invocations: [{ event: aws.sqsEvent('orders-queue') }],
   });
   await c.drained();
 }, 60_000);
+
+afterAll(() => aws?.close());
 
 describe('SDK → collector → query API', () => {
   it('finds the first order by correlation id, cold start and function', async () => {

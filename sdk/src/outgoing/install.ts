@@ -10,8 +10,7 @@ export type IsExportUrl = (origin: string, path: string) => boolean;
 
 /**
  * Turns on outgoing instrumentation for Node.js platforms, once per process: `fetch`,
- * `node:http`/`node:https`, and the AWS SDK v3 clients the module loader has loaded (looked
- * for again when the first invocation starts, after the handler's own imports have run).
+ * `node:http`/`node:https`, and the AWS SDK v3 clients the module loader has loaded.
  * Calls to the collector's own export endpoints are never traced.
  */
 export function installNodeOutgoing(sdk: Sdk): (() => void) | undefined {
@@ -32,10 +31,10 @@ export function installNodeOutgoing(sdk: Sdk): (() => void) | undefined {
   try {
     instrumentFetch(isExportUrl, sdk.isSecret);
     instrumentNodeHttp(isExportUrl, sdk.isSecret);
-    patchLoadedClients();
   } catch (err) {
     report(ERROR_CODES.INTERNAL, `outgoing instrumentation could not start: ${(err as Error)?.message ?? String(err)}`);
   }
-  // at the first invocation: AWS SDK clients imported after the handler was wrapped
+  // AWS SDK clients are looked for when the first invocation starts: by then the handler
+  // module's imports have all run, and calls made before it (at init) are not traced anyway
   return patchLoadedClients;
 }

@@ -60,7 +60,23 @@ export async function runLocal(opts) {
     }),
     FNTRACE_LOCAL_RESULT: resultFile,
   };
-  const child = spawn(opts.node ?? process.execPath, [RUNTIME], { env, stdio: 'pipe' });
+  const environment = startEnvironment(opts, env, 'pipe');
+  const code = await environment.closed;
+  const out = environment.output();
+  let outcomes;
+  try {
+    outcomes = JSON.parse(readFileSync(resultFile, 'utf8'));
+  } catch {
+    throw new Error(`local Lambda runtime failed (exit ${code}):\n${out.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { outcomes, ...out, code };
+}
+
+/** The environment's process, its stdout and stderr collected; `output()` reads them as a person would. */
+function startEnvironment(opts, env, stdio) {
+  const child = spawn(opts.node ?? process.execPath, [RUNTIME], { env, stdio });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {
@@ -69,16 +85,11 @@ export async function runLocal(opts) {
   child.stderr.on('data', (d) => {
     stderr += d;
   });
-  const code = await new Promise((r) => child.on('close', r));
-  let outcomes;
-  try {
-    outcomes = JSON.parse(readFileSync(resultFile, 'utf8'));
-  } catch {
-    throw new Error(`local Lambda runtime failed (exit ${code}):\n${stderr}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return { outcomes, logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr, code };
+  return {
+    child,
+    closed: new Promise((r) => child.on('close', r)),
+    output: () => ({ logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr }),
+  };
 }
 
 /**
@@ -90,26 +101,17 @@ export async function runLocal(opts) {
  */
 export async function serveLocal(opts) {
   const env = lambdaEnv(opts, { serve: true, timeoutMs: opts.timeoutMs });
-  const child = spawn(opts.node ?? process.execPath, [RUNTIME], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const closed = new Promise((r) => child.on('close', r));
+  const { child, closed, output } = startEnvironment(opts, env, ['ignore', 'pipe', 'pipe', 'ipc']);
   const port = await new Promise((resolvePort, reject) => {
     child.once('message', (m) => resolvePort(m.port));
-    closed.then((code) => reject(new Error(`local API for ${opts.handler} exited (${code}):\n${stderr}`)));
+    closed.then((code) => reject(new Error(`local API for ${opts.handler} exited (${code}):\n${output().stderr}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {
       child.kill('SIGTERM');
       const code = await closed;
-      return { logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr, code };
+      return { ...output(), code };
     },
   };
 }

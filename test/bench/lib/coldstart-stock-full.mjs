@@ -4,7 +4,7 @@
 // (trace ids on each line, records sent to the logs SDK) — wrapping a trivial handler by hand,
 // as a bundled function must (the instrumentations' require-hooks cannot see bundled modules,
 // but they are loaded and registered all the same).
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -18,6 +18,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
+import { stockHandler } from './coldstart-stock-wrap.mjs';
 
 const provider = new BasicTracerProvider({
   spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
@@ -39,20 +40,6 @@ registerInstrumentations({
   ],
   tracerProvider: provider,
 });
-const tracer = provider.getTracer('orders-api');
 const logger = pino(pino.destination({ dest: 1, sync: true }));
 
-const wrap = (fn) => async (event, ctx) => {
-  const span = tracer.startSpan(ctx?.functionName ?? 'handler', { kind: SpanKind.SERVER });
-  try {
-    return await context.with(trace.setSpan(context.active(), span), () => fn(event, ctx));
-  } finally {
-    span.end();
-    await provider.forceFlush();
-  }
-};
-
-export const handler = wrap(async (event) => {
-  logger.info({ path: event?.rawPath }, 'hello');
-  return { statusCode: 200 };
-});
+export const handler = stockHandler(provider, logger);

@@ -362,37 +362,26 @@ export function detectTrigger(event: unknown, ctx: LambdaContext, isSecret: KeyM
       batch: false,
     };
   }
-  // A payload that carries W3C fields at its top level: a Step Functions task given the
-  // execution input, where fntrace's producer put them (outgoing/aws/carriers.ts)
-  if (isObj(event) && typeof event.traceparent === 'string') {
-    const carrier: Record<string, string> = { traceparent: event.traceparent };
-    if (typeof event.tracestate === 'string') carrier.tracestate = event.tracestate;
-    if (typeof event.baggage === 'string') carrier.baggage = event.baggage;
-    return {
-      trigger: 'other',
-      source: 'payload',
-      name: ctx.functionName ?? 'invoke',
-      kind: SpanKind.SERVER,
-      attributes: {},
-      carrier,
-      carrierKind: 'event-payload',
-      xrayHeader: undefined,
-      correlationId: str(event.correlation_id),
-      batch: false,
-    };
-  }
-  // Unknown payload: still look for headers someone may have put there
-  const headers = lowerHeaders(isObj(event) ? event.headers : undefined);
+  // A payload with W3C fields at its top level (a Step Functions task given the execution
+  // input, where fntrace's producer put them: outgoing/aws/carriers.ts); else, an unknown
+  // payload: still look for headers someone may have put there
+  const payload = isObj(event) && typeof event.traceparent === 'string' ? event : undefined;
+  const headers = payload ? lowerHeaders(pickW3C(payload)) : lowerHeaders(isObj(event) ? event.headers : undefined);
   return {
     trigger: 'other',
-    source: 'unknown',
+    source: payload ? 'payload' : 'unknown',
     name: ctx.functionName ?? 'invoke',
     kind: SpanKind.SERVER,
     attributes: {},
     carrier: headers,
-    carrierKind: 'http-headers',
+    carrierKind: payload ? 'event-payload' : 'http-headers',
     xrayHeader: undefined,
-    correlationId: correlationFromHeaders(headers),
+    correlationId: payload ? str(payload.correlation_id) : correlationFromHeaders(headers),
     batch: false,
   };
+}
+
+/** The W3C fields of an object (string values only). */
+function pickW3C(o: Obj): Obj {
+  return { traceparent: o.traceparent, tracestate: o.tracestate, baggage: o.baggage };
 }

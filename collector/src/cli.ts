@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isLoopback } from './auth.js';
 import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorOptions } from './config.js';
-import { CollectorError } from './errors.js';
+import { COLLECTOR_ERROR_CODES, CollectorError, invalidOption } from './errors.js';
 import { buildServer } from './server.js';
+import { lockDataDir } from './spool/lock.js';
+import { openStore } from './store/clickhouse.js';
 import { installStatements, MIGRATIONS } from './store/migrations.js';
 import { loadPrices } from './store/prices.js';
+import { Quarantine, type QuarantineEntry } from './store/quarantine.js';
+import { assertSchemaCurrent, type EntryOutcome, retryQuarantine } from './store/quarantine-retry.js';
 
 // the package's own version (dist/cli.js and src/cli.ts both sit one level below package.json)
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -128,6 +133,142 @@ schema.action((flags: Record<string, unknown>) => {
     `-- fntrace schema, migration ${MIGRATIONS.at(-1)?.version}, ${where}, retention ${retentionDays ? `${retentionDays} days` : 'none'}\n\n${statements.join(';\n\n')};\n`,
   );
 });
+
+const quarantine = program
+  .command('quarantine')
+  .description(
+    'rows the store refused for what they hold, kept in <data>/quarantine: list them, or insert them again once the cause is fixed',
+  )
+  .addHelpText(
+    'after',
+    '\nWhen the store refuses rows of a spool segment (a value it cannot parse, a computation that overflows),\nthe collector stores the rest of the segment and moves the refused rows here, with the error.\n\nExamples:\n  fntrace quarantine list\n  fntrace quarantine list --data /var/lib/fntrace --json\n  fntrace quarantine retry --data /var/lib/fntrace',
+  );
+
+const quarantineList = quarantine
+  .command('list')
+  .description('list what is in the quarantine: entry, signal, rows, how and when the store refused them, the error')
+  .option('--json', 'print the entries as JSON')
+  .addHelpText('after', '\nReads the files only: it can run while a collector uses --data.');
+addOptions(quarantineList, ['data']);
+quarantineList.action(async (flags: Record<string, unknown> & { json?: boolean }) => {
+  const { json, ...rest } = flags;
+  let dir: string;
+  let entries: QuarantineEntry[];
+  try {
+    dir = join(dataDirOf(resolveCollectorOptions(rest)), 'quarantine');
+    entries = await new Quarantine(dir).list();
+  } catch (err) {
+    fail(err);
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return;
+  }
+  if (entries.length === 0) {
+    process.stdout.write(`the quarantine in ${dir} is empty\n`);
+    return;
+  }
+  const rows = entries.reduce((n, e) => n + e.rows, 0);
+  const spans = entries.filter((e) => e.signal === 'traces').reduce((n, e) => n + e.rows, 0);
+  process.stdout.write(
+    `${count(entries.length, 'entry', 'entries')}, ${count(rows, 'row')} (${count(spans, 'span')}, ${count(rows - spans, 'log record')}) in ${dir}\n`,
+  );
+  for (const e of entries) process.stdout.write(`\n${describeEntry(e)}\n`);
+});
+
+const quarantineRetry = quarantine
+  .command('retry')
+  .description(
+    'insert every quarantined entry again (after an upgrade fixed the cause): what is stored leaves the quarantine, what the store still refuses stays with its new error',
+  )
+  .addHelpText(
+    'after',
+    '\nStop the collector that uses --data first: retry takes the data directory (and its embedded engine) for itself.\nEach entry goes in with its deduplication token, so running retry again stores nothing twice.\nExit status: 0 when the quarantine is empty afterwards, 1 when rows are left in it, 2 when retry could not run.\n\nExamples:\n  fntrace quarantine retry --data /var/lib/fntrace\n  FNTRACE_CLICKHOUSE_URL=http://default:pw@ch:8123 fntrace quarantine retry --data /var/lib/fntrace',
+  );
+addOptions(quarantineRetry, [
+  'data',
+  'clickhouseUrl',
+  'clickhouseDatabase',
+  'engineMemoryBytes',
+  'engineMaxMemoryBytes',
+]);
+quarantineRetry.action(async (flags: Record<string, unknown>) => {
+  let options: ReturnType<typeof resolveCollectorOptions>;
+  let dataDir: string;
+  let held: Quarantine;
+  let unlock: (() => Promise<void>) | undefined;
+  try {
+    options = resolveCollectorOptions(flags);
+    dataDir = dataDirOf(options);
+    held = new Quarantine(join(dataDir, 'quarantine'));
+    if ((await held.list()).length === 0) {
+      process.stdout.write(`the quarantine in ${held.dir} is empty: nothing to retry\n`);
+      return;
+    }
+    unlock = await lockDataDir(dataDir);
+  } catch (err) {
+    if ((err as CollectorError).code === COLLECTOR_ERROR_CODES.DATA_DIR_LOCKED)
+      fail(
+        new CollectorError(
+          COLLECTOR_ERROR_CODES.DATA_DIR_LOCKED,
+          500,
+          `${(err as Error).message}: stop the collector that uses it, then run retry again (retry inserts through the same store and rewrites the quarantine)`,
+        ),
+      );
+    fail(err);
+  }
+  let code = 0;
+  try {
+    const store = await openStore(options);
+    try {
+      await assertSchemaCurrent(store);
+      await held.open();
+      const result = await retryQuarantine(store, held, (o) => process.stdout.write(`${describeOutcome(o)}\n`));
+      if (result.stoppedBy)
+        process.stdout.write(
+          `stopped: the store failed (${oneLine(result.stoppedBy)}); what was not retried is left as it was: retry later\n`,
+        );
+      process.stdout.write(
+        `${count(result.stored, 'row')} stored, ${count(result.remaining, 'row')} left in ${held.dir}${result.remaining > 0 ? ' (fntrace quarantine list)' : ''}\n`,
+      );
+      code = result.remaining > 0 || result.stoppedBy ? 1 : 0;
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    await unlock?.();
+    fail(err);
+  }
+  await unlock?.();
+  process.exit(code);
+});
+
+/** `--data`, which must exist: a mistyped path is not an empty quarantine. */
+function dataDirOf(options: { data: string }): string {
+  const dir = resolve(options.data);
+  if (!existsSync(dir)) throw invalidOption('--data', `no data directory at ${dir}`);
+  return dir;
+}
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+
+function describeEntry(e: QuarantineEntry): string {
+  const lines = /[-,]/.test(e.lines) ? `lines ${e.lines}` : `line ${e.lines}`;
+  return [
+    e.name,
+    `  ${e.signal}, ${count(e.rows, 'row')} (${lines} of segment ${e.segment}), ${e.stage}, quarantined ${e.quarantinedAt}, ${count(e.retries, 'retry', 'retries')}`,
+    `  ${oneLine(e.error)}`,
+  ].join('\n');
+}
+
+function describeOutcome(o: EntryOutcome): string {
+  if (o.still.length === 0) return `stored ${o.entry.name}: ${count(o.stored, 'row')}`;
+  const still = o.still.map(
+    (e) => `  still refused ${e.name}: ${count(e.rows, 'row')}, ${e.stage}: ${oneLine(e.error)}`,
+  );
+  return [`${o.entry.name}: ${count(o.stored, 'row')} stored`, ...still].join('\n');
+}
 
 function fail(err: unknown): never {
   const e = err as { code?: string; message?: string } | undefined;

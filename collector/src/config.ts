@@ -53,7 +53,15 @@ export const optionsSchema = {
       minimum: 0,
       maximum: 36500,
       default: 30,
-      description: 'days to keep spans and logs; 0 keeps them forever',
+      description:
+        'days to keep spans and logs; 0 keeps them forever. Older spans and log records are refused at ingest (older_than_retention)',
+    },
+    maxFutureSkew: {
+      type: 'string',
+      pattern: PATTERNS.wholeDuration.pattern,
+      default: '5m',
+      description:
+        "how far ahead of the collector's clock a span's or log record's time may be (30s, 5m, 1h, 1d); later ones are refused at ingest (too_far_in_future)",
     },
     spoolMaxBytes: {
       type: 'integer',
@@ -176,6 +184,8 @@ export interface CollectorOptions {
   readonly clickhouseDatabase: string;
   readonly clickhouseCluster: string;
   readonly retentionDays: number;
+  /** a whole duration: `30s`, `5m`, `1h`, `1d` (see {@link durationMs}) */
+  readonly maxFutureSkew: string;
   readonly spoolMaxBytes: number;
   readonly bodyLimitBytes: number;
   readonly maxDecompressedBytes: number;
@@ -228,6 +238,8 @@ export function resolveCollectorOptions(
       '--engine-max-memory-bytes',
       `must be 0 or at least --engine-memory-bytes (${each}), the cap of one query (got ${total})`,
     );
+  if (durationMs(String(copy.maxFutureSkew)) > 365 * 86_400_000)
+    throw invalidOption('--max-future-skew', `must be at most 365d (got ${JSON.stringify(copy.maxFutureSkew)})`);
   if (Boolean(copy.tlsCert) !== Boolean(copy.tlsKey))
     throw invalidOption(
       copy.tlsCert ? '--tls-key' : '--tls-cert',
@@ -248,6 +260,15 @@ export function resolveCollectorOptions(
     }
   }
   return Object.freeze(copy) as unknown as CollectorOptions;
+}
+
+const DURATION_UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
+
+/** Milliseconds of a whole duration option (`30s`, `5m`, `1h`, `1d`), as validated by the schema. */
+export function durationMs(text: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${JSON.stringify(text)}`);
+  return Number(m[1]) * DURATION_UNIT_MS[m[2]!]!;
 }
 
 /** A URL with its password replaced, for logs and error messages. */

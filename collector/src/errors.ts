@@ -36,6 +36,7 @@ export const COLLECTOR_ERROR_CODES = {
   BAD_RULE: 'FNTRACE_ERR_COL_BAD_RULE',
   UNAUTHORIZED: 'FNTRACE_ERR_COL_UNAUTHORIZED',
   UNSUPPORTED_SIGNAL: 'FNTRACE_ERR_COL_UNSUPPORTED_SIGNAL',
+  SCHEMA_OUTDATED: 'FNTRACE_ERR_COL_SCHEMA_OUTDATED',
 } as const;
 
 const C = COLLECTOR_ERROR_CODES;
@@ -78,3 +79,10 @@ export const invalidOption = (option: string, message: string) =>
   new CollectorError(C.INVALID_OPTION, 500, `option ${option}: ${message}`);
 export const dataDirLocked = (dir: string) =>
   new CollectorError(C.DATA_DIR_LOCKED, 500, `data directory ${dir} is in use by another fntrace process`);
+/** A command that writes to the store found its schema older than this version writes (the collector migrates at start-up). */
+export const schemaOutdated = (have: number, want: number) =>
+  new CollectorError(
+    C.SCHEMA_OUTDATED,
+    500,
+    `the store's schema is at migration ${have} and this fntrace writes migration ${want}: start \`fntrace collector\` once with the same options (it migrates at start-up), stop it, then run this again`,
+  );

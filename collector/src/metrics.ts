@@ -32,8 +32,14 @@ export function createMetrics() {
     }),
     refused: new Counter({
       name: 'fntrace_refused_items_total',
-      help: 'spans or log records not accepted, by reason (invalid, spool_full, overloaded, too_large, undecodable, ...)',
+      help: 'spans or log records not accepted, by reason (invalid, timestamp_zero, timestamp_out_of_range, too_far_in_future, older_than_retention, spool_full, spool_error, overloaded, too_large, undecodable)',
       labelNames: ['signal', 'reason'] as const,
+      registers: [registry],
+    }),
+    corrected: new Counter({
+      name: 'fntrace_corrected_items_total',
+      help: 'spans or log records stored with a documented correction, by correction (end_before_start: stored with end = start, the end sent in fntrace.original_end_time_unix_nano)',
+      labelNames: ['signal', 'correction'] as const,
       registers: [registry],
     }),
     repeats: new Counter({
@@ -75,7 +81,19 @@ export function createMetrics() {
     }),
     storageErrors: new Counter({
       name: 'fntrace_storage_errors_total',
-      help: 'failed inserts (retried with backoff)',
+      help: 'inserts that failed for the store (down, slow, full, out of memory): retried with backoff',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
+    quarantined: new Counter({
+      name: 'fntrace_quarantined_items_total',
+      help: 'spans or log records the store refused for what they hold (a deterministic insert error): moved to <data>/quarantine, the rest of their segment stored',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
+    quarantineRows: new Gauge({
+      name: 'fntrace_quarantine_rows',
+      help: 'spans or log records waiting in <data>/quarantine (fntrace quarantine list, fntrace quarantine retry)',
       labelNames: ['signal'] as const,
       registers: [registry],
     }),

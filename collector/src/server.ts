@@ -18,6 +18,7 @@ import { Spool } from './spool/spool.js';
 import { openStore, type Store } from './store/clickhouse.js';
 import { migrate } from './store/migrations.js';
 import { loadPrices } from './store/prices.js';
+import { Quarantine } from './store/quarantine.js';
 import { Writer } from './store/writer.js';
 
 /**
@@ -126,10 +127,18 @@ export function buildServer(
       },
       'storage ready',
     );
-    writer = new Writer(store, spool, metrics, app.log);
+    const quarantine = new Quarantine(join(dataDir, 'quarantine'));
+    const held = await quarantine.open();
+    for (const signal of ['traces', 'logs'] as const) metrics.quarantineRows.set({ signal }, held.bySignal[signal]);
+    if (held.rows > 0)
+      app.log.warn(
+        held,
+        `${held.rows} rows the store refused wait in ${quarantine.dir} (fntrace quarantine list; fntrace quarantine retry)`,
+      );
+    writer = new Writer(store, spool, metrics, app.log, quarantine);
     const s = spool;
     await app.register(receiverPlugin, { options, spool: s, metrics, isClosing: () => closing });
-    await app.register(healthPlugin, { store, spool: s, writer, metrics });
+    await app.register(healthPlugin, { store, spool: s, writer, metrics, quarantine });
     await app.register(queryPlugin, { store, orphanGraceMs: options.orphanGraceMs, prices });
     engine = new AlertEngine({
       store,

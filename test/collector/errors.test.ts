@@ -6,13 +6,15 @@ import { useCollector } from './helpers.js';
 const c = useCollector({ bodyLimitBytes: 64 * 1024, maxDecompressedBytes: 256 * 1024 });
 
 const hex = (n: number, seed: string) => seed.repeat(n).slice(0, n);
+// a minute ago: within retention, and not ahead of the collector's clock
+const start = BigInt(Date.now() - 60_000) * 1_000_000n;
 const span = (traceId: string, spanId: string, name: string) => ({
   traceId,
   spanId,
   name,
   kind: 2,
-  startTimeUnixNano: '1795000000000000000',
-  endTimeUnixNano: '1795000000100000000',
+  startTimeUnixNano: String(start),
+  endTimeUnixNano: String(start + 100_000_000n),
 });
 const body = (spans: object[]) => ({
   resourceSpans: [

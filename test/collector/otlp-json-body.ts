@@ -3,6 +3,8 @@
  * (load, crash, outage), built by hand so each span's id is known to the test.
  */
 let counter = 0;
+/** A minute before the test began, in ns: within every retention, never ahead of the clock. */
+const BASE_NS = BigInt(Date.now() - 60_000) * 1_000_000n;
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
 export interface Batch {
@@ -22,8 +24,8 @@ export function spanBatch(service: string, count: number, attributes = 5): Batch
       spanId,
       name: `op-${i % 7}`,
       kind: 2,
-      startTimeUnixNano: String(1_795_000_000_000_000_000n + BigInt(counter) * 1000n),
-      endTimeUnixNano: String(1_795_000_000_000_000_000n + BigInt(counter) * 1000n + 5_000_000n),
+      startTimeUnixNano: String(BASE_NS + BigInt(counter) * 1000n),
+      endTimeUnixNano: String(BASE_NS + BigInt(counter) * 1000n + 5_000_000n),
       attributes: Array.from({ length: attributes }, (_, k) => ({
         key: `attr.${k}`,
         value: { stringValue: `value-${k}-${counter}` },

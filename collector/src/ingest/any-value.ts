@@ -12,6 +12,7 @@
  * text (never through `JSON.stringify` of a JS value) so that int64 values beyond 2^53 keep
  * every digit.
  */
+import { ID_REFUSALS, type Refusal } from './item-rules.js';
 import type { Attrs } from './rows.js';
 
 /** Thrown for a request body that is not an OTLP export request at all (the server answers 400). */
@@ -150,15 +151,6 @@ export const ZERO_TRACE_ID = '0'.repeat(32);
 /** Hex of an all-zero span id. */
 export const ZERO_SPAN_ID = '0'.repeat(16);
 
-/** The `errors` messages, one per kind of refusal (constant, so they de-duplicate). */
-export const REJECT = {
-  spanTraceId: 'span refused: trace_id must be 16 bytes, not all zero',
-  spanSpanId: 'span refused: span_id must be 8 bytes, not all zero',
-  spanParentId: 'span refused: parent_span_id must be empty or 8 bytes',
-  logTraceId: 'log record refused: trace_id must be empty or 16 bytes',
-  logSpanId: 'log record refused: span_id must be empty or 8 bytes',
-} as const;
-
 /**
  * Which rule a span breaks, given its ids as hex (`''` when absent, `null` when present with
  * the wrong length), or `undefined` when it is valid.
@@ -167,10 +159,10 @@ export function spanIdsError(
   traceId: string | null,
   spanId: string | null,
   parentId: string | null,
-): string | undefined {
-  if (traceId === null || traceId === '' || traceId === ZERO_TRACE_ID) return REJECT.spanTraceId;
-  if (spanId === null || spanId === '' || spanId === ZERO_SPAN_ID) return REJECT.spanSpanId;
-  if (parentId === null) return REJECT.spanParentId;
+): Refusal | undefined {
+  if (traceId === null || traceId === '' || traceId === ZERO_TRACE_ID) return ID_REFUSALS.spanTraceId;
+  if (spanId === null || spanId === '' || spanId === ZERO_SPAN_ID) return ID_REFUSALS.spanSpanId;
+  if (parentId === null) return ID_REFUSALS.spanParentId;
   return undefined;
 }
 
@@ -184,10 +176,4 @@ export function linkIdsValid(traceId: string | null, spanId: string | null): boo
     spanId !== '' &&
     spanId !== ZERO_SPAN_ID
   );
-}
-
-/** Counts one refused item and records its kind of refusal once. */
-export function reject(out: { rejected: number; errors: string[] }, message: string): void {
-  out.rejected++;
-  if (!out.errors.includes(message)) out.errors.push(message);
 }

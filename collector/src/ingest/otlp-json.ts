@@ -24,8 +24,6 @@ import {
   linkIdsValid,
   MAX_ANY_VALUE_DEPTH,
   OtlpDecodeError,
-  REJECT,
-  reject,
   serviceNameOf,
   setAttr,
   severityNumberOf,
@@ -37,6 +35,20 @@ import {
   ZERO_SPAN_ID,
   ZERO_TRACE_ID,
 } from './any-value.js';
+import {
+  CORRECTED_KEY,
+  correct,
+  finish,
+  ID_REFUSALS,
+  logTimeOf,
+  newTally,
+  ORIGINAL_END_KEY,
+  refuse,
+  spanTimesOf,
+  type TimeWindow,
+  UNCHECKED,
+  wellFormed,
+} from './item-rules.js';
 import type { Attrs, Decoded, LogRow, SpanRow } from './rows.js';
 
 export { OtlpDecodeError } from './any-value.js';
@@ -44,41 +56,46 @@ export { OtlpDecodeError } from './any-value.js';
 type Obj = Record<string, unknown>;
 
 /**
- * Decodes a parsed OTLP/JSON ExportTraceServiceRequest into span rows; invalid spans are
- * counted in `rejected`. Rows of one resource or scope share its attribute objects.
+ * Decodes a parsed OTLP/JSON ExportTraceServiceRequest into span rows; spans the rules refuse
+ * (see item-rules.ts) are counted in `rejected`. Rows of one resource or scope share its
+ * attribute objects.
  *
+ * @param window the request's time rules; default {@link UNCHECKED} (the receiver always passes the collector's)
  * @throws {OtlpDecodeError} when the body is not an object or a field has the wrong JSON type
  */
-export function decodeTracesJson(body: unknown): Decoded<SpanRow> {
-  const out: Decoded<SpanRow> = { rows: [], rejected: 0, errors: [] };
+export function decodeTracesJson(body: unknown, window: TimeWindow = UNCHECKED): Decoded<SpanRow> {
+  const out: Decoded<SpanRow> = { rows: [], ...newTally() };
   const req = object(body, 'request body');
   forEach(req, 'resourceSpans', 'resource_spans', '', (rs, rsPath) => {
     const res = resourceOf(rs, rsPath);
     forEach(rs, 'scopeSpans', 'scope_spans', rsPath, (ss, ssPath) => {
       const scope = scopeOf(ss, ssPath);
-      forEach(ss, 'spans', 'spans', ssPath, (span, path) => decodeSpan(span, path, res, scope, out));
+      forEach(ss, 'spans', 'spans', ssPath, (span, path) => decodeSpan(span, path, res, scope, out, window));
     });
   });
-  return out;
+  return finish(out);
 }
 
 /**
- * Decodes a parsed OTLP/JSON ExportLogsServiceRequest into log rows; invalid records are
- * counted in `rejected`. Rows of one resource or scope share its attribute objects.
+ * Decodes a parsed OTLP/JSON ExportLogsServiceRequest into log rows; records the rules refuse
+ * are counted in `rejected`. Rows of one resource or scope share its attribute objects.
  *
+ * @param window the request's time rules; default {@link UNCHECKED}
  * @throws {OtlpDecodeError} when the body is not an object or a field has the wrong JSON type
  */
-export function decodeLogsJson(body: unknown): Decoded<LogRow> {
-  const out: Decoded<LogRow> = { rows: [], rejected: 0, errors: [] };
+export function decodeLogsJson(body: unknown, window: TimeWindow = UNCHECKED): Decoded<LogRow> {
+  const out: Decoded<LogRow> = { rows: [], ...newTally() };
   const req = object(body, 'request body');
   forEach(req, 'resourceLogs', 'resource_logs', '', (rl, rlPath) => {
     const res = resourceOf(rl, rlPath);
     forEach(rl, 'scopeLogs', 'scope_logs', rlPath, (sl, slPath) => {
       const scope = scopeOf(sl, slPath);
-      forEach(sl, 'logRecords', 'log_records', slPath, (rec, path) => decodeLogRecord(rec, path, res, scope, out));
+      forEach(sl, 'logRecords', 'log_records', slPath, (rec, path) =>
+        decodeLogRecord(rec, path, res, scope, out, window),
+      );
     });
   });
-  return out;
+  return finish(out);
 }
 
 // ——— typed field access ———
@@ -116,11 +133,12 @@ function forEach(o: Obj, camel: string, snake: string, path: string, each: (item
   }
 }
 
+/** A string field; lone surrogates (JSON can carry them, the store refuses them) become U+FFFD. */
 function str(o: Obj, camel: string, snake: string, path: string): string {
   const v = get(o, camel, snake);
   if (v === undefined) return '';
   if (typeof v !== 'string') fail(join(path, camel), 'a string', v);
-  return v;
+  return wellFormed(v);
 }
 
 const DECIMAL = /^-?\d+$/;
@@ -211,7 +229,8 @@ function anyValue(v: unknown, path: string, nested: boolean, depth: number): str
   let x = get(o, 'stringValue', 'string_value');
   if (x !== undefined) {
     if (typeof x !== 'string') fail(`${path}.stringValue`, 'a string', x);
-    return nested ? stringJson(x) : x;
+    const s = wellFormed(x);
+    return nested ? stringJson(s) : s;
   }
   x = get(o, 'boolValue', 'bool_value');
   if (x !== undefined) {
@@ -323,7 +342,14 @@ function scopeOf(group: Obj, path: string): ScopeInfo {
 
 // ——— trace ———
 
-function decodeSpan(span: Obj, path: string, res: ResourceInfo, scope: ScopeInfo, out: Decoded<SpanRow>): void {
+function decodeSpan(
+  span: Obj,
+  path: string,
+  res: ResourceInfo,
+  scope: ScopeInfo,
+  out: Decoded<SpanRow>,
+  w: TimeWindow,
+): void {
   const traceId = hexId(span, 'traceId', 'trace_id', path, 16);
   const spanId = hexId(span, 'spanId', 'span_id', path, 8);
   const parentId = hexId(span, 'parentSpanId', 'parent_span_id', path, 8);
@@ -384,8 +410,19 @@ function decodeSpan(span: Obj, path: string, res: ResourceInfo, scope: ScopeInfo
 
   const refusal = spanIdsError(traceId, spanId, parentId);
   if (refusal !== undefined) {
-    reject(out, refusal);
+    refuse(out, refusal);
     return;
+  }
+  const verdict = spanTimesOf(start, end, w);
+  if (verdict !== undefined) {
+    if (verdict.action === 'refuse') {
+      refuse(out, verdict);
+      return;
+    }
+    // end before start: stored with end = start (Duration 0), the end sent kept beside it
+    setAttr(attrs, CORRECTED_KEY, verdict.reason);
+    setAttr(attrs, ORIGINAL_END_KEY, end.toString());
+    correct(out, verdict);
   }
   const duration = end - start;
   out.rows.push({
@@ -427,11 +464,19 @@ function decodeSpan(span: Obj, path: string, res: ResourceInfo, scope: ScopeInfo
 
 // ——— logs ———
 
-function decodeLogRecord(rec: Obj, path: string, res: ResourceInfo, scope: ScopeInfo, out: Decoded<LogRow>): void {
+function decodeLogRecord(
+  rec: Obj,
+  path: string,
+  res: ResourceInfo,
+  scope: ScopeInfo,
+  out: Decoded<LogRow>,
+  w: TimeWindow,
+): void {
   const traceId = hexId(rec, 'traceId', 'trace_id', path, 16);
   const spanId = hexId(rec, 'spanId', 'span_id', path, 8);
   const time = nanos(rec, 'timeUnixNano', 'time_unix_nano', path);
-  const observed = timeString(nanos(rec, 'observedTimeUnixNano', 'observed_time_unix_nano', path));
+  const observedNs = nanos(rec, 'observedTimeUnixNano', 'observed_time_unix_nano', path);
+  const observed = timeString(observedNs);
   const severityNumber = enumField(rec, 'severityNumber', 'severity_number', path, SEVERITY_NAMES);
   const severityText = str(rec, 'severityText', 'severity_text', path);
   const body = anyValue(get(rec, 'body', 'body'), `${path}.body`, false, 0);
@@ -441,11 +486,16 @@ function decodeLogRecord(rec: Obj, path: string, res: ResourceInfo, scope: Scope
   const eventName = str(rec, 'eventName', 'event_name', path);
 
   if (traceId === null) {
-    reject(out, REJECT.logTraceId);
+    refuse(out, ID_REFUSALS.logTraceId);
     return;
   }
   if (spanId === null) {
-    reject(out, REJECT.logSpanId);
+    refuse(out, ID_REFUSALS.logSpanId);
+    return;
+  }
+  const timeRefusal = logTimeOf(time, observedNs, w);
+  if (timeRefusal !== undefined) {
+    refuse(out, timeRefusal);
     return;
   }
   out.rows.push({

@@ -21,8 +21,6 @@ import {
   linkIdsValid,
   MAX_ANY_VALUE_DEPTH,
   OtlpDecodeError,
-  REJECT,
-  reject,
   serviceNameOf,
   setAttr,
   severityNumberOf,
@@ -36,6 +34,20 @@ import {
   ZERO_SPAN_ID,
   ZERO_TRACE_ID,
 } from './any-value.js';
+import {
+  CORRECTED_KEY,
+  correct,
+  finish,
+  ID_REFUSALS,
+  logTime,
+  newTally,
+  ORIGINAL_END_KEY,
+  refuse,
+  spanTimes,
+  type TimeWindow,
+  UNCHECKED,
+  uint64Text,
+} from './item-rules.js';
 import type { Attrs, Decoded, LogRow, SpanRow } from './rows.js';
 
 export { OtlpDecodeError } from './any-value.js';
@@ -49,49 +61,53 @@ const TAG_2_LEN = (2 << 3) | LEN;
 const TAG_3_LEN = (3 << 3) | LEN;
 
 /**
- * Decodes an OTLP ExportTraceServiceRequest into span rows. Invalid spans (bad ids) are
- * counted in `rejected`; the rest are kept.
+ * Decodes an OTLP ExportTraceServiceRequest into span rows. Spans the rules refuse (bad ids,
+ * and with a checked `window` times the store cannot keep: see item-rules.ts) are counted in
+ * `rejected`; the rest are kept.
  *
  * Rows of one resource share one `ResourceAttributes` object, and rows of one scope one
  * `ScopeAttributes` object: treat rows as read-only.
  *
+ * @param window the request's time rules; default {@link UNCHECKED} (the receiver always passes the collector's)
  * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
  */
-export function decodeTracesProto(buf: Uint8Array): Decoded<SpanRow> {
-  const out: Decoded<SpanRow> = { rows: [], rejected: 0, errors: [] };
+export function decodeTracesProto(buf: Uint8Array, window: TimeWindow = UNCHECKED): Decoded<SpanRow> {
+  const out: Decoded<SpanRow> = { rows: [], ...newTally() };
   const r = readerOf(buf);
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
-      if (tag === TAG_1_LEN) readResourceSpans(r, out);
+      if (tag === TAG_1_LEN) readResourceSpans(r, out, window);
       else skipField(r, tag);
     }
   } catch (err) {
     throw asDecodeError(err, 'ExportTraceServiceRequest');
   }
-  return out;
+  return finish(out);
 }
 
 /**
- * Decodes an OTLP ExportLogsServiceRequest into log rows. Invalid records (ids of the wrong
- * length) are counted in `rejected`; the rest are kept. Attribute objects of one resource or
- * scope are shared between rows, as in {@link decodeTracesProto}.
+ * Decodes an OTLP ExportLogsServiceRequest into log rows. Records the rules refuse (ids of the
+ * wrong length, and with a checked `window` times the store cannot keep) are counted in
+ * `rejected`; the rest are kept. Attribute objects of one resource or scope are shared between
+ * rows, as in {@link decodeTracesProto}.
  *
+ * @param window the request's time rules; default {@link UNCHECKED}
  * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
  */
-export function decodeLogsProto(buf: Uint8Array): Decoded<LogRow> {
-  const out: Decoded<LogRow> = { rows: [], rejected: 0, errors: [] };
+export function decodeLogsProto(buf: Uint8Array, window: TimeWindow = UNCHECKED): Decoded<LogRow> {
+  const out: Decoded<LogRow> = { rows: [], ...newTally() };
   const r = readerOf(buf);
   try {
     while (r.pos < r.len) {
       const tag = r.uint32();
-      if (tag === TAG_1_LEN) readResourceLogs(r, out);
+      if (tag === TAG_1_LEN) readResourceLogs(r, out, window);
       else skipField(r, tag);
     }
   } catch (err) {
     throw asDecodeError(err, 'ExportLogsServiceRequest');
   }
-  return out;
+  return finish(out);
 }
 
 // ——— reader plumbing ———
@@ -157,12 +173,6 @@ function readBase64(r: Reader): string {
 
 const TWO_32 = 0x1_0000_0000;
 
-/** Decimal string of the unsigned 64-bit integer `hi·2^32 + lo`. */
-function uint64String(lo: number, hi: number): string {
-  if (hi < 0x20_0000) return String(hi * TWO_32 + lo);
-  return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-}
-
 /** Decimal string of the two's-complement signed 64-bit integer with halves `lo`, `hi`. */
 function int64String(lo: number, hi: number): string {
   if (hi < 0x20_0000) return String(hi * TWO_32 + lo);
@@ -184,7 +194,7 @@ export function durationString(sLo: number, sHi: number, eLo: number, eHi: numbe
     lo += TWO_32;
     hi -= 1;
   }
-  return hi < 0 ? '0' : uint64String(lo, hi);
+  return hi < 0 ? '0' : uint64Text(lo, hi);
 }
 
 /** Reads an int64 varint as a decimal string without going through a Long object. */
@@ -455,8 +465,8 @@ function readScopeGroup(r: Reader, readItem: (r: Reader, scope: ScopeInfo) => vo
 
 // ——— trace.proto ———
 
-function readResourceSpans(r: Reader, out: Decoded<SpanRow>): void {
-  readResourceGroup(r, (r, res) => readScopeGroup(r, (r, scope) => readSpan(r, res, scope, out)));
+function readResourceSpans(r: Reader, out: Decoded<SpanRow>, w: TimeWindow): void {
+  readResourceGroup(r, (r, res) => readScopeGroup(r, (r, scope) => readSpan(r, res, scope, out, w)));
 }
 
 /** A span's `Events.*` columns, filled event by event. */
@@ -477,7 +487,7 @@ export interface SpanLinks {
   dropped: number[];
 }
 
-function readSpan(r: Reader, res: ResourceInfo, scope: ScopeInfo, out: Decoded<SpanRow>): void {
+function readSpan(r: Reader, res: ResourceInfo, scope: ScopeInfo, out: Decoded<SpanRow>, w: TimeWindow): void {
   const outer = enter(r);
   let traceId: string | null = '';
   let spanId: string | null = '';
@@ -569,8 +579,19 @@ function readSpan(r: Reader, res: ResourceInfo, scope: ScopeInfo, out: Decoded<S
 
   const refusal = spanIdsError(traceId, spanId, parentId);
   if (refusal !== undefined) {
-    reject(out, refusal);
+    refuse(out, refusal);
     return;
+  }
+  const verdict = spanTimes(startLo, startHi, endLo, endHi, w);
+  if (verdict !== undefined) {
+    if (verdict.action === 'refuse') {
+      refuse(out, verdict);
+      return;
+    }
+    // end before start: stored with end = start (Duration 0), the end sent kept beside it
+    setAttr(attrs, CORRECTED_KEY, verdict.reason);
+    setAttr(attrs, ORIGINAL_END_KEY, uint64Text(endLo, endHi));
+    correct(out, verdict);
   }
   out.rows.push({
     Timestamp: timeString(startLo, startHi),
@@ -693,8 +714,8 @@ export function readLink(r: Reader, links: SpanLinks): void {
 
 // ——— logs.proto ———
 
-function readResourceLogs(r: Reader, out: Decoded<LogRow>): void {
-  readResourceGroup(r, (r, res) => readScopeGroup(r, (r, scope) => readLogRecord(r, res, scope, out)));
+function readResourceLogs(r: Reader, out: Decoded<LogRow>, w: TimeWindow): void {
+  readResourceGroup(r, (r, res) => readScopeGroup(r, (r, scope) => readLogRecord(r, res, scope, out, w)));
 }
 
 /**
@@ -702,7 +723,7 @@ function readResourceLogs(r: Reader, out: Decoded<LogRow>): void {
  * dropped_attributes_count=7, flags=8, trace_id=9, span_id=10, observed_time_unix_nano=11,
  * event_name=12}.
  */
-function readLogRecord(r: Reader, res: ResourceInfo, scope: ScopeInfo, out: Decoded<LogRow>): void {
+function readLogRecord(r: Reader, res: ResourceInfo, scope: ScopeInfo, out: Decoded<LogRow>, w: TimeWindow): void {
   const outer = enter(r);
   let timeLo = 0;
   let timeHi = 0;
@@ -762,11 +783,16 @@ function readLogRecord(r: Reader, res: ResourceInfo, scope: ScopeInfo, out: Deco
   r.len = outer;
 
   if (traceId === null) {
-    reject(out, REJECT.logTraceId);
+    refuse(out, ID_REFUSALS.logTraceId);
     return;
   }
   if (spanId === null) {
-    reject(out, REJECT.logSpanId);
+    refuse(out, ID_REFUSALS.logSpanId);
+    return;
+  }
+  const timeRefusal = logTime(timeLo, timeHi, observedLo, observedHi, w);
+  if (timeRefusal !== undefined) {
+    refuse(out, timeRefusal);
     return;
   }
   const observed = timeString(observedLo, observedHi);

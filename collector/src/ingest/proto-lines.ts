@@ -21,7 +21,11 @@
  *   is the row decoder's.
  * Values that are not plain strings (numbers, booleans, bytes, arrays, key-value lists, in
  * attributes and log bodies), events, links, and the resource and scope messages are read
- * with the row decoder's own functions, so they take exactly its forms. Both paths give the same rows (tested on SDK
+ * with the row decoder's own functions, so they take exactly its forms. Times are checked by
+ * the same rules (item-rules.ts) on the halves already read; an item they refuse is written
+ * and then cut off again (so a malformed refused item fails the request as in the row
+ * decoder), and a span stored corrected gets the correction's attributes here too. Both
+ * paths give the same rows and refuse the same items with the same messages (tested on SDK
  * spans and logs, hand-built edge cases and random corruptions of valid requests in
  * test/collector/ingest/proto-lines.test.ts).
  */
@@ -35,6 +39,20 @@ import {
   splitTime,
   statusCodeName,
 } from './any-value.js';
+import {
+  CORRECTED_KEY,
+  correct,
+  finish,
+  logTime,
+  newTally,
+  ORIGINAL_END_KEY,
+  refuse,
+  spanTimes,
+  type Tally,
+  type TimeWindow,
+  UNCHECKED,
+  uint64Text,
+} from './item-rules.js';
 import {
   decodeLogsProto,
   decodeTracesProto,
@@ -53,13 +71,11 @@ import {
 import { rowsToJsonLines } from './row-json.js';
 import type { Decoded } from './rows.js';
 
-/** A request's valid items as spool text, with what `partial_success` needs. */
-export interface SpoolLines {
+/** A request's valid items as spool text, with what `partial_success` needs (the tally). */
+export interface SpoolLines extends Tally {
   /** JSONEachRow, one newline-terminated row per item */
   text: Buffer;
   rows: number;
-  rejected: number;
-  errors: string[];
   /** `direct` when written from the wire format, `rows` when through the row decoder */
   path: 'direct' | 'rows';
 }
@@ -68,23 +84,27 @@ export interface SpoolLines {
 const FALLBACK = new Error('take the row decoder');
 
 /**
- * Spool lines of an ExportTraceServiceRequest. Invalid spans (bad ids) are counted in
- * `rejected` and left out, as by `decodeTracesProto`.
+ * Spool lines of an ExportTraceServiceRequest. Spans the rules refuse (bad ids; with a checked
+ * `window`, times the store cannot keep) are counted in `rejected` and left out, as by
+ * `decodeTracesProto`.
  *
+ * @param window the request's time rules; default {@link UNCHECKED}
  * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
  */
-export function tracesProtoToLines(body: Buffer): SpoolLines {
-  return convert(body, span, () => fromRows(decodeTracesProto(body)));
+export function tracesProtoToLines(body: Buffer, window: TimeWindow = UNCHECKED): SpoolLines {
+  return convert(body, window, span, () => fromRows(decodeTracesProto(body, window)));
 }
 
 /**
- * Spool lines of an ExportLogsServiceRequest. Invalid records (ids of the wrong length) are
- * counted in `rejected` and left out, as by `decodeLogsProto`.
+ * Spool lines of an ExportLogsServiceRequest. Records the rules refuse (ids of the wrong
+ * length; with a checked `window`, times the store cannot keep) are counted in `rejected` and
+ * left out, as by `decodeLogsProto`.
  *
+ * @param window the request's time rules; default {@link UNCHECKED}
  * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
  */
-export function logsProtoToLines(body: Buffer): SpoolLines {
-  return convert(body, logRecord, () => fromRows(decodeLogsProto(body)));
+export function logsProtoToLines(body: Buffer, window: TimeWindow = UNCHECKED): SpoolLines {
+  return convert(body, window, logRecord, () => fromRows(decodeLogsProto(body, window)));
 }
 
 /** Spool lines of rows from a row decoder. */
@@ -94,6 +114,8 @@ export function fromRows(decoded: Decoded<object>): SpoolLines {
     rows: decoded.rows.length,
     rejected: decoded.rejected,
     errors: decoded.errors,
+    refused: decoded.refused,
+    corrected: decoded.corrected,
     path: 'rows',
   };
 }
@@ -101,8 +123,9 @@ export function fromRows(decoded: Decoded<object>): SpoolLines {
 /** One item (span, log record) of a scope, at `src[s, e)`, written with the scope's shared columns `tail`. */
 type ItemWriter = (s: number, e: number, tail: Buffer, result: SpoolLines) => void;
 
-function convert(body: Buffer, item: ItemWriter, viaRows: () => SpoolLines): SpoolLines {
+function convert(body: Buffer, window: TimeWindow, item: ItemWriter, viaRows: () => SpoolLines): SpoolLines {
   try {
+    win = window;
     return direct(body, item);
   } catch {
     // FALLBACK, or an error the row decoder will name (it throws the request's 400 message)
@@ -111,6 +134,8 @@ function convert(body: Buffer, item: ItemWriter, viaRows: () => SpoolLines): Spo
     src = EMPTY;
     out = EMPTY;
     reader = NO_READER;
+    win = UNCHECKED;
+    extraAttrs = '';
   }
   return viaRows();
 }
@@ -127,6 +152,10 @@ let o = 0;
 /** a protobufjs reader over `src`, for the row decoder's functions */
 const NO_READER = readerOf(EMPTY);
 let reader: protobuf.Reader = NO_READER;
+/** the request's time rules */
+let win: TimeWindow = UNCHECKED;
+/** attributes a corrected span gets after its own (JSON members, no braces); '' for others */
+let extraAttrs = '';
 
 function direct(body: Buffer, item: ItemWriter): SpoolLines {
   src = body;
@@ -135,7 +164,7 @@ function direct(body: Buffer, item: ItemWriter): SpoolLines {
   out = Buffer.allocUnsafe(body.length * 2 + 4096);
   o = 0;
   reader = readerOf(body);
-  const result: SpoolLines = { text: EMPTY, rows: 0, rejected: 0, errors: [], path: 'direct' };
+  const result: SpoolLines = { text: EMPTY, rows: 0, path: 'direct', ...newTally() };
   const end = body.length;
   while (p < end) {
     const tag = varint(end);
@@ -146,7 +175,7 @@ function direct(body: Buffer, item: ItemWriter): SpoolLines {
     } else skip(tag, end);
   }
   result.text = out.subarray(0, o);
-  return result;
+  return finish(result);
 }
 
 // ——— reading ———
@@ -564,7 +593,13 @@ function span(s: number, e: number, tail: Buffer, result: SpoolLines): void {
   // which also reads the rest of the span: a malformed refused span fails the request there
   if (traceLen !== 16 || allZero(traceAt, 16) || spanLen !== 8 || allZero(spanAt, 8)) throw FALLBACK;
   if (parentLen !== 0 && parentLen !== 8) throw FALLBACK;
+  const verdict = spanTimes(startLo, startHi, endLo, endHi, win);
+  if (verdict?.action === 'correct') {
+    // end before start: stored with end = start (Duration 0), the end sent kept beside it
+    extraAttrs = `"${CORRECTED_KEY}":"${verdict.reason}","${ORIGINAL_END_KEY}":"${uint64Text(endLo, endHi)}"`;
+  }
 
+  const rowStart = o;
   ensure(FIXED_ROOM + tail.length);
   put(K.traceId);
   putHex(traceAt, 16);
@@ -588,9 +623,21 @@ function span(s: number, e: number, tail: Buffer, result: SpoolLines): void {
   putStringField(K.name, nameAt, nameEnd);
   putStringField(K.traceState, stateAt, stateEnd);
   putStringField(K.statusMessage, messageAt, messageEnd);
-  if (attrCount > 0) attributes(s, e, (9 << 3) | 2, K.attrs);
+  if (attrCount > 0 || extraAttrs !== '') attributes(s, e, (9 << 3) | 2, K.attrs);
   if (eventCount > 0) spanEvents(s, e);
   if (linkCount > 0) spanLinks(s, e);
+  if (verdict === undefined) {
+    endRow(tail, result);
+    return;
+  }
+  if (verdict.action === 'refuse') {
+    // written only to read it as the row decoder does: cut off again
+    o = rowStart;
+    refuse(result, verdict);
+    return;
+  }
+  extraAttrs = '';
+  correct(result, verdict);
   endRow(tail, result);
 }
 
@@ -653,8 +700,28 @@ function attributes(s: number, e: number, tag: number, key: Buffer): void {
       p = kvEnd;
     } else skip(t, e);
   }
+  if (extraAttrs !== '') {
+    if (count > 0) {
+      ensure(1);
+      out[o++] = 0x2c;
+    }
+    putText(extraAttrs);
+  }
   ensure(1);
   out[o++] = 0x7d;
+}
+
+const RESERVED_KEYS = [CORRECTED_KEY, ORIGINAL_END_KEY].map(ascii);
+
+/** Whether `src[s, e)` is an attribute key a correction sets. */
+function reservedKey(s: number, e: number): boolean {
+  for (const key of RESERVED_KEYS) {
+    if (key.length !== e - s) continue;
+    let i = 0;
+    while (i < key.length && key[i] === src[s + i]) i++;
+    if (i === key.length) return true;
+  }
+  return false;
 }
 
 /** KeyValue{key=1, value=2} as `"key":"plain form"`. */
@@ -679,6 +746,8 @@ function keyValue(s: number, e: number, count: number): void {
     } else skip(tag, e);
   }
   noteKey(keyAt, keyEnd, count);
+  // a corrected span that sends a key the correction sets: the row decoder's map decides
+  if (extraAttrs !== '' && reservedKey(keyAt, keyEnd)) throw FALLBACK;
   // keys are plain ASCII but for rare exceptions, left to the row decoder (which also tells
   // apart the keys whose bytes differ but decode to the same text)
   ensure(keyEnd - keyAt + 3);
@@ -863,7 +932,9 @@ function logRecord(s: number, e: number, tail: Buffer, result: SpoolLines): void
   }
   // records the ids' rules refuse go with their request to the row decoder, as spans do
   if ((traceLen !== 0 && traceLen !== 16) || (spanLen !== 0 && spanLen !== 8)) throw FALLBACK;
+  const refusal = logTime(timeLo, timeHi, observedLo, observedHi, win);
 
+  const rowStart = o;
   ensure(FIXED_ROOM + tail.length);
   put(LOG_K.timestamp);
   // time_unix_nano, or the observed time when it is 0
@@ -892,5 +963,11 @@ function logRecord(s: number, e: number, tail: Buffer, result: SpoolLines): void
     putPlainValue(bodyLenAt, bodyEnd, e);
   }
   if (attrCount > 0) attributes(s, e, (6 << 3) | 2, LOG_K.attrs);
-  endRow(tail, result);
+  if (refusal === undefined) {
+    endRow(tail, result);
+    return;
+  }
+  // written only to read it as the row decoder does: cut off again
+  o = rowStart;
+  refuse(result, refusal);
 }

@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BEARER_CHALLENGE, bearerCheck } from '../auth.js';
-import type { CollectorOptions } from '../config.js';
+import { type CollectorOptions, durationMs } from '../config.js';
 import {
   bodyTooLarge,
   COLLECTOR_ERROR_CODES as CODES,
@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Signal, Spool } from '../spool/spool.js';
+import { itemRules, type TimeWindow } from './item-rules.js';
 import { decodeLogsJson, decodeTracesJson } from './otlp-json.js';
 import { OtlpDecodeError } from './otlp-proto.js';
 import { fromRows, logsProtoToLines, type SpoolLines, tracesProtoToLines } from './proto-lines.js';
@@ -24,8 +25,10 @@ import { type Answer, RecentRequests } from './retries.js';
 /**
  * The OTLP/HTTP receiver (https://opentelemetry.io/docs/specs/otlp/#otlphttp):
  * `POST /v1/traces` and `POST /v1/logs`, protobuf or JSON, optionally gzip-compressed.
- * A request is answered 200 only once its valid items are durable in the spool; invalid
- * items are reported in `partial_success` and the valid ones kept. Errors answer in the
+ * A request is answered 200 only once its valid items are durable in the spool; items the
+ * store could not keep (bad ids, times it cannot hold or retention would drop: see
+ * item-rules.ts) are refused one by one in `partial_success`, naming the rule, and the rest
+ * kept. Errors answer in the
  * request's encoding with a `google.rpc.Status` body and, when retrying later can help,
  * `Retry-After`.
  */
@@ -81,6 +84,11 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
   const { options, spool, metrics } = deps;
   let inflight = 0;
   const recent = new RecentRequests(options.retryWindowMs);
+  const rules = itemRules({
+    retentionDays: options.retentionDays,
+    maxFutureSkew: options.maxFutureSkew,
+    maxFutureSkewMs: durationMs(options.maxFutureSkew),
+  });
 
   // Bodies stay raw bytes until they are decompressed and decoded here.
   app.removeAllContentTypeParsers();
@@ -158,10 +166,12 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
         const encode = signal === 'traces' ? encodeTraceResponse : encodeLogsResponse;
         return reply.type(PROTOBUF).send(Buffer.from(encode(rejected, message)));
       }
-      if (rejected === 0) return reply.type(JSON_TYPE).send({});
+      if (rejected === 0 && message === '') return reply.type(JSON_TYPE).send({});
       const field = signal === 'traces' ? 'rejectedSpans' : 'rejectedLogRecords';
-      // int64 fields are decimal strings in OTLP/JSON
-      return reply.type(JSON_TYPE).send({ partialSuccess: { [field]: String(rejected), errorMessage: message } });
+      // int64 fields are decimal strings in OTLP/JSON; with none refused the message is a warning
+      const partialSuccess =
+        rejected === 0 ? { errorMessage: message } : { [field]: String(rejected), errorMessage: message };
+      return reply.type(JSON_TYPE).send({ partialSuccess });
     } finally {
       inflight--;
     }
@@ -171,7 +181,8 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
   async function store(signal: Signal, kind: Kind, body: Buffer): Promise<Answer> {
     let decoded: SpoolLines;
     try {
-      decoded = toSpoolLines(signal, kind, body);
+      // the request's time window: retention and future skew counted from its arrival
+      decoded = toSpoolLines(signal, kind, body, rules.at(Date.now()));
     } catch (err) {
       metrics.refused.inc({ signal, reason: 'undecodable' });
       if (err instanceof OtlpDecodeError || err instanceof SyntaxError)
@@ -184,7 +195,9 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
     }
     metrics.decodePaths.inc({ signal, path: decoded.path });
     metrics.received.inc({ signal }, decoded.rows + decoded.rejected);
-    if (decoded.rejected > 0) metrics.refused.inc({ signal, reason: 'invalid' }, decoded.rejected);
+    for (const [refusal, n] of decoded.refused) metrics.refused.inc({ signal, reason: refusal.reason }, n);
+    for (const [correction, n] of decoded.corrected)
+      metrics.corrected.inc({ signal, correction: correction.reason }, n);
     if (decoded.rows > 0) {
       try {
         await spool.append(signal, decoded.text);
@@ -208,9 +221,12 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
  * A body's valid items as spool text. Protobuf, what the SDKs send by default, is written from
  * the wire format directly (proto-lines.ts); OTLP/JSON is decoded to rows first.
  */
-function toSpoolLines(signal: Signal, kind: Kind, body: Buffer): SpoolLines {
-  if (kind === 'protobuf') return signal === 'traces' ? tracesProtoToLines(body) : logsProtoToLines(body);
-  return fromRows(signal === 'traces' ? decodeTracesJson(parseJson(body)) : decodeLogsJson(parseJson(body)));
+function toSpoolLines(signal: Signal, kind: Kind, body: Buffer, window: TimeWindow): SpoolLines {
+  if (kind === 'protobuf')
+    return signal === 'traces' ? tracesProtoToLines(body, window) : logsProtoToLines(body, window);
+  return fromRows(
+    signal === 'traces' ? decodeTracesJson(parseJson(body), window) : decodeLogsJson(parseJson(body), window),
+  );
 }
 
 function parseJson(body: Buffer): unknown {

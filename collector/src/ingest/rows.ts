@@ -14,6 +14,8 @@
  *   key-value lists as JSON (as the exporter's `AsString()` does);
  * - 64-bit counts (Duration) as decimal strings, so no precision is lost in JSON.
  */
+import type { Tally } from './item-rules.js';
+
 export type Attrs = Record<string, string>;
 
 export interface SpanRow {
@@ -81,11 +83,10 @@ export interface LogRow {
   DroppedAttributesCount: number;
 }
 
-/** What decoding one export request yields. */
-export interface Decoded<Row> {
+/**
+ * What decoding one export request yields: its rows, and the items refused or corrected by the
+ * rules of item-rules.ts (`rejected` and `errors` are what `partial_success` carries).
+ */
+export interface Decoded<Row> extends Tally {
   rows: Row[];
-  /** Items refused (bad ids, ...): counted in `partial_success`. */
-  rejected: number;
-  /** One message per kind of refusal, for `partial_success.error_message`. */
-  errors: string[];
 }

@@ -1,26 +1,25 @@
-import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { Segment, Spool } from '../spool/spool.js';
-import { type Store, settingsSql } from './clickhouse.js';
-import { columnList, LOG_COLUMNS, SPAN_COLUMNS, structureOf } from './schema.js';
+import type { Store } from './clickhouse.js';
+import { insertRows } from './insert.js';
+import { classifyInsertError, type InsertFailure } from './insert-errors.js';
+import { isolate, type Line, splitLines } from './isolate.js';
+import type { Quarantine } from './quarantine.js';
 
 /**
  * Moves sealed spool segments into ClickHouse, oldest first, one insert per segment
  * with the segment's deduplication token — so a segment inserted before a crash and
- * inserted again after it is stored once. While storage fails, it retries with
- * exponential backoff (250 ms doubling to 30 s) and the spool keeps accepting until its
- * quota.
+ * inserted again after it is stored once (insert.ts).
  *
- * The embedded engine reads the segment file itself (`INSERT … SELECT … FROM file()`),
- * which parses about three times faster than rows pushed through the client; a server
- * gets the same JSONEachRow bytes streamed over HTTP.
+ * A failed insert is transient or deterministic (insert-errors.ts). While storage fails
+ * transiently, the writer retries the segment with exponential backoff (250 ms doubling to
+ * 30 s), the spool keeps accepting until its quota and /readyz says why it is not ready. When
+ * the store refuses the rows themselves, retrying cannot help: the writer stores every row of
+ * the segment it can, moves the refused ones to the quarantine (isolate.ts, quarantine.ts) and
+ * goes on to the next segment, so one bad row never holds back the rows after it.
  */
-const TABLES = {
-  traces: { table: 'otel_traces', columns: SPAN_COLUMNS },
-  logs: { table: 'otel_logs', columns: LOG_COLUMNS },
-} as const;
-
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -41,6 +40,7 @@ export class Writer {
     private readonly spool: Spool,
     private readonly metrics: Metrics,
     private readonly log: FastifyBaseLogger,
+    private readonly quarantine: Quarantine,
   ) {}
 
   start(): void {
@@ -72,7 +72,7 @@ export class Writer {
       }
       try {
         this.inserting = true;
-        await this.insert(next).finally(() => {
+        await this.storeSegment(next).finally(() => {
           this.inserting = false;
         });
         await this.spool.remove(next);
@@ -105,44 +105,77 @@ export class Writer {
     }
   }
 
+  /**
+   * Stores a segment: one insert, or — when the store refuses rows of it — every row it takes,
+   * the others quarantined. Throws on a transient failure (the segment stays in the spool).
+   */
+  private async storeSegment(segment: Segment): Promise<void> {
+    let failure: InsertFailure;
+    try {
+      await this.insert(segment);
+      return;
+    } catch (err) {
+      failure = classifyInsertError(err);
+      if (failure.kind === 'transient') throw err;
+    }
+    const { signal } = segment;
+    const lines = splitLines(await readFile(segment.path));
+    this.log.warn(
+      { segment: segment.name, rows: lines.length, err: failure.text },
+      'the store refused rows of a spool segment; isolating them',
+    );
+    const isolated = await isolate(
+      signal,
+      { lines, token: segment.token, segmentToken: segment.token },
+      failure,
+      (part, token) => this.insertLines(signal, part, token),
+    );
+    const at = new Date().toISOString();
+    const entries = await this.quarantine.add(
+      isolated.refused.map((r) => ({
+        lines: r.lines,
+        meta: {
+          segment: segment.name,
+          signal,
+          stage: r.stage,
+          error: r.error,
+          token: r.token,
+          segmentToken: segment.token,
+          quarantinedAt: at,
+          retries: 0,
+        },
+      })),
+    );
+    const rows = entries.reduce((n, e) => n + e.rows, 0);
+    this.metrics.quarantined.inc({ signal }, rows);
+    this.metrics.quarantineRows.set({ signal }, this.quarantine.summary().bySignal[signal]);
+    this.log.warn(
+      {
+        segment: segment.name,
+        stored: lines.length - rows,
+        quarantined: rows,
+        entries: entries.map((e) => ({ entry: e.name, rows: e.rows, stage: e.stage, error: e.error })),
+        inserts: isolated.inserts,
+      },
+      `${rows} ${rows === 1 ? 'row' : 'rows'} refused by the store moved to ${this.quarantine.dir} (fntrace quarantine list); the rest of the segment is stored`,
+    );
+  }
+
+  /** Inserts some lines of a segment (while isolating refused rows). */
+  private insertLines(signal: Segment['signal'], lines: readonly Line[], token: string): Promise<void> {
+    const text = Buffer.concat(lines.flatMap((l) => [l.text, NEWLINE]));
+    return insertRows(this.store, signal, { text, workDir: this.quarantine.workDir }, token);
+  }
+
   /** Insert one segment (idempotent per segment token). Public for tests of replays. */
   async insert(segment: Segment): Promise<void> {
-    const { table, columns } = TABLES[segment.signal];
-    const target = `\`${this.store.database}\`.\`${table}\``;
-    // parallel_view_processing: the materialized views take the inserted block on threads of
-    // their own instead of one after the other (faster ingest end to end in the ingest bench;
-    // the blocks, and so the dedup tokens, are the same)
-    const settings = {
-      insert_deduplication_token: segment.token,
-      insert_deduplicate: 1,
-      parallel_view_processing: 1,
-    } as const;
-    // tokens are <uuid>-<seq>-<hex>-<signal>; checked before they go into SQL text below
-    if (!/^[0-9a-z-]+$/.test(segment.token))
-      throw new Error(`unexpected segment token ${JSON.stringify(segment.token)}`);
     const end = this.metrics.insertSeconds.startTimer({ signal: segment.signal });
     try {
-      if (this.store.embedded) {
-        const cols = columnList(columns);
-        // The embedded connection turns per-query settings into session SETs that outlive the
-        // query; a dedup token left set would make later inserts look like duplicates. So the
-        // insert's own settings go in its SQL, where they apply to it alone.
-        await this.store.client.command({
-          query: `INSERT INTO ${target} (${cols}) SETTINGS ${settingsSql(settings)}
-            SELECT ${cols} FROM file({path:String}, 'JSONEachRow', {structure:String})`,
-          query_params: { path: segment.path, structure: structureOf(columns) },
-        });
-      } else {
-        await this.store.client.insert({
-          table: target,
-          values: createReadStream(segment.path),
-          format: 'JSONEachRow',
-          columns: columns.map(([n]) => n) as [string, ...string[]],
-          clickhouse_settings: settings,
-        });
-      }
+      await insertRows(this.store, segment.signal, { path: segment.path }, segment.token);
     } finally {
       end();
     }
   }
 }
+
+const NEWLINE = Buffer.from('\n');

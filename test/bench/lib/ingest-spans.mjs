@@ -430,10 +430,13 @@ export function encodeRequest(k, options) {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** The start of the time window: 01:00 UTC today, so one day's partition holds every span. */
+/**
+ * The start of the time window: 01:00 UTC yesterday, so one day's partition holds every span
+ * and none is in the future (the collector refuses spans more than --max-future-skew ahead).
+ */
 export function windowStartNs(now = Date.now()) {
-  const day = Math.floor(now / 86_400_000) * 86_400_000;
-  return BigInt(day + 3_600_000) * 1_000_000n;
+  const yesterday = (Math.floor(now / 86_400_000) - 1) * 86_400_000;
+  return BigInt(yesterday + 3_600_000) * 1_000_000n;
 }
 
 /**

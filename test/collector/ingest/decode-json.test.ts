@@ -26,6 +26,7 @@ import {
   sdkSpans,
   TRACE_A,
 } from '../fixtures/otlp.js';
+import { LOG_MESSAGES, SPAN_MESSAGES, TIME_LOGS, TIME_SPANS, WINDOW } from '../fixtures/time-rules.js';
 
 const parse = (bytes: Uint8Array): any => JSON.parse(Buffer.from(bytes).toString('utf8'));
 
@@ -165,7 +166,7 @@ describe('decodeTracesJson against the protobuf decoder on hand-built cases', ()
     expect(bad).toMatchObject({
       rows: [],
       rejected: 1,
-      errors: ['span refused: trace_id must be 16 bytes, not all zero'],
+      errors: ['1 span refused (invalid): trace_id must be 16 bytes, not all zero'],
     });
     // base64 of 16 bytes is not the OTLP/JSON form of an id
     const b64 = decodeTracesJson(oneSpan({ traceId: Buffer.from(TRACE_A).toString('base64') }));
@@ -257,8 +258,9 @@ describe('OTLP/JSON value forms', () => {
   });
 
   it('decodes an empty request', () => {
-    expect(decodeTracesJson({})).toEqual({ rows: [], rejected: 0, errors: [] });
-    expect(decodeLogsJson({ resourceLogs: [] })).toEqual({ rows: [], rejected: 0, errors: [] });
+    const empty = { rows: [], rejected: 0, errors: [], refused: new Map(), corrected: new Map() };
+    expect(decodeTracesJson({})).toEqual(empty);
+    expect(decodeLogsJson({ resourceLogs: [] })).toEqual(empty);
   });
 });
 
@@ -432,5 +434,38 @@ describe('decodeLogsJson', () => {
         DroppedAttributesCount: 3,
       },
     ]);
+  });
+});
+
+describe('the time rules and strings the store refuses, in OTLP/JSON', () => {
+  it('refuse and correct the same spans and log records as the protobuf decoder, with the same messages', () => {
+    const spans = decodeTracesJson(handTraceJson(TIME_SPANS), WINDOW);
+    expect(spans).toEqual(decodeTracesProto(handTraceRequest(TIME_SPANS), WINDOW));
+    expect(spans.errors).toEqual(SPAN_MESSAGES);
+    expect(spans.rows.find((r) => r.SpanName === 'backwards')!.SpanAttributes['fntrace.corrected']).toBe(
+      'end_before_start',
+    );
+    const logs = decodeLogsJson(handLogsJson(TIME_LOGS), WINDOW);
+    expect(logs).toEqual(decodeLogsProto(handLogsRequest(TIME_LOGS), WINDOW));
+    expect(logs.errors).toEqual(LOG_MESSAGES);
+  });
+
+  it('store lone surrogates, which ClickHouse refuses, as U+FFFD, as protobuf stores bytes that are not UTF-8', () => {
+    const lone = 'a\ud800b\udc00';
+    const { rows } = decodeTracesJson(
+      oneSpan({
+        name: lone,
+        attributes: [
+          { key: `k${lone}`, value: { stringValue: lone } },
+          { key: 'list', value: { arrayValue: { values: [{ stringValue: lone }] } } },
+        ],
+      }),
+    );
+    expect(rows[0]!.SpanName).toBe('a\ufffdb\ufffd');
+    expect(rows[0]!.SpanAttributes).toEqual({ 'ka\ufffdb\ufffd': 'a\ufffdb\ufffd', list: '["a\ufffdb\ufffd"]' });
+    // a well-formed pair is kept
+    expect(decodeTracesJson(oneSpan({ name: '\ud83d\ude80' })).rows[0]!.SpanName).toBe('🚀');
+    const logs = decodeLogsJson(oneLog({ timeUnixNano: '5', body: { stringValue: lone } }));
+    expect(logs.rows[0]!.Body).toBe('a\ufffdb\ufffd');
   });
 });

@@ -35,9 +35,9 @@ import {
   writeKeyValue,
 } from '../fixtures/otlp.js';
 
-const REJECT_TRACE = 'span refused: trace_id must be 16 bytes, not all zero';
-const REJECT_SPAN = 'span refused: span_id must be 8 bytes, not all zero';
-const REJECT_PARENT = 'span refused: parent_span_id must be empty or 8 bytes';
+const REJECT_TRACE = '3 spans refused (invalid): trace_id must be 16 bytes, not all zero';
+const REJECT_SPAN = '3 spans refused (invalid): span_id must be 8 bytes, not all zero';
+const REJECT_PARENT = '1 span refused (invalid): parent_span_id must be empty or 8 bytes';
 
 describe('decodeTracesProto on SDK spans (official protobuf serializer)', () => {
   let sdk: SdkSpans;
@@ -288,7 +288,7 @@ describe('decodeTracesProto on hand-built requests', () => {
     expect(rows.map((r) => r.StatusCode)).toEqual(['Unset', 'Ok', 'Error', '', 'Unset', 'Ok', 'Error']);
   });
 
-  it('refuses spans with bad ids, keeps the rest, and names each kind of refusal once', () => {
+  it('refuses spans with bad ids, keeps the rest, and names each kind of refusal once, with its count', () => {
     const { rows, rejected, errors } = decodeTracesProto(handTraceRequest(spansWithBadIds()));
     expect(rows.map((r) => r.SpanName)).toEqual(['ok-1', 'zero-parent', 'ok-2', 'bad-links']);
     expect(rejected).toBe(7);
@@ -407,8 +407,9 @@ describe('decodeTracesProto on hand-built requests', () => {
   });
 
   it('decodes an empty body as an empty request', () => {
-    expect(decodeTracesProto(new Uint8Array())).toEqual({ rows: [], rejected: 0, errors: [] });
-    expect(decodeLogsProto(new Uint8Array())).toEqual({ rows: [], rejected: 0, errors: [] });
+    const empty = { rows: [], rejected: 0, errors: [], refused: new Map(), corrected: new Map() };
+    expect(decodeTracesProto(new Uint8Array())).toEqual(empty);
+    expect(decodeLogsProto(new Uint8Array())).toEqual(empty);
   });
 });
 
@@ -577,8 +578,8 @@ describe('decodeLogsProto', () => {
     ]);
     expect(rejected).toBe(3);
     expect(errors).toEqual([
-      'log record refused: trace_id must be empty or 16 bytes',
-      'log record refused: span_id must be empty or 8 bytes',
+      '2 log records refused (invalid): trace_id must be empty or 16 bytes',
+      '1 log record refused (invalid): span_id must be empty or 8 bytes',
     ]);
   });
 

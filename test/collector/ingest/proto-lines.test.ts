@@ -1,5 +1,6 @@
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TimeWindow } from '../../../collector/src/ingest/item-rules.js';
 import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
 import { logsProtoToLines, type SpoolLines, tracesProtoToLines } from '../../../collector/src/ingest/proto-lines.js';
 import { rowsToJsonLines } from '../../../collector/src/ingest/row-json.js';
@@ -28,6 +29,17 @@ import {
   varint,
   writeKeyValue,
 } from '../fixtures/otlp.js';
+import {
+  FOREVER,
+  KEPT_LOGS,
+  KEPT_SPANS,
+  LOG_MESSAGES,
+  NOW_MS,
+  SPAN_MESSAGES,
+  TIME_LOGS,
+  TIME_SPANS,
+  WINDOW,
+} from '../fixtures/time-rules.js';
 
 // The direct writer (protobuf → spool bytes) must give the rows the row decoder gives
 // (decodeTracesProto / decodeLogsProto + rowsToJsonLines), refuse the same spans, and fail the same way.
@@ -53,25 +65,25 @@ function rowsOf(text: string): Record<string, unknown>[] {
 
 /** A signal's row decoder and its direct writer. */
 interface Pair {
-  rows(body: Uint8Array): { rows: object[]; rejected: number; errors: string[] };
-  lines(body: Buffer): SpoolLines;
+  rows(body: Uint8Array, window?: TimeWindow): { rows: object[]; rejected: number; errors: string[] };
+  lines(body: Buffer, window?: TimeWindow): SpoolLines;
 }
 const TRACES: Pair = { rows: decodeTracesProto, lines: tracesProtoToLines };
 const LOGS: Pair = { rows: decodeLogsProto, lines: logsProtoToLines };
 
 /** What the row decoder makes of a body: its rows as the direct writer would be read, or its error. */
-function oracle(body: Uint8Array, pair: Pair) {
+function oracle(body: Uint8Array, pair: Pair, window?: TimeWindow) {
   try {
-    const d = pair.rows(body);
+    const d = pair.rows(body, window);
     return { rows: rowsOf(rowsToJsonLines(d.rows)), rejected: d.rejected, errors: d.errors };
   } catch (err) {
     return { error: (err as Error).message };
   }
 }
 
-function direct(body: Uint8Array, pair: Pair = TRACES) {
+function direct(body: Uint8Array, pair: Pair = TRACES, window?: TimeWindow) {
   try {
-    const lines = pair.lines(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    const lines = pair.lines(Buffer.from(body.buffer, body.byteOffset, body.byteLength), window);
     expect(lines.rows).toBe(rowsOf(lines.text.toString('utf8')).length);
     return {
       result: { rows: rowsOf(lines.text.toString('utf8')), rejected: lines.rejected, errors: lines.errors },
@@ -82,16 +94,16 @@ function direct(body: Uint8Array, pair: Pair = TRACES) {
   }
 }
 
-/** Asserts both paths agree on `body` and returns the path the direct writer took. */
-function agree(body: Uint8Array, pair: Pair = TRACES): string {
-  const want = oracle(body, pair);
-  const got = direct(body, pair);
+/** Asserts both paths agree on `body` (under `window`'s time rules) and returns the path the direct writer took. */
+function agree(body: Uint8Array, pair: Pair = TRACES, window?: TimeWindow): string {
+  const want = oracle(body, pair, window);
+  const got = direct(body, pair, window);
   expect(got.result).toEqual(want);
   return got.path;
 }
 
 /** Random corruptions (1–3 bytes overwritten, a quarter of them also truncated) of `bodies`: the paths each took. */
-function corruptions(bodies: Uint8Array[], pair: Pair, count: number): Map<string, number> {
+function corruptions(bodies: Uint8Array[], pair: Pair, count: number, window?: TimeWindow): Map<string, number> {
   let rand = 12345;
   const next = () => {
     rand = (Math.imul(rand, 1103515245) + 12345) >>> 0;
@@ -103,7 +115,7 @@ function corruptions(bodies: Uint8Array[], pair: Pair, count: number): Map<strin
     const edits = 1 + (next() % 3);
     for (let j = 0; j < edits; j++) body[next() % body.length] = next() & 0xff;
     const cut = i % 4 === 0 ? body.subarray(0, next() % body.length) : body;
-    const path = agree(cut, pair);
+    const path = agree(cut, pair, window);
     paths.set(path, (paths.get(path) ?? 0) + 1);
   }
   return paths;
@@ -384,6 +396,108 @@ describe('logsProtoToLines', () => {
   });
 });
 
+describe('the time rules, the same on both paths (item-rules.ts)', () => {
+  const spans = TIME_SPANS.filter((sp) => sp.name !== 'bad-id-and-old');
+  const byName = (rows: Record<string, unknown>[]) => new Map(rows.map((r) => [r.SpanName as string, r]));
+
+  it('refuse spans the store cannot keep and correct one that ends before it starts, directly', () => {
+    const body = handTraceRequest(spans);
+    expect(agree(body, TRACES, WINDOW)).toBe('direct');
+    const { result } = direct(body, TRACES, WINDOW);
+    expect(result.rows!.map((r) => r.SpanName)).toEqual(KEPT_SPANS);
+    expect(result.rejected).toBe(spans.length - KEPT_SPANS.length);
+    expect(result.errors).toEqual(SPAN_MESSAGES.filter((m) => !m.includes('(invalid)')));
+    const rows = byName(result.rows!);
+    const start = BigInt(NOW_MS) * 1_000_000n - 60_000_000_000n;
+    expect(rows.get('backwards')).toMatchObject({
+      Duration: '0',
+      SpanAttributes: {
+        'http.route': '/a',
+        'fntrace.corrected': 'end_before_start',
+        'fntrace.original_end_time_unix_nano': String(start - 60_000_000_000n),
+      },
+    });
+    expect(rows.get('backwards-no-attrs')!.SpanAttributes).toEqual({
+      'fntrace.corrected': 'end_before_start',
+      'fntrace.original_end_time_unix_nano': String(start - 1n),
+    });
+    // a span that is kept is written as without the rules
+    expect(rows.get('kept')).toEqual(direct(handTraceRequest([spans[0]!])).result.rows![0]);
+  });
+
+  it('count a span with bad ids under the ids rule, through the row decoder', () => {
+    const body = handTraceRequest(TIME_SPANS);
+    expect(agree(body, TRACES, WINDOW)).toBe('rows');
+    expect(direct(body, TRACES, WINDOW).result.errors).toEqual(SPAN_MESSAGES);
+  });
+
+  it('keep old spans when retention is forever', () => {
+    const body = handTraceRequest(spans);
+    expect(agree(body, TRACES, FOREVER)).toBe('direct');
+    expect(direct(body, TRACES, FOREVER).result.rows!.map((r) => r.SpanName)).toEqual([
+      'kept',
+      'kept-at-latest',
+      'old',
+      'kept-at-oldest',
+      'otel-example-2018',
+      'backwards',
+      'backwards-no-attrs',
+    ]);
+  });
+
+  it('leave a corrected span that already has a correction attribute to the row decoder, whose value wins', () => {
+    const backwards = spans.find((sp) => sp.name === 'backwards')!;
+    const body = handTraceRequest([{ ...backwards, attrs: [['fntrace.corrected', { s: 'by-the-client' }]] }]);
+    expect(agree(body, TRACES, WINDOW)).toBe('rows');
+    expect(direct(body, TRACES, WINDOW).result.rows![0]!.SpanAttributes).toMatchObject({
+      'fntrace.corrected': 'end_before_start',
+    });
+    // the same key on a span that needs no correction is the client's, written directly
+    const kept = handTraceRequest([{ ...spans[0]!, attrs: [['fntrace.corrected', { s: 'by-the-client' }]] }]);
+    expect(agree(kept, TRACES, WINDOW)).toBe('direct');
+  });
+
+  it('fail a request whose refused span is malformed, as the row decoder does', () => {
+    const refused = spans.find((sp) => sp.name === 'old')!;
+    const body = message((w) =>
+      sub(w, 1, (rs) =>
+        sub(rs, 2, (ss) =>
+          sub(ss, 2, (sp) => {
+            bytes(sp, 1, TRACE_A);
+            bytes(sp, 2, SPAN_A);
+            fixed64(sp, 7, refused.start!);
+            fixed64(sp, 8, refused.end!);
+            // an attribute whose AnyValue has field number 0
+            sub(sp, 9, (kv) => {
+              str(kv, 1, 'k');
+              kv.uint32((2 << 3) | 2).bytes(new Uint8Array([0x00, 0x01]));
+            });
+          }),
+        ),
+      ),
+    );
+    expect(agree(body, TRACES, WINDOW)).toBe('threw');
+  });
+
+  it('refuse log records by their time, or their observed time when the time is 0, directly', () => {
+    const body = handLogsRequest(TIME_LOGS);
+    expect(agree(body, LOGS, WINDOW)).toBe('direct');
+    const { result } = direct(body, LOGS, WINDOW);
+    expect(result.rows!.map((r) => r.Body)).toEqual(KEPT_LOGS);
+    expect(result.rejected).toBe(TIME_LOGS.length - KEPT_LOGS.length);
+    expect(result.errors).toEqual(LOG_MESSAGES);
+    const observedOnly = result.rows!.find((r) => r.Body === 'kept-observed-only')!;
+    expect(observedOnly.Timestamp).toBe(observedOnly.ObservedTimestamp);
+  });
+
+  it('agree on corrupted requests under the rules, row for row or error for error', () => {
+    const traces = corruptions([handTraceRequest(spans), handTraceRequest(TIME_SPANS)], TRACES, 800, WINDOW);
+    expect(traces.get('direct')).toBeGreaterThan(100);
+    const logs = corruptions([handLogsRequest(TIME_LOGS)], LOGS, 800, WINDOW);
+    expect(logs.get('direct')).toBeGreaterThan(100);
+  });
+});
+
 describe('spool lines read by the engine', () => {
   const engine = engineReader('fntrace-protolines-');
   afterAll(() => engine.close());
@@ -405,6 +519,17 @@ describe('spool lines read by the engine', () => {
       expect(want.length).toBeGreaterThan(1);
       expect(await parsed(lines.text.toString('utf8'), SPAN_COLUMNS)).toEqual(want);
     }
+    // under the time rules, corrected spans included
+    const body = handTraceRequest(TIME_SPANS.filter((sp) => sp.name !== 'bad-id-and-old'));
+    const lines = tracesProtoToLines(Buffer.from(body), WINDOW);
+    expect(lines.path).toBe('direct');
+    const want = (await parsed(rowsToJsonLines(decodeTracesProto(body, WINDOW).rows), SPAN_COLUMNS)) as Record<
+      string,
+      any
+    >[];
+    expect(want.map((r) => r.SpanName)).toEqual(KEPT_SPANS);
+    expect(want.find((r) => r.SpanName === 'backwards')!.SpanAttributes['fntrace.corrected']).toBe('end_before_start');
+    expect(await parsed(lines.text.toString('utf8'), SPAN_COLUMNS)).toEqual(want);
   });
 
   it('gives the same log rows as the row decoder', async () => {

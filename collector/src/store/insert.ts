@@ -13,7 +13,7 @@ import { columnList, LOG_COLUMNS, SPAN_COLUMNS, structureOf } from './schema.js'
  *
  * The embedded engine reads a file itself (`INSERT … SELECT … FROM file()`), which parses about
  * three times faster than rows pushed through the client; a server gets the same bytes streamed
- * over HTTP. Rows given as text (part of a segment, while isolating rows the store refuses) go
+ * over HTTP as the body of the INSERT. Rows given as text (part of a segment, while isolating rows the store refuses) go
  * to the embedded engine through a file in `workDir`.
  */
 export const TABLES = {
@@ -35,12 +35,19 @@ export async function insertRows(store: Store, signal: Signal, source: RowsSourc
   const settings = { insert_deduplication_token: token, insert_deduplicate: 1, parallel_view_processing: 1 } as const;
   if (!TOKEN.test(token)) throw new Error(`unexpected deduplication token ${JSON.stringify(token)}`);
   if (!store.embedded) {
-    await store.client.insert({
-      table: target,
+    // The spool's bytes are already JSONEachRow: they go to the server as the request body of
+    // one INSERT, unparsed (client.insert would want row objects), the insert's settings in its
+    // SQL as on the embedded path.
+    const result = await store.client.exec({
+      query: `INSERT INTO ${target} (${columnList(columns)}) SETTINGS ${settingsSql(settings)} FORMAT JSONEachRow`,
       values: 'path' in source ? createReadStream(source.path) : Readable.from([source.text], { objectMode: false }),
-      format: 'JSONEachRow',
-      columns: columns.map(([n]) => n) as [string, ...string[]],
-      clickhouse_settings: settings,
+    });
+    // the answer carries nothing but must be read, or its socket never returns to the pool
+    result.stream.resume();
+    await new Promise<void>((resolve, reject) => {
+      result.stream.once('end', resolve);
+      result.stream.once('close', resolve);
+      result.stream.once('error', reject);
     });
     return;
   }

@@ -18,6 +18,18 @@ export class CollectorError extends Error {
   }
 }
 
+/**
+ * A request body that is not an OTLP export request (malformed protobuf, JSON of the wrong
+ * shape): the receiver answers 400 with its message.
+ */
+export class OtlpDecodeError extends CollectorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('FNTRACE_ERR_COL_BAD_OTLP', 400, message);
+    this.name = 'OtlpDecodeError';
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
 export const COLLECTOR_ERROR_CODES = {
   BAD_OTLP: 'FNTRACE_ERR_COL_BAD_OTLP',
   UNSUPPORTED_MEDIA_TYPE: 'FNTRACE_ERR_COL_UNSUPPORTED_MEDIA_TYPE',

@@ -1,35 +1,30 @@
+import { OtlpDecodeError } from '../errors.js';
+import { idState, linkUsable } from './item-rules.js';
+import type { Attrs, SpanEvents, SpanLinks } from './rows.js';
+import { timeString } from './time.js';
+import * as wire from './wire.js';
+
 /**
- * Value forms shared by the OTLP protobuf and OTLP/JSON decoders: how an AnyValue becomes
- * the string stored in an attribute map or in a log Body (see `rows.ts`), the Timestamp
- * text, the names of the span kind and status code enums, the id rules both decoders apply,
- * and the error both throw for a body that is not OTLP at all.
+ * OTLP values as the stored rows hold them, and their readers from the wire format.
  *
  * An AnyValue has two string forms. The *plain* form is what a `Map(String, String)` column
  * holds: strings as they are, `true`/`false`, integers in decimal, doubles in their shortest
  * round-trip form, bytes in base64, `''` for an empty value. Arrays and key-value lists are
  * stored as JSON text; inside that JSON each element takes its *JSON* form: a JSON string,
- * boolean or number, `null` for an empty value. The decoders build JSON forms directly as
- * text (never through `JSON.stringify` of a JS value) so that int64 values beyond 2^53 keep
- * every digit.
+ * boolean or number, `null` for an empty value. Both decoders (protobuf here, OTLP/JSON in
+ * otlp-json.ts) build JSON forms directly as text, never through `JSON.stringify` of a JS
+ * value, so that int64 values beyond 2^53 keep every digit.
  */
-import { ID_REFUSALS, type Refusal } from './item-rules.js';
-import type { Attrs } from './rows.js';
-
-/** Thrown for a request body that is not an OTLP export request at all (the server answers 400). */
-export class OtlpDecodeError extends Error {
-  readonly code = 'FNTRACE_ERR_COL_BAD_OTLP';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'OtlpDecodeError';
-  }
-}
 
 /**
  * How deep arrays and key-value lists may nest inside one AnyValue. Real attributes nest a
  * level or two; the limit keeps a hostile body from exhausting the stack.
  */
 export const MAX_ANY_VALUE_DEPTH = 64;
+
+export function tooDeep(where = ''): OtlpDecodeError {
+  return new OtlpDecodeError(`invalid OTLP: AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels${where}`);
+}
 
 /** Plain form of a double: JS shortest round-trip form, and the names the exporter uses for non-finite values. */
 export function doubleString(n: number): string {
@@ -85,44 +80,6 @@ export function serviceNameOf(resourceAttrs: Attrs): string {
 }
 
 /**
- * The latest time a `DateTime64(9)` column holds: 2^63 − 1 ns after the epoch
- * (2262-04-11T23:47:16.854775807Z). A later fixed64 time would fail the whole insert, so it is
- * stored as this.
- */
-export const LATEST_TIME = '9223372036.854775807';
-
-/**
- * Timestamp form of a time below 2^63 ns given as whole seconds and nanoseconds:
- * `"<seconds>.<9-digit nanoseconds>"`, seconds zero-padded to 10 digits. The padding matters:
- * with `date_time_input_format = 'best_effort'` ClickHouse reads a shorter string such as
- * `"1.5"` as a date and refuses it (and times before 2001-09-09 do occur: 0 for "unknown").
- */
-export function timeText(sec: number, nano: number): string {
-  return `${String(sec).padStart(10, '0')}.${String(nano).padStart(9, '0')}`;
-}
-
-/** The nanoseconds of the time {@link splitTime} last split. */
-export let splitNanos = 0;
-
-/**
- * Whole seconds of the unsigned nanosecond count `hi·2^32 + lo` (a fixed64 read as two 32-bit
- * halves), exactly, in double arithmetic; its nanoseconds are left in {@link splitNanos} (the
- * decoders call this for every span and log record: no object per call). With
- * hi = hh·2^16 + hl, 2^48 = 281474·10^9 + 976710656 and 2^32 = 4·10^9 + 294967296,
- *   ns = 10^9·(281474·hh + 4·hl) + (976710656·hh + 294967296·hl + lo)
- * where the last term stays below 2^47, so every step is an exact integer. Below 2^63 ns
- * only; callers store later times as {@link LATEST_TIME}.
- */
-export function splitTime(lo: number, hi: number): number {
-  const hh = hi >>> 16;
-  const hl = hi & 0xffff;
-  const rest = 976710656 * hh + 294967296 * hl + lo;
-  const restSec = Math.floor(rest / 1e9);
-  splitNanos = rest - restSec * 1e9;
-  return 281474 * hh + 4 * hl + restSec;
-}
-
-/**
  * SeverityNumber column (`UInt8`): the enum value, or 0 (unspecified) for a value the column
  * cannot hold, which ClickHouse would either wrap or refuse with the whole insert.
  */
@@ -146,34 +103,203 @@ export function statusCodeName(code: number): string {
   return STATUS_CODES[code] ?? '';
 }
 
-/** Hex of an all-zero trace id: an invalid id (W3C Trace Context), treated as absent or refused. */
-export const ZERO_TRACE_ID = '0'.repeat(32);
-/** Hex of an all-zero span id. */
-export const ZERO_SPAN_ID = '0'.repeat(16);
+// ——— readers (protobuf) ———
 
 /**
- * Which rule a span breaks, given its ids as hex (`''` when absent, `null` when present with
- * the wrong length), or `undefined` when it is valid.
+ * Reads the AnyValue whose length prefix is at the cursor, in its plain form (`nested` false:
+ * attribute values, log bodies) or its JSON form (`nested` true: elements of arrays and
+ * key-value lists). Of several oneof fields the last one wins, as in protobuf.
  */
-export function spanIdsError(
-  traceId: string | null,
-  spanId: string | null,
-  parentId: string | null,
-): Refusal | undefined {
-  if (traceId === null || traceId === '' || traceId === ZERO_TRACE_ID) return ID_REFUSALS.spanTraceId;
-  if (spanId === null || spanId === '' || spanId === ZERO_SPAN_ID) return ID_REFUSALS.spanSpanId;
-  if (parentId === null) return ID_REFUSALS.spanParentId;
-  return undefined;
+export function readAnyValue(limit: number, nested: boolean, depth: number): string {
+  if (depth > MAX_ANY_VALUE_DEPTH) throw tooDeep();
+  const e = wire.lengthEnd(limit);
+  let value = nested ? 'null' : '';
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    switch (tag) {
+      case (1 << 3) | 2: {
+        const s = wire.string(e);
+        value = nested ? stringJson(s) : s;
+        break;
+      }
+      case (2 << 3) | 0:
+        value = wire.varint(e) !== 0 ? 'true' : 'false';
+        break;
+      case (3 << 3) | 0:
+        value = wire.int64(e);
+        break;
+      case (4 << 3) | 1: {
+        const d = wire.double(e);
+        value = nested ? doubleJson(d) : doubleString(d);
+        break;
+      }
+      case (5 << 3) | 2:
+        value = readArrayValue(e, depth + 1);
+        break;
+      case (6 << 3) | 2:
+        value = readKvlistValue(e, depth + 1);
+        break;
+      case (7 << 3) | 2: {
+        const b64 = wire.base64(e);
+        // base64 has no character JSON escapes
+        value = nested ? `"${b64}"` : b64;
+        break;
+      }
+      default:
+        wire.skip(tag, e);
+    }
+  }
+  return value;
 }
 
-/** Whether a link's ids (as in {@link spanIdsError}) are usable; a link that is not is dropped from its span. */
-export function linkIdsValid(traceId: string | null, spanId: string | null): boolean {
-  return (
-    traceId !== null &&
-    traceId !== '' &&
-    traceId !== ZERO_TRACE_ID &&
-    spanId !== null &&
-    spanId !== '' &&
-    spanId !== ZERO_SPAN_ID
-  );
+function readArrayValue(limit: number, depth: number): string {
+  const e = wire.lengthEnd(limit);
+  const elements: string[] = [];
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    if (tag === wire.TAG_1_LEN) elements.push(readAnyValue(e, true, depth));
+    else wire.skip(tag, e);
+  }
+  return arrayJson(elements);
+}
+
+function readKvlistValue(limit: number, depth: number): string {
+  const e = wire.lengthEnd(limit);
+  const entries = new Map<string, string>();
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    if (tag === wire.TAG_1_LEN) readKeyValue(e, true, depth, entries);
+    else wire.skip(tag, e);
+  }
+  return kvlistJson(entries);
+}
+
+/**
+ * Reads the KeyValue whose length prefix is at the cursor into `attrs` (plain form) or, for
+ * key-value lists, into `entries` (JSON form).
+ */
+function readKeyValue(limit: number, nested: boolean, depth: number, into: Attrs | Map<string, string>): void {
+  const e = wire.lengthEnd(limit);
+  let k = '';
+  let value: string | undefined;
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    if (tag === wire.TAG_1_LEN) {
+      const ke = wire.lengthEnd(e);
+      k = wire.key(wire.position(), ke);
+      wire.seek(ke);
+    } else if (tag === wire.TAG_2_LEN) value = readAnyValue(e, nested, depth);
+    else wire.skip(tag, e);
+  }
+  // a KeyValue without a value holds the empty AnyValue
+  if (value === undefined) value = nested ? 'null' : '';
+  if (into instanceof Map) into.set(k, value);
+  else setAttr(into, k, value);
+}
+
+/** Reads every `repeated KeyValue` field `tag` of the message `[s, e)` into `attrs` (plain forms). */
+export function readAttributes(s: number, e: number, tag: number, attrs: Attrs): Attrs {
+  wire.seek(s);
+  while (wire.position() < e) {
+    const t = wire.varint(e);
+    if (t === tag) readKeyValue(e, false, 0, attrs);
+    else wire.skip(t, e);
+  }
+  return attrs;
+}
+
+/** Reads the Span.Event{time_unix_nano=1, name=2, attributes=3, dropped_attributes_count=4} at the cursor. */
+export function readEvent(limit: number, events: SpanEvents): void {
+  const e = wire.lengthEnd(limit);
+  const s = wire.position();
+  let lo = 0;
+  let hi = 0;
+  let name = '';
+  let attrCount = 0;
+  let dropped = 0;
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    switch (tag) {
+      case (1 << 3) | 1:
+        lo = wire.fixed32(e);
+        hi = wire.fixed32(e);
+        break;
+      case wire.TAG_2_LEN:
+        name = wire.string(e);
+        break;
+      case wire.TAG_3_LEN:
+        attrCount++;
+        wire.seek(wire.lengthEnd(e));
+        break;
+      case (4 << 3) | 0:
+        dropped = wire.varint(e);
+        break;
+      default:
+        wire.skip(tag, e);
+    }
+  }
+  events.timestamps.push(timeString(lo, hi));
+  events.names.push(name);
+  events.attrs.push(attrCount > 0 ? readAttributes(s, e, wire.TAG_3_LEN, {}) : {});
+  events.dropped.push(dropped);
+  wire.seek(e);
+}
+
+/**
+ * Reads the Span.Link{trace_id=1, span_id=2, trace_state=3, attributes=4,
+ * dropped_attributes_count=5, flags=6} at the cursor. A link whose ids are unusable is
+ * dropped; the span itself stays valid.
+ */
+export function readLink(limit: number, links: SpanLinks): void {
+  const e = wire.lengthEnd(limit);
+  const s = wire.position();
+  let traceAt = 0;
+  let traceLen = 0;
+  let spanAt = 0;
+  let spanLen = 0;
+  let traceState = '';
+  let attrCount = 0;
+  let dropped = 0;
+  let flags = 0;
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    switch (tag) {
+      case wire.TAG_1_LEN:
+        traceLen = wire.lengthEnd(e) - wire.position();
+        traceAt = wire.position();
+        wire.seek(traceAt + traceLen);
+        break;
+      case wire.TAG_2_LEN:
+        spanLen = wire.lengthEnd(e) - wire.position();
+        spanAt = wire.position();
+        wire.seek(spanAt + spanLen);
+        break;
+      case wire.TAG_3_LEN:
+        traceState = wire.string(e);
+        break;
+      case (4 << 3) | 2:
+        attrCount++;
+        wire.seek(wire.lengthEnd(e));
+        break;
+      case (5 << 3) | 0:
+        dropped = wire.varint(e);
+        break;
+      case (6 << 3) | 5:
+        flags = wire.fixed32(e);
+        break;
+      default:
+        wire.skip(tag, e);
+    }
+  }
+  const attrs = attrCount > 0 ? readAttributes(s, e, (4 << 3) | 2, {}) : {};
+  wire.seek(e);
+  const trace = idState(traceLen, 16, traceLen === 16 && wire.allZero(traceAt, 16));
+  const span = idState(spanLen, 8, spanLen === 8 && wire.allZero(spanAt, 8));
+  if (!linkUsable(trace, span)) return;
+  links.traceIds.push(wire.hex(traceAt, 16));
+  links.spanIds.push(wire.hex(spanAt, 8));
+  links.traceStates.push(traceState);
+  links.attrs.push(attrs);
+  links.flags.push(flags);
+  links.dropped.push(dropped);
 }

@@ -81,7 +81,45 @@ export function newTally(): Tally {
 const refusal = (item: ItemKind, reason: RefusalReason, rule: string): Refusal =>
   Object.freeze({ action: 'refuse', item, reason, rule });
 
-/** Refusals for ids (any-value.ts decides which). */
+/**
+ * What an id field held: nothing, something of the wrong length (or not hex, in JSON), the
+ * all-zero id (W3C Trace Context: invalid, read as no id), or a usable id. Both decoders reduce
+ * their ids to this, and the rules below go by it.
+ */
+export const ID_ABSENT = 0;
+export const ID_BAD = 1;
+export const ID_ZERO = 2;
+export const ID_OK = 3;
+export type IdState = typeof ID_ABSENT | typeof ID_BAD | typeof ID_ZERO | typeof ID_OK;
+
+/** The state of an id of `len` bytes where `size` are expected; `zero` says whether its bytes are all 0. */
+export function idState(len: number, size: number, zero: boolean): IdState {
+  if (len === 0) return ID_ABSENT;
+  if (len !== size) return ID_BAD;
+  return zero ? ID_ZERO : ID_OK;
+}
+
+/** The rule a span's ids break, or `undefined`: trace and span ids must be usable, a parent empty or 8 bytes. */
+export function spanIdsError(trace: IdState, span: IdState, parent: IdState): Refusal | undefined {
+  if (trace !== ID_OK) return ID_REFUSALS.spanTraceId;
+  if (span !== ID_OK) return ID_REFUSALS.spanSpanId;
+  if (parent === ID_BAD) return ID_REFUSALS.spanParentId;
+  return undefined;
+}
+
+/** The rule a log record's ids break, or `undefined`: each empty or of its size (all-zero reads as none). */
+export function logIdsError(trace: IdState, span: IdState): Refusal | undefined {
+  if (trace === ID_BAD) return ID_REFUSALS.logTraceId;
+  if (span === ID_BAD) return ID_REFUSALS.logSpanId;
+  return undefined;
+}
+
+/** Whether a link's ids are usable; a link whose are not is dropped from its span, which stays valid. */
+export function linkUsable(trace: IdState, span: IdState): boolean {
+  return trace === ID_OK && span === ID_OK;
+}
+
+/** Refusals for ids. */
 export const ID_REFUSALS = {
   spanTraceId: refusal('span', 'invalid', 'trace_id must be 16 bytes, not all zero'),
   spanSpanId: refusal('span', 'invalid', 'span_id must be 8 bytes, not all zero'),
@@ -142,7 +180,6 @@ export interface TimeWindow {
   readonly oldRefusals: { readonly span: Refusal; readonly log: Refusal };
 }
 
-const TWO_32 = 0x1_0000_0000;
 const TWO_32N = 0x1_0000_0000n;
 
 const LATEST_HI = Number(LATEST_STORABLE_NS / TWO_32N);
@@ -314,12 +351,6 @@ export function finish<T extends Tally>(t: T): T {
   for (const [c, n] of t.corrected) errors.push(`${n} ${noun(c.item, n)} stored corrected (${c.reason}): ${c.rule}`);
   t.errors = errors;
   return t;
-}
-
-/** Decimal text of the unsigned 64-bit integer `hi·2^32 + lo`. */
-export function uint64Text(lo: number, hi: number): string {
-  if (hi < 0x20_0000) return String(hi * TWO_32 + lo);
-  return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 
 /**

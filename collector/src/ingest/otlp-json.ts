@@ -15,43 +15,57 @@
  * A value of the wrong JSON type anywhere throws an `OtlpDecodeError` naming its path: like a
  * malformed protobuf, the request is refused as a whole (400) rather than stored half-read.
  */
+import { OtlpDecodeError } from '../errors.js';
 import {
   arrayJson,
   doubleJson,
   doubleString,
   kvlistJson,
-  LATEST_TIME,
-  linkIdsValid,
   MAX_ANY_VALUE_DEPTH,
-  OtlpDecodeError,
   serviceNameOf,
   setAttr,
   severityNumberOf,
-  spanIdsError,
   spanKindName,
   statusCodeName,
   stringJson,
-  timeText,
-  ZERO_SPAN_ID,
-  ZERO_TRACE_ID,
+  tooDeep,
 } from './any-value.js';
 import {
   CORRECTED_KEY,
   correct,
   finish,
-  ID_REFUSALS,
+  ID_ABSENT,
+  ID_BAD,
+  ID_OK,
+  ID_ZERO,
+  type IdState,
+  linkUsable,
+  logIdsError,
   logTimeOf,
   newTally,
   ORIGINAL_END_KEY,
   refuse,
+  spanIdsError,
   spanTimesOf,
   type TimeWindow,
   UNCHECKED,
   wellFormed,
 } from './item-rules.js';
-import type { Attrs, Decoded, LogRow, SpanRow } from './rows.js';
+import {
+  type Attrs,
+  blankLogRow,
+  blankSpanRow,
+  type Decoded,
+  type LogRow,
+  newEvents,
+  newLinks,
+  type ResourceInfo,
+  type ScopeInfo,
+  type SpanRow,
+} from './rows.js';
+import { timeStringOf } from './time.js';
 
-export { OtlpDecodeError } from './any-value.js';
+export { OtlpDecodeError } from '../errors.js';
 
 type Obj = Record<string, unknown>;
 
@@ -200,30 +214,27 @@ function nanos(o: Obj, camel: string, snake: string, path: string): bigint {
   return n;
 }
 
-/** Timestamp form of a nanosecond time (see `timeText`); from 2^63 ns on, `LATEST_TIME`. */
-function timeString(ns: bigint): string {
-  if (ns > INT64_MAX) return LATEST_TIME;
-  return timeText(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n));
+/** An id field: its state (item-rules.ts) and, when usable, its lower-case hex. */
+interface Id {
+  state: IdState;
+  hex: string;
 }
 
-/**
- * An id field as lower-case hex: `''` when absent or empty, `null` when it is not `size`
- * bytes of hex (the item is then refused or dropped, as for a protobuf id of the wrong length).
- */
-function hexId(o: Obj, camel: string, snake: string, path: string, size: number): string | null {
+const ZERO_HEX = /^0+$/;
+
+/** An id field (hex, either case: the OTLP spec overrides proto3's base64 for ids); not hex counts as the wrong length. */
+function hexId(o: Obj, camel: string, snake: string, path: string, size: number): Id {
   const v = str(o, camel, snake, path);
-  if (v === '') return '';
-  if (v.length !== size * 2 || !/^[0-9a-fA-F]+$/.test(v)) return null;
-  return v.toLowerCase();
+  if (v === '') return { state: ID_ABSENT, hex: '' };
+  if (v.length !== size * 2 || !/^[0-9a-fA-F]+$/.test(v)) return { state: ID_BAD, hex: '' };
+  return ZERO_HEX.test(v) ? { state: ID_ZERO, hex: '' } : { state: ID_OK, hex: v.toLowerCase() };
 }
 
 // ——— common ———
 
 /** An AnyValue in its plain form (`nested` false) or its JSON form (`nested` true); see any-value.ts. */
 function anyValue(v: unknown, path: string, nested: boolean, depth: number): string {
-  if (depth > MAX_ANY_VALUE_DEPTH) {
-    throw new OtlpDecodeError(`invalid OTLP: AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels at ${path}`);
-  }
+  if (depth > MAX_ANY_VALUE_DEPTH) throw tooDeep(` at ${path}`);
   if (v === undefined || v === null) return nested ? 'null' : '';
   const o = object(v, path);
   let x = get(o, 'stringValue', 'string_value');
@@ -305,19 +316,6 @@ function attributes(o: Obj, camel: string, snake: string, path: string): Attrs {
   return attrs;
 }
 
-interface ResourceInfo {
-  attrs: Attrs;
-  serviceName: string;
-  schemaUrl: string;
-}
-
-interface ScopeInfo {
-  name: string;
-  version: string;
-  attrs: Attrs;
-  schemaUrl: string;
-}
-
 /** The resource fields of a ResourceSpans / ResourceLogs. */
 function resourceOf(group: Obj, path: string): ResourceInfo {
   const r = get(group, 'resource', 'resource');
@@ -353,44 +351,37 @@ function decodeSpan(
   const traceId = hexId(span, 'traceId', 'trace_id', path, 16);
   const spanId = hexId(span, 'spanId', 'span_id', path, 8);
   const parentId = hexId(span, 'parentSpanId', 'parent_span_id', path, 8);
+  const events = newEvents();
+  const links = newLinks();
+  const row = blankSpanRow(res, scope, events, links);
   // read every field before refusing, so a wrong-typed field fails the request the same way whatever the ids
-  const traceState = str(span, 'traceState', 'trace_state', path);
-  const name = str(span, 'name', 'name', path);
-  const kind = enumField(span, 'kind', 'kind', path, SPAN_KIND_NAMES);
+  row.TraceState = str(span, 'traceState', 'trace_state', path);
+  row.SpanName = str(span, 'name', 'name', path);
+  row.SpanKind = spanKindName(enumField(span, 'kind', 'kind', path, SPAN_KIND_NAMES));
   const start = nanos(span, 'startTimeUnixNano', 'start_time_unix_nano', path);
   const end = nanos(span, 'endTimeUnixNano', 'end_time_unix_nano', path);
-  const attrs = attributes(span, 'attributes', 'attributes', path);
-  const droppedAttrs = uint32(span, 'droppedAttributesCount', 'dropped_attributes_count', path);
-  const droppedEvents = uint32(span, 'droppedEventsCount', 'dropped_events_count', path);
-  const droppedLinks = uint32(span, 'droppedLinksCount', 'dropped_links_count', path);
-  const flags = uint32(span, 'flags', 'flags', path);
+  row.SpanAttributes = attributes(span, 'attributes', 'attributes', path);
+  row.DroppedAttributesCount = uint32(span, 'droppedAttributesCount', 'dropped_attributes_count', path);
+  row.DroppedEventsCount = uint32(span, 'droppedEventsCount', 'dropped_events_count', path);
+  row.DroppedLinksCount = uint32(span, 'droppedLinksCount', 'dropped_links_count', path);
+  row.SpanFlags = uint32(span, 'flags', 'flags', path);
 
   let statusCode = 0;
-  let statusMessage = '';
   const status = get(span, 'status', 'status');
   if (status !== undefined) {
     const so = object(status, `${path}.status`);
     statusCode = enumField(so, 'code', 'code', `${path}.status`, STATUS_CODE_NAMES);
-    statusMessage = str(so, 'message', 'message', `${path}.status`);
+    row.StatusMessage = str(so, 'message', 'message', `${path}.status`);
   }
+  row.StatusCode = statusCodeName(statusCode);
 
-  const evTimestamps: string[] = [];
-  const evNames: string[] = [];
-  const evAttrs: Attrs[] = [];
-  const evDropped: number[] = [];
   forEach(span, 'events', 'events', path, (ev, p) => {
-    evTimestamps.push(timeString(nanos(ev, 'timeUnixNano', 'time_unix_nano', p)));
-    evNames.push(str(ev, 'name', 'name', p));
-    evAttrs.push(attributes(ev, 'attributes', 'attributes', p));
-    evDropped.push(uint32(ev, 'droppedAttributesCount', 'dropped_attributes_count', p));
+    events.timestamps.push(timeStringOf(nanos(ev, 'timeUnixNano', 'time_unix_nano', p)));
+    events.names.push(str(ev, 'name', 'name', p));
+    events.attrs.push(attributes(ev, 'attributes', 'attributes', p));
+    events.dropped.push(uint32(ev, 'droppedAttributesCount', 'dropped_attributes_count', p));
   });
 
-  const lkTraceIds: string[] = [];
-  const lkSpanIds: string[] = [];
-  const lkStates: string[] = [];
-  const lkAttrs: Attrs[] = [];
-  const lkFlags: number[] = [];
-  const lkDropped: number[] = [];
   forEach(span, 'links', 'links', path, (lk, p) => {
     const lkTraceId = hexId(lk, 'traceId', 'trace_id', p, 16);
     const lkSpanId = hexId(lk, 'spanId', 'span_id', p, 8);
@@ -399,67 +390,34 @@ function decodeSpan(
     const lf = uint32(lk, 'flags', 'flags', p);
     const ld = uint32(lk, 'droppedAttributesCount', 'dropped_attributes_count', p);
     // a link with unusable ids is dropped; the span itself stays valid
-    if (!linkIdsValid(lkTraceId, lkSpanId)) return;
-    lkTraceIds.push(lkTraceId!);
-    lkSpanIds.push(lkSpanId!);
-    lkStates.push(state);
-    lkAttrs.push(la);
-    lkFlags.push(lf);
-    lkDropped.push(ld);
+    if (!linkUsable(lkTraceId.state, lkSpanId.state)) return;
+    links.traceIds.push(lkTraceId.hex);
+    links.spanIds.push(lkSpanId.hex);
+    links.traceStates.push(state);
+    links.attrs.push(la);
+    links.flags.push(lf);
+    links.dropped.push(ld);
   });
 
-  const refusal = spanIdsError(traceId, spanId, parentId);
-  if (refusal !== undefined) {
-    refuse(out, refusal);
+  const verdict = spanIdsError(traceId.state, spanId.state, parentId.state) ?? spanTimesOf(start, end, w);
+  if (verdict?.action === 'refuse') {
+    refuse(out, verdict);
     return;
   }
-  const verdict = spanTimesOf(start, end, w);
   if (verdict !== undefined) {
-    if (verdict.action === 'refuse') {
-      refuse(out, verdict);
-      return;
-    }
     // end before start: stored with end = start (Duration 0), the end sent kept beside it
-    setAttr(attrs, CORRECTED_KEY, verdict.reason);
-    setAttr(attrs, ORIGINAL_END_KEY, end.toString());
+    setAttr(row.SpanAttributes, CORRECTED_KEY, verdict.reason);
+    setAttr(row.SpanAttributes, ORIGINAL_END_KEY, end.toString());
     correct(out, verdict);
   }
+  row.Timestamp = timeStringOf(start);
+  row.TraceId = traceId.hex;
+  row.SpanId = spanId.hex;
+  // an all-zero parent is the invalid id, i.e. no parent
+  row.ParentSpanId = parentId.hex;
   const duration = end - start;
-  out.rows.push({
-    Timestamp: timeString(start),
-    TraceId: traceId!,
-    SpanId: spanId!,
-    // an all-zero parent is the invalid id, i.e. no parent
-    ParentSpanId: parentId === ZERO_SPAN_ID ? '' : parentId!,
-    TraceState: traceState,
-    SpanName: name,
-    SpanKind: spanKindName(kind),
-    ServiceName: res.serviceName,
-    ResourceAttributes: res.attrs,
-    ScopeName: scope.name,
-    ScopeVersion: scope.version,
-    SpanAttributes: attrs,
-    Duration: duration < 0n ? '0' : duration.toString(),
-    StatusCode: statusCodeName(statusCode),
-    StatusMessage: statusMessage,
-    'Events.Timestamp': evTimestamps,
-    'Events.Name': evNames,
-    'Events.Attributes': evAttrs,
-    'Links.TraceId': lkTraceIds,
-    'Links.SpanId': lkSpanIds,
-    'Links.TraceState': lkStates,
-    'Links.Attributes': lkAttrs,
-    SpanFlags: flags,
-    ScopeAttributes: scope.attrs,
-    ResourceSchemaUrl: res.schemaUrl,
-    ScopeSchemaUrl: scope.schemaUrl,
-    DroppedAttributesCount: droppedAttrs,
-    DroppedEventsCount: droppedEvents,
-    DroppedLinksCount: droppedLinks,
-    'Events.DroppedAttributesCount': evDropped,
-    'Links.Flags': lkFlags,
-    'Links.DroppedAttributesCount': lkDropped,
-  });
+  row.Duration = duration < 0n ? '0' : duration.toString();
+  out.rows.push(row);
 }
 
 // ——— logs ———
@@ -476,48 +434,26 @@ function decodeLogRecord(
   const spanId = hexId(rec, 'spanId', 'span_id', path, 8);
   const time = nanos(rec, 'timeUnixNano', 'time_unix_nano', path);
   const observedNs = nanos(rec, 'observedTimeUnixNano', 'observed_time_unix_nano', path);
-  const observed = timeString(observedNs);
-  const severityNumber = enumField(rec, 'severityNumber', 'severity_number', path, SEVERITY_NAMES);
-  const severityText = str(rec, 'severityText', 'severity_text', path);
-  const body = anyValue(get(rec, 'body', 'body'), `${path}.body`, false, 0);
-  const attrs = attributes(rec, 'attributes', 'attributes', path);
-  const dropped = uint32(rec, 'droppedAttributesCount', 'dropped_attributes_count', path);
-  const flags = uint32(rec, 'flags', 'flags', path);
-  const eventName = str(rec, 'eventName', 'event_name', path);
+  const row = blankLogRow(res, scope);
+  row.ObservedTimestamp = timeStringOf(observedNs);
+  row.SeverityNumber = severityNumberOf(enumField(rec, 'severityNumber', 'severity_number', path, SEVERITY_NAMES));
+  row.SeverityText = str(rec, 'severityText', 'severity_text', path);
+  row.Body = anyValue(get(rec, 'body', 'body'), `${path}.body`, false, 0);
+  row.LogAttributes = attributes(rec, 'attributes', 'attributes', path);
+  row.DroppedAttributesCount = uint32(rec, 'droppedAttributesCount', 'dropped_attributes_count', path);
+  // bits 0-7 are the W3C trace flags; the rest are reserved (LOG_RECORD_FLAGS_TRACE_FLAGS_MASK)
+  row.TraceFlags = uint32(rec, 'flags', 'flags', path) & 0xff;
+  row.EventName = str(rec, 'eventName', 'event_name', path);
 
-  if (traceId === null) {
-    refuse(out, ID_REFUSALS.logTraceId);
+  const refusal = logIdsError(traceId.state, spanId.state) ?? logTimeOf(time, observedNs, w);
+  if (refusal !== undefined) {
+    refuse(out, refusal);
     return;
   }
-  if (spanId === null) {
-    refuse(out, ID_REFUSALS.logSpanId);
-    return;
-  }
-  const timeRefusal = logTimeOf(time, observedNs, w);
-  if (timeRefusal !== undefined) {
-    refuse(out, timeRefusal);
-    return;
-  }
-  out.rows.push({
-    Timestamp: time === 0n ? observed : timeString(time),
-    ObservedTimestamp: observed,
-    // all-zero ids are the invalid ids, i.e. no trace context
-    TraceId: traceId === ZERO_TRACE_ID ? '' : traceId,
-    SpanId: spanId === ZERO_SPAN_ID ? '' : spanId,
-    // bits 0-7 are the W3C trace flags; the rest are reserved (LOG_RECORD_FLAGS_TRACE_FLAGS_MASK)
-    TraceFlags: flags & 0xff,
-    SeverityText: severityText,
-    SeverityNumber: severityNumberOf(severityNumber),
-    ServiceName: res.serviceName,
-    Body: body,
-    ResourceSchemaUrl: res.schemaUrl,
-    ResourceAttributes: res.attrs,
-    ScopeSchemaUrl: scope.schemaUrl,
-    ScopeName: scope.name,
-    ScopeVersion: scope.version,
-    ScopeAttributes: scope.attrs,
-    LogAttributes: attrs,
-    EventName: eventName,
-    DroppedAttributesCount: dropped,
-  });
+  // time_unix_nano, or the observed time when it is 0
+  row.Timestamp = time === 0n ? row.ObservedTimestamp : timeStringOf(time);
+  // all-zero ids are the invalid ids, i.e. no trace context
+  row.TraceId = traceId.hex;
+  row.SpanId = spanId.hex;
+  out.rows.push(row);
 }

@@ -1,113 +1,77 @@
+import { readAnyValue, readEvent, readLink, severityNumberOf, spanKindName, statusCodeName } from './any-value.js';
+import {
+  CORRECTED_KEY,
+  type Correction,
+  newTally,
+  ORIGINAL_END_KEY,
+  type Tally,
+  type TimeWindow,
+  UNCHECKED,
+} from './item-rules.js';
+import { asBuffer, logRow, spanRow } from './otlp-proto.js';
+import { type LogFields, type Sink, type SpanFields, usable, walkLogs, walkTraces } from './otlp-walk.js';
+import { rowsToJsonLines } from './row-json.js';
+import { type Decoded, newEvents, newLinks, type ResourceInfo, type ScopeInfo } from './rows.js';
+import { durationString, LATEST_TIME, splitTime, uint64Text } from './time.js';
+import * as wire from './wire.js';
+
 /**
- * OTLP protobuf export requests (traces and logs) straight to the spool's JSONEachRow bytes,
- * with no row objects in between.
+ * The spool sink of the protobuf walk (otlp-walk.ts): each span or log record written straight
+ * from the request's bytes as one JSONEachRow line of the spool, with no row object between.
  *
  * Why: on the ingest path the collector's main thread was the first part to saturate. A CPU
  * profile of the ingest bench put ~23 µs of main-thread time on each span — a quarter in the
  * protobuf decoder's row objects and value strings, a fifth in turning those rows into JSON
  * text and another quarter in collecting the garbage both leave. Here an item's fields are
- * found by walking the wire format and written as bytes into one output buffer: ids as hex
- * from their bytes, times and counts as digits, attribute keys and string values copied with
- * JSON escaping, and the resource and scope columns (the same for every item of a scope)
- * serialized once per scope and copied. No JSON library writes from protobuf bytes, and
- * protobufjs's generated decoders build the message objects this avoids.
+ * written as bytes into one output buffer: ids as hex from their bytes, times and counts as
+ * digits, attribute keys and string values copied with JSON escaping, and the resource and
+ * scope columns (the same for every item of a scope) serialized once per scope and copied. No
+ * JSON library writes from protobuf bytes, and generated protobuf decoders build the message
+ * objects this avoids.
  *
- * The common case takes the direct path; anything unusual takes the row decoder
- * (`otlp-proto.ts`) and `rowsToJsonLines` for the whole request, which define the result:
- * - an item (span, log record) whose attribute list repeats a key (the map keeps the last
- *   value) or has a key that is not plain ASCII (or needs JSON escapes), or an item refused
- *   for its ids (clients that send those are rare);
- * - anything malformed (truncated, overrunning, groups, field number 0), so its 400 message
- *   is the row decoder's.
  * Values that are not plain strings (numbers, booleans, bytes, arrays, key-value lists, in
- * attributes and log bodies), events, links, and the resource and scope messages are read
- * with the row decoder's own functions, so they take exactly its forms. Times are checked by
- * the same rules (item-rules.ts) on the halves already read; an item they refuse is written
- * and then cut off again (so a malformed refused item fails the request as in the row
- * decoder), and a span stored corrected gets the correction's attributes here too. Both
- * paths give the same rows and refuse the same items with the same messages (tested on SDK
- * spans and logs, hand-built edge cases and random corruptions of valid requests in
- * test/collector/ingest/proto-lines.test.ts).
+ * attributes and log bodies), events and links are read with the shared value readers
+ * (any-value.ts), so they take exactly the row sink's forms. An item this writer does not
+ * handle — an attribute list that repeats a key (the map keeps the last value), a key that is
+ * not plain ASCII, a KeyValue or log record with several values — is built by the row sink
+ * (otlp-proto.ts) and written from its row: that item alone, in its place. Tests hold the two
+ * sinks to the same rows (test/collector/ingest/proto-lines.test.ts).
  */
-import type protobuf from 'protobufjs/minimal.js';
-import {
-  LATEST_TIME,
-  serviceNameOf,
-  severityNumberOf,
-  spanKindName,
-  splitNanos,
-  splitTime,
-  statusCodeName,
-} from './any-value.js';
-import {
-  CORRECTED_KEY,
-  correct,
-  finish,
-  logTime,
-  newTally,
-  ORIGINAL_END_KEY,
-  refuse,
-  spanTimes,
-  type Tally,
-  type TimeWindow,
-  UNCHECKED,
-  uint64Text,
-} from './item-rules.js';
-import {
-  decodeLogsProto,
-  decodeTracesProto,
-  durationString,
-  type ResourceInfo,
-  readAnyValue,
-  readEvent,
-  readerOf,
-  readLink,
-  readResource,
-  readScope,
-  type ScopeInfo,
-  type SpanEvents,
-  type SpanLinks,
-} from './otlp-proto.js';
-import { rowsToJsonLines } from './row-json.js';
-import type { Decoded } from './rows.js';
 
-/** A request's valid items as spool text, with what `partial_success` needs (the tally). */
+/** A request's kept items as spool text, with what `partial_success` needs (the tally). */
 export interface SpoolLines extends Tally {
   /** JSONEachRow, one newline-terminated row per item */
   text: Buffer;
   rows: number;
-  /** `direct` when written from the wire format, `rows` when through the row decoder */
+  /** `rows` when any item was built as a row (OTLP/JSON: every one), `direct` when none was */
   path: 'direct' | 'rows';
 }
 
-/** Thrown inside the direct path to hand the request to the row decoder (made once: throwing it is cheap). */
-const FALLBACK = new Error('take the row decoder');
-
 /**
  * Spool lines of an ExportTraceServiceRequest. Spans the rules refuse (bad ids; with a checked
- * `window`, times the store cannot keep) are counted in `rejected` and left out, as by
- * `decodeTracesProto`.
+ * `window`, times the store cannot keep) are counted in `rejected` and left out.
  *
  * @param window the request's time rules; default {@link UNCHECKED}
  * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
  */
-export function tracesProtoToLines(body: Buffer, window: TimeWindow = UNCHECKED): SpoolLines {
-  return convert(body, window, span, () => fromRows(decodeTracesProto(body, window)));
+export function tracesProtoToLines(body: Uint8Array, window: TimeWindow = UNCHECKED): SpoolLines {
+  const src = asBuffer(body);
+  return write(src, (result) => walkTraces(src, window, spanSink(result), result));
 }
 
 /**
- * Spool lines of an ExportLogsServiceRequest. Records the rules refuse (ids of the wrong
- * length; with a checked `window`, times the store cannot keep) are counted in `rejected` and
- * left out, as by `decodeLogsProto`.
+ * Spool lines of an ExportLogsServiceRequest. Records the rules refuse (ids of the wrong length;
+ * with a checked `window`, times the store cannot keep) are counted in `rejected` and left out.
  *
  * @param window the request's time rules; default {@link UNCHECKED}
  * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
  */
-export function logsProtoToLines(body: Buffer, window: TimeWindow = UNCHECKED): SpoolLines {
-  return convert(body, window, logRecord, () => fromRows(decodeLogsProto(body, window)));
+export function logsProtoToLines(body: Uint8Array, window: TimeWindow = UNCHECKED): SpoolLines {
+  const src = asBuffer(body);
+  return write(src, (result) => walkLogs(src, window, logSink(result), result));
 }
 
-/** Spool lines of rows from a row decoder. */
+/** Spool lines of rows (OTLP/JSON's decoder makes rows). */
 export function fromRows(decoded: Decoded<object>): SpoolLines {
   return {
     text: Buffer.from(rowsToJsonLines(decoded.rows), 'utf8'),
@@ -120,134 +84,36 @@ export function fromRows(decoded: Decoded<object>): SpoolLines {
   };
 }
 
-/** One item (span, log record) of a scope, at `src[s, e)`, written with the scope's shared columns `tail`. */
-type ItemWriter = (s: number, e: number, tail: Buffer, result: SpoolLines) => void;
-
-function convert(body: Buffer, window: TimeWindow, item: ItemWriter, viaRows: () => SpoolLines): SpoolLines {
+function write(src: Buffer, walk: (result: SpoolLines) => void): SpoolLines {
+  const result: SpoolLines = { text: EMPTY, rows: 0, path: 'direct', ...newTally() };
+  // spool rows run ~2× the protobuf bytes of a span; grown by doubling when short
+  out = Buffer.allocUnsafe(src.length * 2 + 4096);
+  o = 0;
   try {
-    win = window;
-    return direct(body, item);
-  } catch {
-    // FALLBACK, or an error the row decoder will name (it throws the request's 400 message)
+    walk(result);
+    result.text = out.subarray(0, o);
   } finally {
     // keep neither the request nor its output past the call
-    src = EMPTY;
     out = EMPTY;
-    reader = NO_READER;
-    win = UNCHECKED;
+    buf = EMPTY;
     extraAttrs = '';
   }
-  return viaRows();
+  return result;
 }
 
 // ——— state of the one conversion running (it is synchronous) ———
 
 const EMPTY = Buffer.alloc(0);
-/** the request body, and the read position in it */
-let src: Buffer = EMPTY;
-let p = 0;
 /** the output, and the write position in it */
 let out: Buffer = EMPTY;
 let o = 0;
-/** a protobufjs reader over `src`, for the row decoder's functions */
-const NO_READER = readerOf(EMPTY);
-let reader: protobuf.Reader = NO_READER;
-/** the request's time rules */
-let win: TimeWindow = UNCHECKED;
+/** the request body (the wire cursor's), for copying bytes */
+let buf: Buffer = EMPTY;
 /** attributes a corrected span gets after its own (JSON members, no braces); '' for others */
 let extraAttrs = '';
 
-function direct(body: Buffer, item: ItemWriter): SpoolLines {
-  src = body;
-  p = 0;
-  // spool rows run ~2× the protobuf bytes of a span; grown by doubling when short
-  out = Buffer.allocUnsafe(body.length * 2 + 4096);
-  o = 0;
-  reader = readerOf(body);
-  const result: SpoolLines = { text: EMPTY, rows: 0, path: 'direct', ...newTally() };
-  const end = body.length;
-  while (p < end) {
-    const tag = varint(end);
-    if (tag === TAG_1_LEN) {
-      const e = lengthEnd(end);
-      resourceGroup(p, e, item, result);
-      p = e;
-    } else skip(tag, end);
-  }
-  result.text = out.subarray(0, o);
-  return finish(result);
-}
-
-// ——— reading ———
-
-const TAG_1_LEN = (1 << 3) | 2;
-const TAG_2_LEN = (2 << 3) | 2;
-const TAG_3_LEN = (3 << 3) | 2;
-
-/** A varint's low 32 bits, unsigned (as protobuf's uint32 and, `| 0`, int32 read them). */
-function varint(end: number): number {
-  let value = 0;
-  for (let shift = 0; shift < 70; shift += 7) {
-    if (p >= end) throw FALLBACK;
-    const b = src[p++]!;
-    if (shift < 32) value |= (b & 0x7f) << shift;
-    if (b < 0x80) return value >>> 0;
-  }
-  throw FALLBACK;
-}
-
-/** Reads a length prefix and returns where the field ends; `p` is left at its first byte. */
-function lengthEnd(end: number): number {
-  const at = p;
-  const len = varint(end);
-  // protobufjs refuses a length of 2^31 or more, or one longer than 5 bytes, which the
-  // varint's low 32 bits would hide: the row decoder handles those
-  if (p - at >= 5 && (p - at > 5 || src[p - 1]! > 7)) throw FALLBACK;
-  const e = p + len;
-  if (e > end) throw FALLBACK;
-  return e;
-}
-
-function skip(tag: number, end: number): void {
-  if (tag >>> 3 === 0) throw FALLBACK;
-  switch (tag & 7) {
-    case 0:
-      varint(end);
-      return;
-    case 1:
-      p += 8;
-      break;
-    case 2:
-      p = lengthEnd(end);
-      return;
-    case 5:
-      p += 4;
-      break;
-    default:
-      // groups and unknown wire types: rare enough to leave to the row decoder
-      throw FALLBACK;
-  }
-  if (p > end) throw FALLBACK;
-}
-
-function fixed32(end: number): number {
-  if (p + 4 > end) throw FALLBACK;
-  const v = (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24)) >>> 0;
-  p += 4;
-  return v;
-}
-
-function utf8(end: number): string {
-  const e = lengthEnd(end);
-  const s = src.toString('utf8', p, e);
-  p = e;
-  return s;
-}
-
-function allZero(start: number, len: number): boolean {
-  for (let i = start; i < start + len; i++) if (src[i] !== 0) return false;
-  return true;
-}
+/** Thrown inside the writer when an item is the row sink's to build (made once: throwing it is cheap). */
+const BY_ROW = new Error('built as a row');
 
 // ——— writing ———
 
@@ -275,19 +141,19 @@ function putText(text: string): void {
 /** 1 for the bytes a JSON string cannot hold as they are (controls, `"`, `\\`) and for non-ASCII bytes */
 const SPECIAL = new Uint8Array(256).map((_, b) => (b < 0x20 || b === 0x22 || b === 0x5c || b >= 0x80 ? 1 : 0));
 
-/** Writes `src[s, e)` as a JSON string: copied when plain ASCII, else through the string decoder. */
+/** Writes `buf[s, e)` as a JSON string: copied when plain ASCII, else through the string decoder. */
 function putJsonString(s: number, e: number): void {
   for (let i = s; i < e; i++) {
-    if (SPECIAL[src[i]!] === 1) {
-      // U+FFFD for bytes that are not UTF-8, as the row decoder's strings have
-      putText(JSON.stringify(src.toString('utf8', s, e)));
+    if (SPECIAL[buf[i]!] === 1) {
+      // U+FFFD for bytes that are not UTF-8, as the row sink's strings have
+      putText(JSON.stringify(buf.toString('utf8', s, e)));
       return;
     }
   }
   ensure(e - s + 2);
   out[o++] = 0x22;
-  if (e - s < 32) for (let i = s; i < e; i++) out[o++] = src[i]!;
-  else o += src.copy(out, o, s, e);
+  if (e - s < 32) for (let i = s; i < e; i++) out[o++] = buf[i]!;
+  else o += buf.copy(out, o, s, e);
   out[o++] = 0x22;
 }
 
@@ -296,7 +162,7 @@ const HEX = ascii('0123456789abcdef');
 function putHex(s: number, len: number): void {
   out[o++] = 0x22;
   for (let i = s; i < s + len; i++) {
-    const b = src[i]!;
+    const b = buf[i]!;
     out[o++] = HEX[b >>> 4]!;
     out[o++] = HEX[b & 15]!;
   }
@@ -322,6 +188,7 @@ function putDigits(n: number, width: number): void {
 
 const TWO_32 = 0x1_0000_0000;
 const LATEST = ascii(`"${LATEST_TIME}"`);
+const split = { sec: 0, nano: 0 };
 
 /** A fixed64 nanosecond time as `"<10-digit seconds>.<9-digit nanoseconds>"` (see `timeText`). */
 function putTime(lo: number, hi: number): void {
@@ -329,18 +196,18 @@ function putTime(lo: number, hi: number): void {
     put(LATEST);
     return;
   }
-  const seconds = splitTime(lo, hi);
+  splitTime(lo, hi, split);
   out[o++] = 0x22;
-  putDigits(seconds, 10);
+  putDigits(split.sec, 10);
   out[o++] = 0x2e;
-  putDigits(splitNanos, 9);
+  putDigits(split.nano, 9);
   out[o++] = 0x22;
 }
 
 /**
  * Duration: end − start in nanoseconds as a decimal JSON string, `"0"` when end < start. When
  * the high halves differ by less than 2^21 the difference is exact in a double; the rest
- * (times years apart) take the row decoder's `durationString`.
+ * (times years apart) take `durationString`.
  */
 function putDuration(sLo: number, sHi: number, eLo: number, eHi: number): void {
   const hi = eHi - sHi;
@@ -363,7 +230,7 @@ function putCount(key: Buffer, n: number): void {
   putUint(n);
 }
 
-/** `key` and `src[s, e)` as a JSON string, left out when empty (the column's default). */
+/** `key` and `buf[s, e)` as a JSON string, left out when empty (the column's default). */
 function putStringField(key: Buffer, s: number, e: number): void {
   if (e <= s) return;
   ensure(key.length);
@@ -371,12 +238,38 @@ function putStringField(key: Buffer, s: number, e: number): void {
   putJsonString(s, e);
 }
 
-/** The scope's shared columns, which close the row (see scopeGroup). */
+/** The scope's shared columns, which close the row. */
 function endRow(tail: Buffer, result: SpoolLines): void {
   ensure(tail.length);
   if (tail.length < 64) put(tail);
   else o += tail.copy(out, o);
   result.rows++;
+}
+
+/** An item the writer leaves to the row sink: its row, written in its place. */
+function writeRow(row: object, result: SpoolLines): void {
+  putText(rowsToJsonLines([row]));
+  result.rows++;
+  result.path = 'rows';
+}
+
+/**
+ * The columns every item of a scope shares, as rowsToJsonLines writes them (defaults left
+ * out), made once per scope to close each row.
+ */
+function scopeTail(res: ResourceInfo, scope: ScopeInfo): Buffer {
+  const shared = rowsToJsonLines([
+    {
+      ServiceName: res.serviceName,
+      ResourceAttributes: res.attrs,
+      ResourceSchemaUrl: res.schemaUrl,
+      ScopeName: scope.name,
+      ScopeVersion: scope.version,
+      ScopeAttributes: scope.attrs,
+      ScopeSchemaUrl: scope.schemaUrl,
+    },
+  ]);
+  return Buffer.from(shared === '{}\n' ? '}\n' : `,${shared.slice(1)}`, 'utf8');
 }
 
 // column keys, each with the punctuation before its value
@@ -400,244 +293,69 @@ const STATUS_TEXT = [0, 1, 2].map((c) => ascii(`,"StatusCode":${JSON.stringify(s
 /** room for a row's fixed-size parts (span or log record): keys, ids, times */
 const FIXED_ROOM = 512;
 
-// ——— resource and scope ———
-
-/**
- * The first pass over a ResourceSpans/ResourceLogs or ScopeSpans/ScopeLogs: its resource or
- * scope message (field 1, read by the row decoder's `read`) and its schema_url (field 3),
- * wherever they are (senders may write them after the items). Returns the schema URL.
- */
-function groupHeader(s: number, e: number, read: (r: protobuf.Reader) => void): string {
-  let schemaUrl = '';
-  p = s;
-  while (p < e) {
-    const tagAt = p;
-    const tag = varint(e);
-    if (tag === TAG_1_LEN) {
-      reader.pos = p;
-      reader.len = e;
-      read(reader);
-      p = reader.pos;
-    } else if (tag === TAG_3_LEN) schemaUrl = utf8(e);
-    else skip(tag, e);
-    if (p <= tagAt || p > e) throw FALLBACK;
-  }
-  return schemaUrl;
-}
-
-/** ResourceSpans or ResourceLogs{resource=1, scope_spans/scope_logs=2, schema_url=3}. */
-function resourceGroup(s: number, e: number, item: ItemWriter, result: SpoolLines): void {
-  const res: ResourceInfo = { attrs: {}, serviceName: '', schemaUrl: '' };
-  res.schemaUrl = groupHeader(s, e, (r) => readResource(r, res));
-  res.serviceName = serviceNameOf(res.attrs);
-  p = s;
-  while (p < e) {
-    const tag = varint(e);
-    if (tag === TAG_2_LEN) {
-      const se = lengthEnd(e);
-      scopeGroup(p, se, res, item, result);
-      p = se;
-    } else skip(tag, e);
-  }
-}
-
-/**
- * ScopeSpans or ScopeLogs{scope=1, spans/log_records=2, schema_url=3}: the columns every item
- * of it shares (the same for spans and log records), then its items.
- */
-function scopeGroup(s: number, e: number, res: ResourceInfo, item: ItemWriter, result: SpoolLines): void {
-  const scope: ScopeInfo = { name: '', version: '', attrs: {}, schemaUrl: '' };
-  scope.schemaUrl = groupHeader(s, e, (r) => readScope(r, scope));
-  // the shared columns as rowsToJsonLines writes them (defaults left out), to close each row
-  const shared = rowsToJsonLines([
-    {
-      ServiceName: res.serviceName,
-      ResourceAttributes: res.attrs,
-      ResourceSchemaUrl: res.schemaUrl,
-      ScopeName: scope.name,
-      ScopeVersion: scope.version,
-      ScopeAttributes: scope.attrs,
-      ScopeSchemaUrl: scope.schemaUrl,
-    },
-  ]);
-  const tail = Buffer.from(shared === '{}\n' ? '}\n' : `,${shared.slice(1)}`, 'utf8');
-  p = s;
-  while (p < e) {
-    const tag = varint(e);
-    if (tag === TAG_2_LEN) {
-      const itemEnd = lengthEnd(e);
-      item(p, itemEnd, tail, result);
-      p = itemEnd;
-    } else skip(tag, e);
-  }
-}
-
 // ——— span ———
 
-/**
- * Span{trace_id=1, span_id=2, trace_state=3, parent_span_id=4, name=5, kind=6,
- * start_time_unix_nano=7, end_time_unix_nano=8, attributes=9, dropped_attributes_count=10,
- * events=11, dropped_events_count=12, links=13, dropped_links_count=14, status=15, flags=16}:
- * one pass finds the fields (the last of a repeated field wins), the row is written after it.
- */
-function span(s: number, e: number, tail: Buffer, result: SpoolLines): void {
-  let traceAt = 0;
-  let traceLen = 0;
-  let spanAt = 0;
-  let spanLen = 0;
-  let parentAt = 0;
-  let parentLen = 0;
-  let stateAt = 0;
-  let stateEnd = 0;
-  let nameAt = 0;
-  let nameEnd = 0;
-  let kind = 0;
-  let startLo = 0;
-  let startHi = 0;
-  let endLo = 0;
-  let endHi = 0;
-  let attrCount = 0;
-  let eventCount = 0;
-  let linkCount = 0;
-  let droppedAttrs = 0;
-  let droppedEvents = 0;
-  let droppedLinks = 0;
-  let statusCode = 0;
-  let messageAt = 0;
-  let messageEnd = 0;
-  let flags = 0;
-  p = s;
-  while (p < e) {
-    const tag = varint(e);
-    switch (tag) {
-      case (1 << 3) | 2:
-        traceLen = lengthEnd(e) - p;
-        traceAt = p;
-        p += traceLen;
-        break;
-      case (2 << 3) | 2:
-        spanLen = lengthEnd(e) - p;
-        spanAt = p;
-        p += spanLen;
-        break;
-      case (3 << 3) | 2:
-        stateEnd = lengthEnd(e);
-        stateAt = p;
-        p = stateEnd;
-        break;
-      case (4 << 3) | 2:
-        parentLen = lengthEnd(e) - p;
-        parentAt = p;
-        p += parentLen;
-        break;
-      case (5 << 3) | 2:
-        nameEnd = lengthEnd(e);
-        nameAt = p;
-        p = nameEnd;
-        break;
-      case (6 << 3) | 0:
-        kind = varint(e) | 0;
-        break;
-      case (7 << 3) | 1:
-        startLo = fixed32(e);
-        startHi = fixed32(e);
-        break;
-      case (8 << 3) | 1:
-        endLo = fixed32(e);
-        endHi = fixed32(e);
-        break;
-      case (9 << 3) | 2:
-        attrCount++;
-        p = lengthEnd(e);
-        break;
-      case (10 << 3) | 0:
-        droppedAttrs = varint(e);
-        break;
-      case (11 << 3) | 2:
-        eventCount++;
-        p = lengthEnd(e);
-        break;
-      case (12 << 3) | 0:
-        droppedEvents = varint(e);
-        break;
-      case (13 << 3) | 2:
-        linkCount++;
-        p = lengthEnd(e);
-        break;
-      case (14 << 3) | 0:
-        droppedLinks = varint(e);
-        break;
-      case (15 << 3) | 2: {
-        // Status{message=2, code=3}; several Status fields merge, as protobuf's do
-        const statusEnd = lengthEnd(e);
-        while (p < statusEnd) {
-          const t = varint(statusEnd);
-          if (t === TAG_2_LEN) {
-            messageEnd = lengthEnd(statusEnd);
-            messageAt = p;
-            p = messageEnd;
-          } else if (t === ((3 << 3) | 0)) statusCode = varint(statusEnd) | 0;
-          else skip(t, statusEnd);
-        }
-        break;
+function spanSink(result: SpoolLines): Sink<SpanFields> {
+  let res: ResourceInfo;
+  let scope: ScopeInfo;
+  let tail: Buffer = EMPTY;
+  return {
+    scope(r, s) {
+      res = r;
+      scope = s;
+      tail = scopeTail(r, s);
+    },
+    item(f, correction) {
+      buf = wire.bytes();
+      const rowStart = o;
+      try {
+        writeSpan(f, correction, tail, result);
+      } catch (err) {
+        if (err !== BY_ROW) throw err;
+        o = rowStart;
+        extraAttrs = '';
+        writeRow(spanRow(f, res, scope, correction), result);
       }
-      case (16 << 3) | 5:
-        flags = fixed32(e);
-        break;
-      default:
-        skip(tag, e);
-    }
-  }
+    },
+    refused(f) {
+      spanRow(f, res, scope, undefined);
+    },
+  };
+}
 
-  // a span the ids' rules refuse (see spanIdsError) goes with its request to the row decoder,
-  // which also reads the rest of the span: a malformed refused span fails the request there
-  if (traceLen !== 16 || allZero(traceAt, 16) || spanLen !== 8 || allZero(spanAt, 8)) throw FALLBACK;
-  if (parentLen !== 0 && parentLen !== 8) throw FALLBACK;
-  const verdict = spanTimes(startLo, startHi, endLo, endHi, win);
-  if (verdict?.action === 'correct') {
-    // end before start: stored with end = start (Duration 0), the end sent kept beside it
-    extraAttrs = `"${CORRECTED_KEY}":"${verdict.reason}","${ORIGINAL_END_KEY}":"${uint64Text(endLo, endHi)}"`;
-  }
-
-  const rowStart = o;
+function writeSpan(f: SpanFields, correction: Correction | undefined, tail: Buffer, result: SpoolLines): void {
+  // end before start: stored with end = start (Duration 0), the end sent kept beside it
+  extraAttrs =
+    correction === undefined
+      ? ''
+      : `"${CORRECTED_KEY}":"${correction.reason}","${ORIGINAL_END_KEY}":"${uint64Text(f.endLo, f.endHi)}"`;
   ensure(FIXED_ROOM + tail.length);
   put(K.traceId);
-  putHex(traceAt, 16);
+  putHex(f.traceAt, 16);
   put(K.spanId);
-  putHex(spanAt, 8);
+  putHex(f.spanAt, 8);
   // an all-zero parent is the invalid id, i.e. no parent
-  if (parentLen === 8 && !allZero(parentAt, 8)) {
+  if (usable(f.parent)) {
     put(K.parent);
-    putHex(parentAt, 8);
+    putHex(f.parentAt, 8);
   }
   put(K.timestamp);
-  putTime(startLo, startHi);
+  putTime(f.startLo, f.startHi);
   put(K.duration);
-  putDuration(startLo, startHi, endLo, endHi);
-  if (kind >= 0 && kind < KIND_TEXT.length) put(KIND_TEXT[kind]!);
-  if (statusCode >= 0 && statusCode < STATUS_TEXT.length) put(STATUS_TEXT[statusCode]!);
-  putCount(K.flags, flags);
-  putCount(K.droppedAttrs, droppedAttrs);
-  putCount(K.droppedEvents, droppedEvents);
-  putCount(K.droppedLinks, droppedLinks);
-  putStringField(K.name, nameAt, nameEnd);
-  putStringField(K.traceState, stateAt, stateEnd);
-  putStringField(K.statusMessage, messageAt, messageEnd);
-  if (attrCount > 0 || extraAttrs !== '') attributes(s, e, (9 << 3) | 2, K.attrs);
-  if (eventCount > 0) spanEvents(s, e);
-  if (linkCount > 0) spanLinks(s, e);
-  if (verdict === undefined) {
-    endRow(tail, result);
-    return;
-  }
-  if (verdict.action === 'refuse') {
-    // written only to read it as the row decoder does: cut off again
-    o = rowStart;
-    refuse(result, verdict);
-    return;
-  }
+  putDuration(f.startLo, f.startHi, f.endLo, f.endHi);
+  if (f.kind >= 0 && f.kind < KIND_TEXT.length) put(KIND_TEXT[f.kind]!);
+  if (f.statusCode >= 0 && f.statusCode < STATUS_TEXT.length) put(STATUS_TEXT[f.statusCode]!);
+  putCount(K.flags, f.flags);
+  putCount(K.droppedAttrs, f.droppedAttrs);
+  putCount(K.droppedEvents, f.droppedEvents);
+  putCount(K.droppedLinks, f.droppedLinks);
+  putStringField(K.name, f.nameAt, f.nameEnd);
+  putStringField(K.traceState, f.stateAt, f.stateEnd);
+  putStringField(K.statusMessage, f.messageAt, f.messageEnd);
+  if (f.attrCount > 0 || extraAttrs !== '') attributes(f.s, f.e, (9 << 3) | 2, K.attrs);
+  if (f.eventCount > 0) spanEvents(f.s, f.e);
+  if (f.linkCount > 0) spanLinks(f.s, f.e);
   extraAttrs = '';
-  correct(result, verdict);
   endRow(tail, result);
 }
 
@@ -651,27 +369,27 @@ const seenAt = new Int32Array(SEEN_SLOTS);
 const seenLen = new Int32Array(SEEN_SLOTS);
 let stamp = 0;
 
-/** Notes a key of the current list; a repeated key (or a list too long for the table) falls back. */
+/** Notes a key of the current list; a repeated key (or a list too long for the table) makes the item the row sink's. */
 function noteKey(s: number, e: number, count: number): void {
-  if (count >= SEEN_SLOTS / 2) throw FALLBACK;
+  if (count >= SEEN_SLOTS / 2) throw BY_ROW;
   const len = e - s;
   // a hash of the length and five of the bytes: keys that share it are told apart by the
   // byte comparison below, at the cost of a probe
   let h = Math.imul(len, 0x9e3779b1);
   if (len > 0) {
-    h = Math.imul(h ^ src[s]!, 0x01000193);
-    h = Math.imul(h ^ src[s + (len >> 2)]!, 0x01000193);
-    h = Math.imul(h ^ src[s + (len >> 1)]!, 0x01000193);
-    h = Math.imul(h ^ src[s + len - 1 - (len >> 2)]!, 0x01000193);
-    h = Math.imul(h ^ src[e - 1]!, 0x01000193);
+    h = Math.imul(h ^ buf[s]!, 0x01000193);
+    h = Math.imul(h ^ buf[s + (len >> 2)]!, 0x01000193);
+    h = Math.imul(h ^ buf[s + (len >> 1)]!, 0x01000193);
+    h = Math.imul(h ^ buf[s + len - 1 - (len >> 2)]!, 0x01000193);
+    h = Math.imul(h ^ buf[e - 1]!, 0x01000193);
   }
   let slot = (h ^ (h >>> 15)) & (SEEN_SLOTS - 1);
   while (seenStamp[slot] === stamp) {
     if (seenLen[slot] === len) {
       const at = seenAt[slot]!;
       let i = 0;
-      while (i < len && src[at + i] === src[s + i]) i++;
-      if (i === len) throw FALLBACK;
+      while (i < len && buf[at + i] === buf[s + i]) i++;
+      if (i === len) throw BY_ROW;
     }
     slot = (slot + 1) & (SEEN_SLOTS - 1);
   }
@@ -686,19 +404,19 @@ function attributes(s: number, e: number, tag: number, key: Buffer): void {
   ensure(key.length);
   put(key);
   let count = 0;
-  p = s;
-  while (p < e) {
-    const t = varint(e);
+  wire.seek(s);
+  while (wire.position() < e) {
+    const t = wire.varint(e);
     if (t === tag) {
-      const kvEnd = lengthEnd(e);
+      const kvEnd = wire.lengthEnd(e);
       if (count > 0) {
         ensure(1);
         out[o++] = 0x2c;
       }
-      keyValue(p, kvEnd, count);
+      keyValue(wire.position(), kvEnd, count);
       count++;
-      p = kvEnd;
-    } else skip(t, e);
+      wire.seek(kvEnd);
+    } else wire.skip(t, e);
   }
   if (extraAttrs !== '') {
     if (count > 0) {
@@ -713,13 +431,13 @@ function attributes(s: number, e: number, tag: number, key: Buffer): void {
 
 const RESERVED_KEYS = [CORRECTED_KEY, ORIGINAL_END_KEY].map(ascii);
 
-/** Whether `src[s, e)` is an attribute key a correction sets. */
+/** Whether `buf[s, e)` is an attribute key a correction sets. */
 function reservedKey(s: number, e: number): boolean {
-  for (const key of RESERVED_KEYS) {
-    if (key.length !== e - s) continue;
+  for (const k of RESERVED_KEYS) {
+    if (k.length !== e - s) continue;
     let i = 0;
-    while (i < key.length && key[i] === src[s + i]) i++;
-    if (i === key.length) return true;
+    while (i < k.length && k[i] === buf[s + i]) i++;
+    if (i === k.length) return true;
   }
   return false;
 }
@@ -729,32 +447,30 @@ function keyValue(s: number, e: number, count: number): void {
   let keyAt = 0;
   let keyEnd = 0;
   let valueLenAt = -1;
-  let valueEnd = 0;
-  p = s;
-  while (p < e) {
-    const tag = varint(e);
-    if (tag === TAG_1_LEN) {
-      keyEnd = lengthEnd(e);
-      keyAt = p;
-      p = keyEnd;
-    } else if (tag === TAG_2_LEN) {
-      // several values: the row decoder reads (and may refuse) each, and keeps the last
-      if (valueLenAt >= 0) throw FALLBACK;
-      valueLenAt = p;
-      valueEnd = lengthEnd(e);
-      p = valueEnd;
-    } else skip(tag, e);
+  wire.seek(s);
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    if (tag === wire.TAG_1_LEN) {
+      keyEnd = wire.lengthEnd(e);
+      keyAt = wire.position();
+      wire.seek(keyEnd);
+    } else if (tag === wire.TAG_2_LEN) {
+      // several values: the row sink reads (and may refuse) each, and keeps the last
+      if (valueLenAt >= 0) throw BY_ROW;
+      valueLenAt = wire.position();
+      wire.seek(wire.lengthEnd(e));
+    } else wire.skip(tag, e);
   }
   noteKey(keyAt, keyEnd, count);
-  // a corrected span that sends a key the correction sets: the row decoder's map decides
-  if (extraAttrs !== '' && reservedKey(keyAt, keyEnd)) throw FALLBACK;
-  // keys are plain ASCII but for rare exceptions, left to the row decoder (which also tells
+  // a corrected span that sends a key the correction sets: the row sink's map decides
+  if (extraAttrs !== '' && reservedKey(keyAt, keyEnd)) throw BY_ROW;
+  // keys are plain ASCII but for rare exceptions, left to the row sink (which also tells
   // apart the keys whose bytes differ but decode to the same text)
   ensure(keyEnd - keyAt + 3);
   out[o++] = 0x22;
   for (let i = keyAt; i < keyEnd; i++) {
-    const b = src[i]!;
-    if (SPECIAL[b] === 1) throw FALLBACK;
+    const b = buf[i]!;
+    if (SPECIAL[b] === 1) throw BY_ROW;
     out[o++] = b;
   }
   out[o++] = 0x22;
@@ -764,46 +480,39 @@ function keyValue(s: number, e: number, count: number): void {
     ensure(2);
     out[o++] = 0x22;
     out[o++] = 0x22;
-  } else putPlainValue(valueLenAt, valueEnd, e);
-  p = e;
+  } else putPlainValue(valueLenAt, e);
 }
 
 /**
- * Writes the plain form of the AnyValue whose length prefix is at `lenAt` (its bytes end at
- * `valueEnd`, its parent at `parentEnd`) as a JSON string. A value holding only a
- * string_value, the common case, is copied; the others take the row decoder's reading.
+ * Writes the plain form of the AnyValue whose length prefix is at `lenAt` (in a message ending
+ * at `parentEnd`) as a JSON string. A value holding only a string_value, the common case, is
+ * copied; the others take the shared value reader.
  */
-function putPlainValue(lenAt: number, valueEnd: number, parentEnd: number): void {
-  p = lenAt;
-  varint(parentEnd);
-  const valueAt = p;
-  if (valueAt < valueEnd && src[valueAt] === TAG_1_LEN) {
-    p = valueAt + 1;
-    const stringEnd = lengthEnd(valueEnd);
+function putPlainValue(lenAt: number, parentEnd: number): void {
+  wire.seek(lenAt);
+  const valueEnd = wire.lengthEnd(parentEnd);
+  const valueAt = wire.position();
+  if (valueAt < valueEnd && buf[valueAt] === wire.TAG_1_LEN) {
+    wire.seek(valueAt + 1);
+    const stringEnd = wire.lengthEnd(valueEnd);
     if (stringEnd === valueEnd) {
-      putJsonString(p, stringEnd);
+      putJsonString(wire.position(), stringEnd);
       return;
     }
   }
-  reader.pos = lenAt;
-  reader.len = parentEnd;
-  putText(JSON.stringify(readAnyValue(reader, false, 0)));
+  wire.seek(lenAt);
+  putText(JSON.stringify(readAnyValue(parentEnd, false, 0)));
 }
 
-// ——— events and links: read with the row decoder's functions, written as its arrays ———
+// ——— events and links: read with the shared readers, written as the row sink's arrays ———
 
 function spanEvents(s: number, e: number): void {
-  const events: SpanEvents = { timestamps: [], names: [], attrs: [], dropped: [] };
-  p = s;
-  while (p < e) {
-    const tag = varint(e);
-    if (tag === ((11 << 3) | 2)) {
-      reader.pos = p;
-      reader.len = e;
-      readEvent(reader, events);
-      p = reader.pos;
-      if (p > e) throw FALLBACK;
-    } else skip(tag, e);
+  const events = newEvents();
+  wire.seek(s);
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    if (tag === ((11 << 3) | 2)) readEvent(e, events);
+    else wire.skip(tag, e);
   }
   putText(
     `,"Events.Timestamp":${JSON.stringify(events.timestamps)},"Events.Name":${JSON.stringify(events.names)}` +
@@ -813,17 +522,12 @@ function spanEvents(s: number, e: number): void {
 }
 
 function spanLinks(s: number, e: number): void {
-  const links: SpanLinks = { traceIds: [], spanIds: [], traceStates: [], attrs: [], flags: [], dropped: [] };
-  p = s;
-  while (p < e) {
-    const tag = varint(e);
-    if (tag === ((13 << 3) | 2)) {
-      reader.pos = p;
-      reader.len = e;
-      readLink(reader, links);
-      p = reader.pos;
-      if (p > e) throw FALLBACK;
-    } else skip(tag, e);
+  const links = newLinks();
+  wire.seek(s);
+  while (wire.position() < e) {
+    const tag = wire.varint(e);
+    if (tag === ((13 << 3) | 2)) readLink(e, links);
+    else wire.skip(tag, e);
   }
   if (links.traceIds.length === 0) return;
   putText(
@@ -850,124 +554,63 @@ const LOG_K = {
   dropped: ascii(',"DroppedAttributesCount":'),
 };
 
-/**
- * LogRecord{time_unix_nano=1, severity_number=2, severity_text=3, body=5, attributes=6,
- * dropped_attributes_count=7, flags=8, trace_id=9, span_id=10, observed_time_unix_nano=11,
- * event_name=12}, in the row decoder's forms (see readLogRecord in otlp-proto.ts).
- */
-function logRecord(s: number, e: number, tail: Buffer, result: SpoolLines): void {
-  let timeLo = 0;
-  let timeHi = 0;
-  let observedLo = 0;
-  let observedHi = 0;
-  let severityNumber = 0;
-  let textAt = 0;
-  let textEnd = 0;
-  let bodyLenAt = -1;
-  let bodyEnd = 0;
-  let attrCount = 0;
-  let dropped = 0;
-  let flags = 0;
-  let traceAt = 0;
-  let traceLen = 0;
-  let spanAt = 0;
-  let spanLen = 0;
-  let nameAt = 0;
-  let nameEnd = 0;
-  p = s;
-  while (p < e) {
-    const tag = varint(e);
-    switch (tag) {
-      case (1 << 3) | 1:
-        timeLo = fixed32(e);
-        timeHi = fixed32(e);
-        break;
-      case (2 << 3) | 0:
-        severityNumber = varint(e) | 0;
-        break;
-      case (3 << 3) | 2:
-        textEnd = lengthEnd(e);
-        textAt = p;
-        p = textEnd;
-        break;
-      case (5 << 3) | 2:
-        // several bodies: the row decoder reads (and may refuse) each, and keeps the last
-        if (bodyLenAt >= 0) throw FALLBACK;
-        bodyLenAt = p;
-        bodyEnd = lengthEnd(e);
-        p = bodyEnd;
-        break;
-      case (6 << 3) | 2:
-        attrCount++;
-        p = lengthEnd(e);
-        break;
-      case (7 << 3) | 0:
-        dropped = varint(e);
-        break;
-      case (8 << 3) | 5:
-        flags = fixed32(e);
-        break;
-      case (9 << 3) | 2:
-        traceLen = lengthEnd(e) - p;
-        traceAt = p;
-        p += traceLen;
-        break;
-      case (10 << 3) | 2:
-        spanLen = lengthEnd(e) - p;
-        spanAt = p;
-        p += spanLen;
-        break;
-      case (11 << 3) | 1:
-        observedLo = fixed32(e);
-        observedHi = fixed32(e);
-        break;
-      case (12 << 3) | 2:
-        nameEnd = lengthEnd(e);
-        nameAt = p;
-        p = nameEnd;
-        break;
-      default:
-        skip(tag, e);
-    }
-  }
-  // records the ids' rules refuse go with their request to the row decoder, as spans do
-  if ((traceLen !== 0 && traceLen !== 16) || (spanLen !== 0 && spanLen !== 8)) throw FALLBACK;
-  const refusal = logTime(timeLo, timeHi, observedLo, observedHi, win);
+function logSink(result: SpoolLines): Sink<LogFields> {
+  let res: ResourceInfo;
+  let scope: ScopeInfo;
+  let tail: Buffer = EMPTY;
+  return {
+    scope(r, s) {
+      res = r;
+      scope = s;
+      tail = scopeTail(r, s);
+    },
+    item(f) {
+      buf = wire.bytes();
+      const rowStart = o;
+      try {
+        writeLogRecord(f, tail, result);
+      } catch (err) {
+        if (err !== BY_ROW) throw err;
+        o = rowStart;
+        writeRow(logRow(f, res, scope), result);
+      }
+    },
+    refused(f) {
+      logRow(f, res, scope);
+    },
+  };
+}
 
-  const rowStart = o;
+function writeLogRecord(f: LogFields, tail: Buffer, result: SpoolLines): void {
+  // several bodies: the row sink reads (and may refuse) each, and keeps the last
+  if (f.bodyCount > 1) throw BY_ROW;
   ensure(FIXED_ROOM + tail.length);
   put(LOG_K.timestamp);
   // time_unix_nano, or the observed time when it is 0
-  if (timeLo === 0 && timeHi === 0) putTime(observedLo, observedHi);
-  else putTime(timeLo, timeHi);
+  if (f.timeLo === 0 && f.timeHi === 0) putTime(f.observedLo, f.observedHi);
+  else putTime(f.timeLo, f.timeHi);
   put(LOG_K.observed);
-  putTime(observedLo, observedHi);
+  putTime(f.observedLo, f.observedHi);
   // all-zero ids are the invalid ids, i.e. no trace context
-  if (traceLen === 16 && !allZero(traceAt, 16)) {
+  if (usable(f.trace)) {
     put(LOG_K.traceId);
-    putHex(traceAt, 16);
+    putHex(f.traceAt, 16);
   }
-  if (spanLen === 8 && !allZero(spanAt, 8)) {
+  if (usable(f.span)) {
     put(LOG_K.spanId);
-    putHex(spanAt, 8);
+    putHex(f.spanAt, 8);
   }
   // bits 0-7 are the W3C trace flags
-  putCount(LOG_K.flags, flags & 0xff);
-  putCount(LOG_K.severityNumber, severityNumberOf(severityNumber));
-  putCount(LOG_K.dropped, dropped);
-  putStringField(LOG_K.severityText, textAt, textEnd);
-  putStringField(LOG_K.eventName, nameAt, nameEnd);
-  if (bodyLenAt >= 0) {
+  putCount(LOG_K.flags, f.flags & 0xff);
+  putCount(LOG_K.severityNumber, severityNumberOf(f.severityNumber));
+  putCount(LOG_K.dropped, f.dropped);
+  putStringField(LOG_K.severityText, f.textAt, f.textEnd);
+  putStringField(LOG_K.eventName, f.nameAt, f.nameEnd);
+  if (f.bodyAt >= 0) {
     ensure(LOG_K.body.length);
     put(LOG_K.body);
-    putPlainValue(bodyLenAt, bodyEnd, e);
+    putPlainValue(f.bodyAt, f.e);
   }
-  if (attrCount > 0) attributes(s, e, (6 << 3) | 2, LOG_K.attrs);
-  if (refusal === undefined) {
-    endRow(tail, result);
-    return;
-  }
-  // written only to read it as the row decoder does: cut off again
-  o = rowStart;
-  refuse(result, refusal);
+  if (f.attrCount > 0) attributes(f.s, f.e, (6 << 3) | 2, LOG_K.attrs);
+  endRow(tail, result);
 }

@@ -8,6 +8,7 @@ import {
   COLLECTOR_ERROR_CODES as CODES,
   CollectorError,
   decompressedTooLarge,
+  OtlpDecodeError,
   overloaded,
   unauthorized,
   unsupportedEncoding,
@@ -17,7 +18,6 @@ import type { Metrics } from '../metrics.js';
 import type { Signal, Spool } from '../spool/spool.js';
 import { itemRules, type TimeWindow } from './item-rules.js';
 import { decodeLogsJson, decodeTracesJson } from './otlp-json.js';
-import { OtlpDecodeError } from './otlp-proto.js';
 import { fromRows, logsProtoToLines, type SpoolLines, tracesProtoToLines } from './proto-lines.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './proto-response.js';
 import { type Answer, RecentRequests } from './retries.js';

@@ -83,6 +83,115 @@ export interface LogRow {
   DroppedAttributesCount: number;
 }
 
+/** Resource fields every row of a ResourceSpans/ResourceLogs carries. */
+export interface ResourceInfo {
+  attrs: Attrs;
+  serviceName: string;
+  schemaUrl: string;
+}
+
+/** Scope fields every row of a ScopeSpans/ScopeLogs carries. */
+export interface ScopeInfo {
+  name: string;
+  version: string;
+  attrs: Attrs;
+  schemaUrl: string;
+}
+
+/** A span's `Events.*` columns, filled event by event. */
+export interface SpanEvents {
+  timestamps: string[];
+  names: string[];
+  attrs: Attrs[];
+  dropped: number[];
+}
+
+/** A span's `Links.*` columns, filled link by link. */
+export interface SpanLinks {
+  traceIds: string[];
+  spanIds: string[];
+  traceStates: string[];
+  attrs: Attrs[];
+  flags: number[];
+  dropped: number[];
+}
+
+export const newEvents = (): SpanEvents => ({ timestamps: [], names: [], attrs: [], dropped: [] });
+export const newLinks = (): SpanLinks => ({
+  traceIds: [],
+  spanIds: [],
+  traceStates: [],
+  attrs: [],
+  flags: [],
+  dropped: [],
+});
+
+/**
+ * A span row of `res` and `scope` with every other column at its default: the decoders set
+ * the span's own columns on it. Rows of one resource share its attribute object, rows of one
+ * scope the scope's: treat rows as read-only.
+ */
+export function blankSpanRow(res: ResourceInfo, scope: ScopeInfo, events: SpanEvents, links: SpanLinks): SpanRow {
+  return {
+    Timestamp: '',
+    TraceId: '',
+    SpanId: '',
+    ParentSpanId: '',
+    TraceState: '',
+    SpanName: '',
+    SpanKind: '',
+    ServiceName: res.serviceName,
+    ResourceAttributes: res.attrs,
+    ScopeName: scope.name,
+    ScopeVersion: scope.version,
+    SpanAttributes: {},
+    Duration: '0',
+    StatusCode: '',
+    StatusMessage: '',
+    'Events.Timestamp': events.timestamps,
+    'Events.Name': events.names,
+    'Events.Attributes': events.attrs,
+    'Links.TraceId': links.traceIds,
+    'Links.SpanId': links.spanIds,
+    'Links.TraceState': links.traceStates,
+    'Links.Attributes': links.attrs,
+    SpanFlags: 0,
+    ScopeAttributes: scope.attrs,
+    ResourceSchemaUrl: res.schemaUrl,
+    ScopeSchemaUrl: scope.schemaUrl,
+    DroppedAttributesCount: 0,
+    DroppedEventsCount: 0,
+    DroppedLinksCount: 0,
+    'Events.DroppedAttributesCount': events.dropped,
+    'Links.Flags': links.flags,
+    'Links.DroppedAttributesCount': links.dropped,
+  };
+}
+
+/** A log row of `res` and `scope`, the record's own columns at their defaults (see {@link blankSpanRow}). */
+export function blankLogRow(res: ResourceInfo, scope: ScopeInfo): LogRow {
+  return {
+    Timestamp: '',
+    ObservedTimestamp: '',
+    TraceId: '',
+    SpanId: '',
+    TraceFlags: 0,
+    SeverityText: '',
+    SeverityNumber: 0,
+    ServiceName: res.serviceName,
+    Body: '',
+    ResourceSchemaUrl: res.schemaUrl,
+    ResourceAttributes: res.attrs,
+    ScopeSchemaUrl: scope.schemaUrl,
+    ScopeName: scope.name,
+    ScopeVersion: scope.version,
+    ScopeAttributes: scope.attrs,
+    LogAttributes: {},
+    EventName: '',
+    DroppedAttributesCount: 0,
+  };
+}
+
 /**
  * What decoding one export request yields: its rows, and the items refused or corrected by the
  * rules of item-rules.ts (`rejected` and `errors` are what `partial_success` carries).

@@ -41,7 +41,8 @@ import {
   WINDOW,
 } from '../fixtures/time-rules.js';
 
-// The direct writer (protobuf → spool bytes) must give the rows the row decoder gives
+// The two sinks of the one protobuf walk (otlp-walk.ts) must agree: the spool writer
+// (protobuf → spool bytes) must give the rows the row sink gives
 // (decodeTracesProto / decodeLogsProto + rowsToJsonLines), refuse the same spans, and fail the same way.
 
 /** Rows of spool text as objects, with fields holding their column's default left out. */
@@ -191,8 +192,8 @@ describe('tracesProtoToLines', () => {
     expect(agree(links)).toBe('direct');
     expect(direct(links).result.rows![1]).toMatchObject({ 'Links.Flags': [0x301] });
     const body = handTraceRequest(spansWithBadIds());
-    // requests with refused spans are left to the row decoder
-    expect(agree(body)).toBe('rows');
+    // refused spans are judged by the one walk: the kept ones are still written directly
+    expect(agree(body)).toBe('direct');
     const { result } = direct(body);
     expect(result.rows!.map((r) => r.SpanName)).toEqual(['ok-1', 'zero-parent', 'ok-2', 'bad-links']);
     expect(result.rejected).toBe(7);
@@ -212,8 +213,8 @@ describe('tracesProtoToLines', () => {
     const spans: HandSpan[] = [
       { ...ok, attrs: [['a', { s: 'b' }]], events: [{ time: 5n, name: 'ev' }], links: [{ ...ok, flags: 1 }] },
     ];
-    // unknownFields includes a group: left to the row decoder
-    expect(agree(handTraceRequest(spans, true))).toBe('rows');
+    // unknownFields includes a group: the walk skips it whole, as protobuf does
+    expect(agree(handTraceRequest(spans, true))).toBe('direct');
     const late = message((w) =>
       sub(w, 1, (rs) => {
         sub(rs, 2, (ss) => {
@@ -325,7 +326,7 @@ describe('logsProtoToLines', () => {
     ]);
   });
 
-  it('writes severity, event name, dropped counts and attributes directly; repeated keys and refused ids take the row decoder', () => {
+  it('writes severity, event name, dropped counts and attributes directly; repeated keys take the row sink, refused ids are counted by the walk', () => {
     const record = (severity: number, attrs: [string, AV][]) =>
       message((w) =>
         sub(w, 1, (rl) =>
@@ -372,7 +373,7 @@ describe('logsProtoToLines', () => {
       { body: { s: 'short trace' }, traceId: TRACE_A.subarray(2), spanId: SPAN_A },
       { body: { s: 'long span' }, traceId: TRACE_A, spanId: TRACE_A },
     ]);
-    expect(agree(refused, LOGS)).toBe('rows');
+    expect(agree(refused, LOGS)).toBe('direct');
     expect(direct(refused, LOGS).result.rejected).toBe(2);
     // two bodies, the first malformed: the row decoder reads both and fails the request
     const twoBodies = message((w) =>
@@ -425,9 +426,9 @@ describe('the time rules, the same on both paths (item-rules.ts)', () => {
     expect(rows.get('kept')).toEqual(direct(handTraceRequest([spans[0]!])).result.rows![0]);
   });
 
-  it('count a span with bad ids under the ids rule, through the row decoder', () => {
+  it('count a span with bad ids under the ids rule, in the one walk', () => {
     const body = handTraceRequest(TIME_SPANS);
-    expect(agree(body, TRACES, WINDOW)).toBe('rows');
+    expect(agree(body, TRACES, WINDOW)).toBe('direct');
     expect(direct(body, TRACES, WINDOW).result.errors).toEqual(SPAN_MESSAGES);
   });
 

@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveCollectorOptions } from '../../collector/src/config.js';
 import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
 import { migrate } from '../../collector/src/store/migrations.js';
-import { schemaStatements, TRACE_VIEWS, TRACES_SORTING_KEY } from '../../collector/src/store/schema.js';
+import { schemaStatements } from '../../collector/src/store/schema.js';
+import { TRACES_SORTING_KEY } from '../../collector/src/store/tables.js';
+import { TRACE_VIEWS } from '../../collector/src/store/views.js';
 
 // Migration 4 changes otel_traces's sorting key, which ClickHouse cannot alter in place: a
 // store made by an older version has its spans copied into a rebuilt table, and the views

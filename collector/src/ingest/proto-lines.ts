@@ -1,3 +1,4 @@
+import type { ColumnName, LOG_TABLE, SPAN_TABLE } from '../store/columns.js';
 import { readAnyValue, readEvent, readLink, severityNumberOf, spanKindName, statusCodeName } from './any-value.js';
 import {
   CORRECTED_KEY,
@@ -272,24 +273,31 @@ function scopeTail(res: ResourceInfo, scope: ScopeInfo): Buffer {
   return Buffer.from(shared === '{}\n' ? '}\n' : `,${shared.slice(1)}`, 'utf8');
 }
 
-// column keys, each with the punctuation before its value
+/** A column's JSON key with the punctuation before its value (a name that is no column fails the type check). */
+const spanKey = (name: ColumnName<typeof SPAN_TABLE>, open = '') => ascii(`${open === '' ? ',' : open}"${name}":`);
+const logKey = (name: ColumnName<typeof LOG_TABLE>, open = '') => ascii(`${open === '' ? ',' : open}"${name}":`);
+
 const K = {
-  traceId: ascii('{"TraceId":'),
-  spanId: ascii(',"SpanId":'),
-  parent: ascii(',"ParentSpanId":'),
-  traceState: ascii(',"TraceState":'),
-  name: ascii(',"SpanName":'),
-  timestamp: ascii(',"Timestamp":'),
-  duration: ascii(',"Duration":'),
-  statusMessage: ascii(',"StatusMessage":'),
-  attrs: ascii(',"SpanAttributes":{'),
-  flags: ascii(',"SpanFlags":'),
-  droppedAttrs: ascii(',"DroppedAttributesCount":'),
-  droppedEvents: ascii(',"DroppedEventsCount":'),
-  droppedLinks: ascii(',"DroppedLinksCount":'),
+  traceId: spanKey('TraceId', '{'),
+  spanId: spanKey('SpanId'),
+  parent: spanKey('ParentSpanId'),
+  traceState: spanKey('TraceState'),
+  name: spanKey('SpanName'),
+  timestamp: spanKey('Timestamp'),
+  duration: spanKey('Duration'),
+  statusMessage: spanKey('StatusMessage'),
+  attrs: Buffer.concat([spanKey('SpanAttributes'), ascii('{')]),
+  flags: spanKey('SpanFlags'),
+  droppedAttrs: spanKey('DroppedAttributesCount'),
+  droppedEvents: spanKey('DroppedEventsCount'),
+  droppedLinks: spanKey('DroppedLinksCount'),
 };
-const KIND_TEXT = [0, 1, 2, 3, 4, 5].map((k) => ascii(`,"SpanKind":${JSON.stringify(spanKindName(k))}`));
-const STATUS_TEXT = [0, 1, 2].map((c) => ascii(`,"StatusCode":${JSON.stringify(statusCodeName(c))}`));
+const KIND_TEXT = [0, 1, 2, 3, 4, 5].map((k) =>
+  Buffer.concat([spanKey('SpanKind'), ascii(JSON.stringify(spanKindName(k)))]),
+);
+const STATUS_TEXT = [0, 1, 2].map((c) =>
+  Buffer.concat([spanKey('StatusCode'), ascii(JSON.stringify(statusCodeName(c)))]),
+);
 /** room for a row's fixed-size parts (span or log record): keys, ids, times */
 const FIXED_ROOM = 512;
 
@@ -541,17 +549,17 @@ function spanLinks(s: number, e: number): void {
 // ——— log record ———
 
 const LOG_K = {
-  timestamp: ascii('{"Timestamp":'),
-  observed: ascii(',"ObservedTimestamp":'),
-  traceId: ascii(',"TraceId":'),
-  spanId: ascii(',"SpanId":'),
-  flags: ascii(',"TraceFlags":'),
-  severityText: ascii(',"SeverityText":'),
-  severityNumber: ascii(',"SeverityNumber":'),
-  body: ascii(',"Body":'),
-  attrs: ascii(',"LogAttributes":{'),
-  eventName: ascii(',"EventName":'),
-  dropped: ascii(',"DroppedAttributesCount":'),
+  timestamp: logKey('Timestamp', '{'),
+  observed: logKey('ObservedTimestamp'),
+  traceId: logKey('TraceId'),
+  spanId: logKey('SpanId'),
+  flags: logKey('TraceFlags'),
+  severityText: logKey('SeverityText'),
+  severityNumber: logKey('SeverityNumber'),
+  body: logKey('Body'),
+  attrs: Buffer.concat([logKey('LogAttributes'), ascii('{')]),
+  eventName: logKey('EventName'),
+  dropped: logKey('DroppedAttributesCount'),
 };
 
 function logSink(result: SpoolLines): Sink<LogFields> {

@@ -14,73 +14,34 @@
  *   key-value lists as JSON (as the exporter's `AsString()` does);
  * - 64-bit counts (Duration) as decimal strings, so no precision is lost in JSON.
  */
+import { type Column, LOG_TABLE, type RowOf, SPAN_TABLE } from '../store/columns.js';
 import type { Tally } from './item-rules.js';
 
 export type Attrs = Record<string, string>;
 
-export interface SpanRow {
-  Timestamp: string;
-  TraceId: string;
-  SpanId: string;
-  ParentSpanId: string;
-  TraceState: string;
-  SpanName: string;
-  /** `Unspecified`, `Internal`, `Server`, `Client`, `Producer`, `Consumer` */
-  SpanKind: string;
-  ServiceName: string;
-  ResourceAttributes: Attrs;
-  ScopeName: string;
-  ScopeVersion: string;
-  SpanAttributes: Attrs;
-  /** end − start in nanoseconds (0 when end < start), decimal string */
-  Duration: string;
-  /** `Unset`, `Ok`, `Error` */
-  StatusCode: string;
-  StatusMessage: string;
-  'Events.Timestamp': string[];
-  'Events.Name': string[];
-  'Events.Attributes': Attrs[];
-  'Links.TraceId': string[];
-  'Links.SpanId': string[];
-  'Links.TraceState': string[];
-  'Links.Attributes': Attrs[];
-  // — beyond the exporter's schema: OTLP fields it drops —
-  /** Span.flags (W3C trace flags in bits 0-7, remote-parent bits 8-9) */
-  SpanFlags: number;
-  ScopeAttributes: Attrs;
-  ResourceSchemaUrl: string;
-  ScopeSchemaUrl: string;
-  DroppedAttributesCount: number;
-  DroppedEventsCount: number;
-  DroppedLinksCount: number;
-  'Events.DroppedAttributesCount': number[];
-  'Links.Flags': number[];
-  'Links.DroppedAttributesCount': number[];
-}
+/** A span row (`otel_traces`), its columns as store/columns.ts declares them. */
+export type SpanRow = RowOf<typeof SPAN_TABLE>;
+/** A log row (`otel_logs`). Its Timestamp is time_unix_nano, or observed_time_unix_nano when the former is 0. */
+export type LogRow = RowOf<typeof LOG_TABLE>;
 
-export interface LogRow {
-  /** time_unix_nano, or observed_time_unix_nano when the former is 0 */
-  Timestamp: string;
-  ObservedTimestamp: string;
-  TraceId: string;
-  SpanId: string;
-  /** the low 8 bits (W3C trace flags) of the record's flags */
-  TraceFlags: number;
-  SeverityText: string;
-  /** 0–24 by the spec; anything outside 0–255 is stored as 0 (the column is UInt8) */
-  SeverityNumber: number;
-  ServiceName: string;
-  /** the body as a string: string bodies as they are, other AnyValues as in attributes */
-  Body: string;
-  ResourceSchemaUrl: string;
-  ResourceAttributes: Attrs;
-  ScopeSchemaUrl: string;
-  ScopeName: string;
-  ScopeVersion: string;
-  ScopeAttributes: Attrs;
-  LogAttributes: Attrs;
-  EventName: string;
-  DroppedAttributesCount: number;
+/** Each column at its default (what ClickHouse fills in for an omitted field), in the table's order. */
+function blankRow(table: readonly Column[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const col of table) {
+    const t = col.input;
+    if (t === null) continue;
+    row[col.name] =
+      t === 'UInt32' || t === 'UInt8'
+        ? 0
+        : t === 'UInt64'
+          ? '0'
+          : t === 'Map(String, String)'
+            ? {}
+            : t.startsWith('Array(')
+              ? []
+              : '';
+  }
+  return row;
 }
 
 /** Resource fields every row of a ResourceSpans/ResourceLogs carries. */
@@ -132,64 +93,38 @@ export const newLinks = (): SpanLinks => ({
  * scope the scope's: treat rows as read-only.
  */
 export function blankSpanRow(res: ResourceInfo, scope: ScopeInfo, events: SpanEvents, links: SpanLinks): SpanRow {
-  return {
-    Timestamp: '',
-    TraceId: '',
-    SpanId: '',
-    ParentSpanId: '',
-    TraceState: '',
-    SpanName: '',
-    SpanKind: '',
-    ServiceName: res.serviceName,
-    ResourceAttributes: res.attrs,
-    ScopeName: scope.name,
-    ScopeVersion: scope.version,
-    SpanAttributes: {},
-    Duration: '0',
-    StatusCode: '',
-    StatusMessage: '',
-    'Events.Timestamp': events.timestamps,
-    'Events.Name': events.names,
-    'Events.Attributes': events.attrs,
-    'Links.TraceId': links.traceIds,
-    'Links.SpanId': links.spanIds,
-    'Links.TraceState': links.traceStates,
-    'Links.Attributes': links.attrs,
-    SpanFlags: 0,
-    ScopeAttributes: scope.attrs,
-    ResourceSchemaUrl: res.schemaUrl,
-    ScopeSchemaUrl: scope.schemaUrl,
-    DroppedAttributesCount: 0,
-    DroppedEventsCount: 0,
-    DroppedLinksCount: 0,
-    'Events.DroppedAttributesCount': events.dropped,
-    'Links.Flags': links.flags,
-    'Links.DroppedAttributesCount': links.dropped,
-  };
+  const row = blankRow(SPAN_TABLE) as SpanRow;
+  row.ServiceName = res.serviceName;
+  row.ResourceAttributes = res.attrs;
+  row.ResourceSchemaUrl = res.schemaUrl;
+  row.ScopeName = scope.name;
+  row.ScopeVersion = scope.version;
+  row.ScopeAttributes = scope.attrs;
+  row.ScopeSchemaUrl = scope.schemaUrl;
+  row['Events.Timestamp'] = events.timestamps;
+  row['Events.Name'] = events.names;
+  row['Events.Attributes'] = events.attrs;
+  row['Events.DroppedAttributesCount'] = events.dropped;
+  row['Links.TraceId'] = links.traceIds;
+  row['Links.SpanId'] = links.spanIds;
+  row['Links.TraceState'] = links.traceStates;
+  row['Links.Attributes'] = links.attrs;
+  row['Links.Flags'] = links.flags;
+  row['Links.DroppedAttributesCount'] = links.dropped;
+  return row;
 }
 
 /** A log row of `res` and `scope`, the record's own columns at their defaults (see {@link blankSpanRow}). */
 export function blankLogRow(res: ResourceInfo, scope: ScopeInfo): LogRow {
-  return {
-    Timestamp: '',
-    ObservedTimestamp: '',
-    TraceId: '',
-    SpanId: '',
-    TraceFlags: 0,
-    SeverityText: '',
-    SeverityNumber: 0,
-    ServiceName: res.serviceName,
-    Body: '',
-    ResourceSchemaUrl: res.schemaUrl,
-    ResourceAttributes: res.attrs,
-    ScopeSchemaUrl: scope.schemaUrl,
-    ScopeName: scope.name,
-    ScopeVersion: scope.version,
-    ScopeAttributes: scope.attrs,
-    LogAttributes: {},
-    EventName: '',
-    DroppedAttributesCount: 0,
-  };
+  const row = blankRow(LOG_TABLE) as LogRow;
+  row.ServiceName = res.serviceName;
+  row.ResourceAttributes = res.attrs;
+  row.ResourceSchemaUrl = res.schemaUrl;
+  row.ScopeName = scope.name;
+  row.ScopeVersion = scope.version;
+  row.ScopeAttributes = scope.attrs;
+  row.ScopeSchemaUrl = scope.schemaUrl;
+  return row;
 }
 
 /**

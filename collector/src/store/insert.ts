@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Signal } from '../spool/spool.js';
 import { type Store, settingsSql } from './clickhouse.js';
-import { columnList, LOG_COLUMNS, SPAN_COLUMNS, structureOf } from './schema.js';
+import { columnList, LOG_COLUMNS, SPAN_COLUMNS, structureOf } from './columns.js';
 
 /**
  * One insert of spool rows (JSONEachRow) into the signal's table, with a deduplication token:

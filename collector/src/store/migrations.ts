@@ -1,24 +1,21 @@
 import { alertSchemaStatements } from '../alerts/store.js';
 import type { Store } from './clickhouse.js';
+import { columnDdl, SPAN_TABLE } from './columns.js';
 import { DEFAULT_PRICES, type Price, pricesComment } from './prices.js';
+import { retentionStatements, type SchemaOptions, schemaStatements, tableStatement } from './schema.js';
 import {
   MAP_BUCKET_SETTINGS,
   MAP_PLAIN_SETTINGS,
-  MESSAGING_COLUMNS,
-  PRICED_VIEWS,
-  retentionStatements,
-  type SchemaOptions,
   SUMMARY_SORTING_KEY,
-  schemaStatements,
-  TRACE_VIEWS,
   TRACES_BLOCK_SETTING,
   TRACES_MERGE_BLOCK_SETTING,
   TRACES_MERGE_SETTING,
   TRACES_SORTING_KEY,
-  tableStatement,
-  VIEW_TARGETS,
-  viewSelects,
-} from './schema.js';
+} from './tables.js';
+import { PRICED_VIEWS, TRACE_VIEWS, VIEW_TARGETS, viewSelects } from './views.js';
+
+/** The materialized messaging columns of `otel_traces` that migration 5 adds to older stores. */
+const MESSAGING_COLUMNS = columnDdl(SPAN_TABLE, ['MessagingDestination', 'MessagingSystem', 'MessagingBatch']);
 
 /**
  * Versioned schema migrations, run at start-up. Each migration is a list of statements

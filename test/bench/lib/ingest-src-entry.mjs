@@ -4,5 +4,6 @@ export { resolveCollectorOptions } from '../../../collector/src/config.ts';
 export { decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.ts';
 export { rowsToJsonLines } from '../../../collector/src/ingest/row-json.ts';
 export { openStore } from '../../../collector/src/store/clickhouse.ts';
+export { columnList, SPAN_COLUMNS, structureOf } from '../../../collector/src/store/columns.ts';
 export { migrate } from '../../../collector/src/store/migrations.ts';
-export { columnList, SPAN_COLUMNS, schemaStatements, structureOf } from '../../../collector/src/store/schema.ts';
+export { schemaStatements } from '../../../collector/src/store/schema.ts';

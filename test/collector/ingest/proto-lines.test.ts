@@ -4,7 +4,7 @@ import type { TimeWindow } from '../../../collector/src/ingest/item-rules.js';
 import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
 import { logsProtoToLines, type SpoolLines, tracesProtoToLines } from '../../../collector/src/ingest/proto-lines.js';
 import { rowsToJsonLines } from '../../../collector/src/ingest/row-json.js';
-import { LOG_COLUMNS, SPAN_COLUMNS } from '../../../collector/src/store/schema.js';
+import { LOG_COLUMNS, SPAN_COLUMNS } from '../../../collector/src/store/columns.js';
 // the ingest bench's spans: serverless traces with 20 attributes, as the OTel JS exporter encodes them
 import { encodeRequest, windowStartNs } from '../../bench/lib/ingest-spans.mjs';
 import { engineReader } from '../fixtures/engine-rows.js';

@@ -2,7 +2,7 @@ import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
 import { rowsToJsonLines } from '../../../collector/src/ingest/row-json.js';
-import { LOG_COLUMNS, SPAN_COLUMNS } from '../../../collector/src/store/schema.js';
+import { LOG_COLUMNS, SPAN_COLUMNS } from '../../../collector/src/store/columns.js';
 import { engineReader } from '../fixtures/engine-rows.js';
 import { sdkLogs, sdkSpans } from '../fixtures/otlp.js';
 

@@ -14,22 +14,7 @@ import {
 import { join } from 'node:path';
 import { shuttingDown, spoolFull, spoolWrite } from '../errors.js';
 
-/**
- * The durable spool: what makes "200" mean "stored". Each accepted request's rows are
- * appended to the open segment of their signal, and the request is answered only after
- * the bytes are fsync'd. Appends that arrive while a sync is under way wait and share the
- * next one (group commit), so a burst of small requests costs one fsync per batch, not
- * per request.
- *
- * A segment (`<seq>-<signal>.open`) is sealed (renamed `.jsonl`) when it reaches the size
- * limit or its age limit; the writer then inserts it into ClickHouse with the segment's
- * deduplication token and deletes it. After a crash, open segments are cut back to their
- * last complete line (a torn tail was never acknowledged) and sealed, and every sealed
- * segment is inserted again — duplicates are dropped by the token.
- *
- * Segment files are JSONEachRow, the format ClickHouse reads, so the embedded engine can
- * insert a segment straight from the file.
- */
+/** The two signals the collector keeps, each with its own lane of segments. */
 export type Signal = 'traces' | 'logs';
 export const SIGNALS: Signal[] = ['traces', 'logs'];
 
@@ -75,6 +60,22 @@ interface Lane {
 // has been emptied and the sequence starts again.
 const SEGMENT = /^(\d{12})-[0-9a-f]{16}-(traces|logs)\.(open|jsonl)$/;
 
+/**
+ * The durable spool: what makes "200" mean "stored". Each accepted request's rows are
+ * appended to the open segment of their signal, and the request is answered only after
+ * the bytes are fsync'd. Appends that arrive while a sync is under way wait and share the
+ * next one (group commit), so a burst of small requests costs one fsync per batch, not
+ * per request.
+ *
+ * A segment (`<sequence>-<random>-<signal>.open`) is sealed (renamed `.jsonl`) when it reaches the size
+ * limit or its age limit; the writer then inserts it into ClickHouse with the segment's
+ * deduplication token and deletes it. After a crash, open segments are cut back to their
+ * last complete line (a torn tail was never acknowledged) and sealed, and every sealed
+ * segment is inserted again — duplicates are dropped by the token.
+ *
+ * Segment files are JSONEachRow, the format ClickHouse reads, so the embedded engine can
+ * insert a segment straight from the file.
+ */
 export class Spool {
   private readonly options: SpoolOptions;
   private readonly lanes: Record<Signal, Lane>;

@@ -26,6 +26,7 @@ function run(inv, i) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     let requestId;
+    let deadlineMs;
     lambdaLocal.execute({
       lambdaFunc: mod,
       lambdaHandler: plan.export ?? 'handler',
@@ -41,12 +42,15 @@ function run(inv, i) {
         ctx.invokedFunctionArn = `arn:aws:lambda:us-east-1:123456789012:function:${env.AWS_LAMBDA_FUNCTION_NAME}`;
         Object.assign(ctx, inv.context ?? {});
         requestId = ctx.awsRequestId;
+        // the moment the platform fails the invocation, as the handler's context tells it
+        deadlineMs = Date.now() + ctx.getRemainingTimeInMillis();
       },
       callback(err, data) {
         results[i] = {
           requestId,
           startedAtMs: t0,
           endedAtMs: Date.now(),
+          deadlineMs,
           // lambda-local reports errors as the Lambda runtime does: { errorType, errorMessage, stackTrace }
           error: err
             ? typeof err === 'object'

@@ -85,33 +85,40 @@ function startEnvironment(opts, env, stdio) {
   child.stderr.on('data', (d) => {
     stderr += d;
   });
+  const ended = new Promise((r) => child.on('close', (code, signal) => r({ code, signal })));
   return {
     child,
-    closed: new Promise((r) => child.on('close', r)),
+    closed: ended.then(({ code }) => code),
+    ended,
     output: () => ({ logs: jsonLines(stdout), diagnostics: jsonLines(stderr), stdout, stderr }),
   };
 }
 
 /**
  * A handler behind a local stand-in for an API Gateway HTTP API: each request to `url` is one
- * invocation in one long-lived environment (the first one cold). `stop()` ends the
- * environment and returns its log lines and diagnostics.
+ * invocation in one long-lived environment (the first one cold). `stop(signal = 'SIGTERM')`
+ * sends the environment a signal, as the platform does when it ends one, and returns once the
+ * process has ended: its log lines, diagnostics, exit `code` and the `signal` that ended it.
+ * `send(message)` writes to the environment's IPC channel (a test handler may listen).
  * @param {{ handler: string, functionName?: string, endpoint: string, env?: Record<string, string>,
  *   timeoutMs?: number, node?: string }} opts
  */
 export async function serveLocal(opts) {
   const env = lambdaEnv(opts, { serve: true, timeoutMs: opts.timeoutMs });
-  const { child, closed, output } = startEnvironment(opts, env, ['ignore', 'pipe', 'pipe', 'ipc']);
+  const { child, closed, ended, output } = startEnvironment(opts, env, ['ignore', 'pipe', 'pipe', 'ipc']);
   const port = await new Promise((resolvePort, reject) => {
     child.once('message', (m) => resolvePort(m.port));
     closed.then((code) => reject(new Error(`local API for ${opts.handler} exited (${code}):\n${output().stderr}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      const code = await closed;
-      return { ...output(), code };
+    send(message) {
+      child.send(message);
+    },
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal);
+      const how = await ended;
+      return { ...output(), ...how };
     },
   };
 }

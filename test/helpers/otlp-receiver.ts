@@ -38,26 +38,55 @@ export interface Receiver {
   url: string;
   traceBodies: any[];
   logBodies: any[];
-  requests: { path: string; headers: Record<string, unknown>; atMs: number }[];
+  /** Every request as it arrived (answered or not): `body` is the raw JSON text. */
+  requests: ReceivedRequest[];
   spans(): FlatSpan[];
   logs(): FlatLog[];
   /** The invocation span (the one with `faas.trigger`) of a Lambda request id. */
   invocationSpan(requestId: string): FlatSpan | undefined;
-  /** Answer the next `times` requests (default: all) after `delayMs`, with `status` (default 200). */
-  behave(b: { delayMs?: number; status?: number; times?: number }): void;
+  /**
+   * Answer the next `times` requests (default: all) after `delayMs`, with `status` (default
+   * 200); with `path`, only requests to that path (`/v1/traces`, `/v1/logs`) are affected.
+   */
+  behave(b: Behaviour): void;
   close(): Promise<void>;
 }
 
-export async function startReceiver(): Promise<Receiver> {
+export interface ReceivedRequest {
+  path: string;
+  headers: Record<string, unknown>;
+  atMs: number;
+  body: string;
+}
+
+interface Behaviour {
+  delayMs?: number;
+  status?: number;
+  times?: number;
+  path?: string;
+}
+
+/** `port`: listen there (default: any free port). */
+export async function startReceiver(options: { port?: number } = {}): Promise<Receiver> {
   const app: FastifyInstance = Fastify({ bodyLimit: 10 * 1024 * 1024 });
   const traceBodies: any[] = [];
   const logBodies: any[] = [];
   const requests: Receiver['requests'] = [];
-  let behaviour: { delayMs?: number; status?: number; times?: number } = {};
+  let behaviour: Behaviour = {};
+  // keep the raw text too: tests compare a resent body with the first one byte for byte
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    (req as any).rawBody = body;
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   const handle = (sink: any[]) => async (req: any, reply: any) => {
-    requests.push({ path: req.url, headers: req.headers, atMs: Date.now() });
-    const b = behaviour;
-    if (b.times !== undefined && --b.times <= 0) behaviour = {};
+    requests.push({ path: req.url, headers: req.headers, atMs: Date.now(), body: req.rawBody });
+    const b = behaviour.path === undefined || behaviour.path === req.url ? behaviour : {};
+    if (b === behaviour && b.times !== undefined && --b.times <= 0) behaviour = {};
     if (b.delayMs) await new Promise((r) => setTimeout(r, b.delayMs));
     const status = b.status ?? 200;
     // a client that gave up waiting did not get an answer: its data was not accepted
@@ -66,7 +95,7 @@ export async function startReceiver(): Promise<Receiver> {
   };
   app.post('/v1/traces', handle(traceBodies));
   app.post('/v1/logs', handle(logBodies));
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {
     url: address,
     traceBodies,

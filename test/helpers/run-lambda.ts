@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 // @ts-expect-error — plain ES module shared with the demo (examples/), typed below
-import { runLocal } from '../../examples/aws-lambda/run-local.mjs';
+import { runLocal, serveLocal } from '../../examples/aws-lambda/run-local.mjs';
 
 /**
  * Runs handler invocations in a fresh Node process under lambda-local, with the
@@ -23,6 +23,8 @@ export interface Outcome {
   requestId: string;
   startedAtMs: number;
   endedAtMs: number;
+  /** Epoch ms at which the runtime fails the invocation (start + timeout, from its context). */
+  deadlineMs: number;
   error?: { name: string; message: string; stackTrace?: string[] };
   result?: any;
 }
@@ -53,4 +55,28 @@ export function runLambda(opts: {
   lingerMs?: number;
 }): Promise<RunResult> {
   return runLocal({ ...opts, handler: resolve(HANDLERS, opts.handler) });
+}
+
+/** A long-lived local environment behind an API Gateway stand-in (see run-local.mjs `serveLocal`). */
+export interface LocalApi {
+  url: string;
+  /** Write to the environment's IPC channel. */
+  send(message: unknown): void;
+  /** Send `signal` (default SIGTERM) and wait until the process has ended. */
+  stop(signal?: NodeJS.Signals): Promise<Omit<RunResult, 'outcomes' | 'code'> & EndedBy>;
+}
+
+export interface EndedBy {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export function serveLambda(opts: {
+  handler: string;
+  functionName?: string;
+  endpoint: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<LocalApi> {
+  return serveLocal({ ...opts, handler: resolve(HANDLERS, opts.handler) });
 }

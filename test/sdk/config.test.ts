@@ -21,6 +21,7 @@ describe('configuration from the environment', () => {
       flushTimeoutMs: 500,
       timeoutMarginMs: 500,
       maxQueueSize: 2048,
+      shutdownFlushTimeoutMs: 250,
       logLevel: 'info',
       exportLogs: true,
       disabled: false,
@@ -61,6 +62,14 @@ describe('configuration from the environment', () => {
     expect(cfg.maxQueueSize).toBe(2048);
     expect(cfg.sampler).toBe('parentbased_always_on');
     expect(events.map((e) => e.code)).toEqual(['FNTRACE_ERR_SDK_BAD_ENV']);
+  });
+});
+
+describe('shutdown flush budget', () => {
+  it('reads FNTRACE_SHUTDOWN_FLUSH_TIMEOUT_MS, where 0 turns the SIGTERM flush off', () => {
+    expect(resolveConfig({ FNTRACE_SHUTDOWN_FLUSH_TIMEOUT_MS: '1500' }).shutdownFlushTimeoutMs).toBe(1500);
+    expect(resolveConfig({ FNTRACE_SHUTDOWN_FLUSH_TIMEOUT_MS: '0' }).shutdownFlushTimeoutMs).toBe(0);
+    expect(resolveConfig({ FNTRACE_SHUTDOWN_FLUSH_TIMEOUT_MS: 'soon' }).shutdownFlushTimeoutMs).toBe(250);
   });
 });
 

@@ -82,14 +82,23 @@ describe('structured logs', () => {
     expect(JSON.stringify(rx.traceBodies)).not.toContain('should-not-leak');
   });
 
-  it('honours FNTRACE_LOG_LEVEL', async () => {
+  it('honours FNTRACE_LOG_LEVEL: lines at and above it are written and exported, lower ones not', async () => {
+    // the handler writes one line at each level, trace to fatal
     const run = await runLambda({
-      handler: 'app.cjs',
+      handler: 'levels.cjs',
       invocations: [{ event: fixture('unknown') }],
       endpoint: rx.url,
       env: { FNTRACE_LOG_LEVEL: 'warn' },
     });
-    expect(run.logs.filter((l) => l.level === 'info')).toEqual([]);
+    const { requestId } = run.outcomes[0]!;
+    const written = run.logs.filter((l) => l.invocation_id === requestId);
+    expect(written.map((l) => [l.level, l.msg])).toEqual([
+      ['warn', 'warn line'],
+      ['error', 'error line'],
+      ['fatal', 'fatal line'],
+    ]);
+    const exported = rx.logs().filter((l) => l.attrs.invocation_id === requestId);
+    expect(exported.map((l) => l.severityText)).toEqual(['WARN', 'ERROR', 'FATAL']);
   });
 
   it('keeps logging and exporting logs when the sampler drops the trace', async () => {

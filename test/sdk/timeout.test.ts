@@ -20,6 +20,16 @@ describe('timeout guard', () => {
     const outcome = run.outcomes[0]!;
     expect(outcome.error?.message).toMatch(/timed out/i); // lambda-local killed it, as Lambda would
 
+    // the export reached the collector before the platform's deadline, not after it
+    const carrying = (path: string, match: (body: string) => boolean) =>
+      rx.requests.filter((r) => r.path === path && match(r.body));
+    const tracesSent = carrying('/v1/traces', (b) => b.includes(outcome.requestId) && b.includes('"fntrace.timeout"'));
+    const fatalSent = carrying('/v1/logs', (b) => b.includes(outcome.requestId) && b.includes('"FATAL"'));
+    expect(tracesSent).toHaveLength(1);
+    expect(fatalSent).toHaveLength(1);
+    expect(tracesSent[0]!.atMs).toBeLessThan(outcome.deadlineMs);
+    expect(fatalSent[0]!.atMs).toBeLessThan(outcome.deadlineMs);
+
     const spans = rx
       .spans()
       .filter((s) => s.attrs['faas.invocation_id'] === outcome.requestId || s.name === 'slow-query');

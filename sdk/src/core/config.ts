@@ -31,8 +31,14 @@ export interface SdkConfig {
   readonly flushTimeoutMs: number;
   /** How long before the platform deadline the timeout guard fires (`FNTRACE_TIMEOUT_MARGIN_MS`). Default 500. */
   readonly timeoutMarginMs: number;
-  /** Spans and log records kept for export at most (`FNTRACE_MAX_QUEUE_SIZE`). Default 2048; beyond it they are dropped and counted. */
+  /** Spans and log records kept for export at most, counting those waiting to be resent (`FNTRACE_MAX_QUEUE_SIZE`). Default 2048; beyond it they are dropped and counted. */
   readonly maxQueueSize: number;
+  /**
+   * Most time the flush on SIGTERM may take (`FNTRACE_SHUTDOWN_FLUSH_TIMEOUT_MS`). Default 250:
+   * Lambda gives the runtime up to 300 ms after SIGTERM when an external extension is
+   * registered (500 ms with an internal one) before SIGKILL. 0 leaves SIGTERM alone.
+   */
+  readonly shutdownFlushTimeoutMs: number;
   /** Log level (`FNTRACE_LOG_LEVEL`, else `AWS_LAMBDA_LOG_LEVEL`, else `LOG_LEVEL`). Default `info`. */
   readonly logLevel: string;
   /** Extra key names to redact (`FNTRACE_REDACT_KEYS`, comma-separated), added to the built-in list. */
@@ -143,6 +149,7 @@ export function resolveConfig(env: Env): SdkConfig {
     flushTimeoutMs: intEnv(env, 'FNTRACE_FLUSH_TIMEOUT_MS', 500, 0, 30_000),
     timeoutMarginMs: intEnv(env, 'FNTRACE_TIMEOUT_MARGIN_MS', 500, 0, 60_000),
     maxQueueSize: intEnv(env, 'FNTRACE_MAX_QUEUE_SIZE', 2048, 1, 1_000_000),
+    shutdownFlushTimeoutMs: intEnv(env, 'FNTRACE_SHUTDOWN_FLUSH_TIMEOUT_MS', 250, 0, 30_000),
     logLevel,
     traceOutgoing: boolEnv(env, 'FNTRACE_OUTGOING', true),
     kinesisInject: boolEnv(env, 'FNTRACE_KINESIS_INJECT', false),

@@ -61,15 +61,16 @@ export function report(code: string, message: string): void {
   }
 }
 
-/** Count spans or log records that were dropped, by named reason (`queue_full`, `export_failed`, ...). */
+/** Count spans or log records that were dropped, by named reason (see export/loss.ts for the reasons). */
 export function drop(reason: string, n: number): void {
   if (n <= 0) return;
   dropped.set(reason, (dropped.get(reason) ?? 0) + n);
 }
 
 /**
- * Spans and log records dropped since the process started, by reason
- * (`queue_full`, `export_rejected`).
+ * Spans and log records dropped since the process started, by reason: `queue_full`,
+ * `export_rejected`, `retry_limit`, `shutdown`, `internal_error`. The same counts travel to
+ * the collector as `fntrace.sdk.dropped_*` attributes of the next exported span.
  *
  * @example
  * logger.info({ dropped: droppedCounts() }, 'telemetry health');

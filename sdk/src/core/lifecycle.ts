@@ -135,7 +135,8 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
         for (const open of state.openSpans) if (open.endsWithInvocation) open.end();
         span.end();
       }
-      await sdk.exporter.flush(flushBudget(options, plan.deadlineMs));
+      // the invocation span carries the count of what was lost since the last delivered report
+      await sdk.exporter.flush(flushBudget(options, plan.deadlineMs), span);
       reportCounts();
     } catch (err) {
       report(ERROR_CODES.INTERNAL, `finishing the invocation failed: ${(err as Error)?.message ?? String(err)}`);
@@ -165,7 +166,7 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
       span.end();
       // the margin is all the time left: spend most of it on the flush
       const left = plan.deadlineMs === undefined ? options.timeoutMarginMs : plan.deadlineMs - Date.now();
-      void sdk.exporter.flush(Math.max(0, left - 30)).then(reportCounts, () => undefined);
+      void sdk.exporter.flush(Math.max(0, left - 30), span).then(reportCounts, () => undefined);
     } catch (err) {
       report(ERROR_CODES.INTERNAL, `timeout handling failed: ${(err as Error)?.message ?? String(err)}`);
     }

@@ -5,7 +5,7 @@ import type { Transport } from '../export/transport.js';
 import { W3CPropagator } from '../propagation/propagator.js';
 import { resolveConfig, type SdkConfig } from './config.js';
 import { AlsContextManager, type AlsLike } from './context-manager.js';
-import { report } from './diagnostics.js';
+import { report, reportCounts } from './diagnostics.js';
 import { type Env, processEnv } from './env.js';
 import { ERROR_CODES } from './errors.js';
 import { type KeyMatcher, makeKeyMatcher } from './redaction.js';
@@ -29,6 +29,12 @@ export interface Platform {
    * handler module's own imports have all run).
    */
   instrument?(sdk: Sdk): (() => void) | undefined;
+  /**
+   * Runs `shutdown` (which flushes what is held, within `budgetMs`, and never rejects) when
+   * this runtime is told to end — SIGTERM on Node — then lets the process end as it would
+   * have without fntrace.
+   */
+  onShutdown?(shutdown: () => Promise<void>, budgetMs: number): void;
 }
 
 export interface Sdk {
@@ -119,5 +125,9 @@ export function initSdk(platform: Platform): Sdk {
   });
   holder.sdk = sdk;
   holder.atFirstInvocation = platform.instrument?.(sdk);
+  const budgetMs = cfg.shutdownFlushTimeoutMs;
+  if (!cfg.disabled && budgetMs > 0) {
+    platform.onShutdown?.(() => exporter.shutdown(budgetMs).then(reportCounts, () => undefined), budgetMs);
+  }
   return sdk;
 }

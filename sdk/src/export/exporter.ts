@@ -1,15 +1,20 @@
-import { drop, report } from '../core/diagnostics.js';
+import { report } from '../core/diagnostics.js';
 import { ERROR_CODES } from '../core/errors.js';
 import type { SdkSpan } from '../core/span.js';
+import { LossLedger, lossAttributes } from './loss.js';
 import { encodeLogs, encodeTraces } from './otlp-json.js';
+import { type Encoded, MAX_UNACKED_REQUESTS, SignalQueue } from './signal-queue.js';
 import type { Transport } from './transport.js';
 
 /**
- * Holds ended spans and log lines until the invocation flushes them. A flush sends
- * what is queued as one traces request and one logs request, in parallel, within a
- * time budget. What could not be sent for a retryable reason (collector down, slow,
- * 429/5xx) goes back to the queue for the next invocation's flush; the queue is
- * bounded, and what falls off is counted by reason (`queue_full`, `export_rejected`).
+ * Holds ended spans and log lines until the invocation flushes them. A flush sends, in
+ * parallel and within a time budget, the requests of earlier flushes that were never
+ * acknowledged (unchanged, see signal-queue.ts) and what is queued as one new traces request
+ * and one new logs request.
+ *
+ * Loss is never silent: what is dropped (queue full, refused, given up) is counted in
+ * diagnostics by reason, and carried to the collector as attributes of one span of the next
+ * traces request (see loss.ts) until a request carrying them is acknowledged.
  */
 export interface ExporterOptions {
   tracesUrl: string;
@@ -17,7 +22,10 @@ export interface ExporterOptions {
   headers: Readonly<Record<string, string>>;
   /** The encoded `resource` member (see otlp-json.ts `resourceJson`). */
   resource: string;
+  /** Spans, and separately log records, held at most (queued and waiting to be resent). */
   maxQueueSize: number;
+  /** Unacknowledged requests kept for resending, per signal. The default value is 8. */
+  maxUnackedRequests?: number;
   exportLogs: boolean;
   enabled: boolean;
   transport: Transport;
@@ -30,96 +38,111 @@ export interface FlushResult {
 }
 
 export class Exporter {
-  private spans: SdkSpan[] = [];
-  private logs: string[] = [];
   private readonly options: ExporterOptions;
+  private readonly ledger = new LossLedger();
+  private readonly spans: SignalQueue<SdkSpan>;
+  private readonly logs: SignalQueue<string>;
+  private readonly flushing = new Set<Promise<unknown>>();
 
   constructor(options: ExporterOptions) {
     this.options = options;
+    const { transport, headers } = options;
+    const maxUnacked = options.maxUnackedRequests ?? MAX_UNACKED_REQUESTS;
+    this.spans = new SignalQueue<SdkSpan>({
+      signal: 'spans',
+      noun: 'span',
+      maxItems: options.maxQueueSize,
+      maxUnacked,
+      ledger: this.ledger,
+      send: (body, budgetMs) => transport.send(options.tracesUrl, body, headers, budgetMs),
+    });
+    this.logs = new SignalQueue<string>({
+      signal: 'log_records',
+      noun: 'log record',
+      maxItems: options.maxQueueSize,
+      maxUnacked,
+      ledger: this.ledger,
+      send: (body, budgetMs) => transport.send(options.logsUrl, body, headers, budgetMs),
+    });
   }
 
   enqueueSpan(span: SdkSpan): void {
-    if (!this.options.enabled) return;
-    if (this.spans.length >= this.options.maxQueueSize) {
-      drop('queue_full', 1);
-      report(ERROR_CODES.QUEUE_FULL, `span queue full (${this.options.maxQueueSize}); spans dropped`);
-      return;
-    }
-    this.spans.push(span);
+    if (this.options.enabled) this.spans.enqueue(span);
   }
 
   enqueueLog(line: string): void {
-    if (!this.options.enabled || !this.options.exportLogs) return;
-    if (this.logs.length >= this.options.maxQueueSize) {
-      drop('queue_full', 1);
-      report(ERROR_CODES.QUEUE_FULL, `log queue full (${this.options.maxQueueSize}); log records dropped`);
-      return;
+    if (this.options.enabled && this.options.exportLogs) this.logs.enqueue(line);
+  }
+
+  /** Spans and log lines held for export (queued, in flight or waiting to be resent), and requests waiting to be resent. */
+  pending(): { spans: number; logs: number; requests: number } {
+    return {
+      spans: this.spans.held(),
+      logs: this.logs.held(),
+      requests: this.spans.unackedRequests() + this.logs.unackedRequests(),
+    };
+  }
+
+  /**
+   * Send everything held, taking at most `budgetMs`. `carrier` is the flushing invocation's
+   * span: when it is in the new traces request, it carries the loss counts. Never rejects.
+   */
+  flush(budgetMs: number, carrier?: SdkSpan): Promise<FlushResult> {
+    const held = this.pending();
+    const { resource } = this.options;
+    const run = Promise.all([
+      this.spans.flush(budgetMs, (spans) => this.encodeSpans(spans, carrier)),
+      this.logs.flush(budgetMs, (lines): Encoded => ({ body: encodeLogs(lines, resource).body })),
+    ]).then(
+      ([tracesOk, logsOk]) => ({ spans: held.spans, logs: held.logs, ok: tracesOk && logsOk }),
+      (err) => {
+        report(ERROR_CODES.INTERNAL, `flush failed: ${(err as Error)?.message ?? String(err)}`);
+        return { spans: held.spans, logs: held.logs, ok: false };
+      },
+    );
+    this.flushing.add(run);
+    void run.then(() => this.flushing.delete(run));
+    return run;
+  }
+
+  /**
+   * The process is ending: wait for flushes in progress and flush what is held, within
+   * `budgetMs`; then give up what is still unsent (counted as lost for `shutdown`, and
+   * reported once). Never rejects.
+   */
+  async shutdown(budgetMs: number): Promise<void> {
+    const until = Date.now() + budgetMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outOfTime = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, budgetMs);
+      (timer as { unref?: () => void }).unref?.();
+    });
+    await Promise.race([Promise.all([...this.flushing, this.flush(budgetMs)]), outOfTime]);
+    // a flush that was in progress may have given items back meanwhile: one more try in the time left
+    const left = until - Date.now();
+    const held = this.pending();
+    if (left > 0 && held.spans + held.logs > 0) await Promise.race([this.flush(left), outOfTime]);
+    clearTimeout(timer);
+    const spans = this.spans.abandon();
+    const logs = this.logs.abandon();
+    if (spans + logs > 0) {
+      report(
+        ERROR_CODES.SHUTDOWN_INCOMPLETE,
+        `${spans} span(s) and ${logs} log record(s) could not be sent within ${budgetMs} ms before the process ended`,
+      );
     }
-    this.logs.push(line);
   }
 
-  /** Spans and log lines waiting for the next flush. */
-  pending(): { spans: number; logs: number } {
-    return { spans: this.spans.length, logs: this.logs.length };
-  }
-
-  /** Send everything queued, taking at most `budgetMs`. Never rejects. */
-  async flush(budgetMs: number): Promise<FlushResult> {
-    const spans = this.spans;
-    const logs = this.logs;
-    this.spans = [];
-    this.logs = [];
-    if (spans.length === 0 && logs.length === 0) return { spans: 0, logs: 0, ok: true };
-    const { transport, headers, resource, tracesUrl, logsUrl } = this.options;
-    const [tracesOk, logsOk] = await Promise.all([
-      spans.length === 0
-        ? true
-        : this.sendBatch(
-            () => transport.send(tracesUrl, encodeTraces(spans, resource), headers, budgetMs),
-            () => this.requeue(spans, 'spans'),
-          ),
-      logs.length === 0
-        ? true
-        : this.sendBatch(
-            () => transport.send(logsUrl, encodeLogs(logs, resource).body, headers, budgetMs),
-            () => this.requeueLogs(logs),
-          ),
-    ]);
-    return { spans: spans.length, logs: logs.length, ok: tracesOk && logsOk };
-  }
-
-  private async sendBatch(
-    send: () => Promise<import('./transport.js').SendResult>,
-    requeue: () => void,
-  ): Promise<boolean> {
+  /** NOTE: takes the ledger's counts; the signal queue gives them back if the request is not delivered. */
+  private encodeSpans(spans: SdkSpan[], carrier: SdkSpan | undefined): Encoded {
+    const loss = this.ledger.take();
+    if (!loss) return { body: encodeTraces(spans, this.options.resource) };
     try {
-      const result = await send();
-      if (result.ok) return true;
-      if (result.retryable) {
-        report(ERROR_CODES.EXPORT_FAILED, `export failed (${result.reason ?? 'unknown'}); kept for the next flush`);
-        requeue();
-      } else {
-        report(ERROR_CODES.EXPORT_FAILED, `collector refused export (${result.reason ?? 'unknown'}); dropped`);
-        drop('export_rejected', 1);
-      }
-      return false;
+      const span = carrier && spans.includes(carrier) ? carrier : spans[spans.length - 1]!;
+      return { body: encodeTraces(spans, this.options.resource, { span, attributes: lossAttributes(loss) }), loss };
     } catch (err) {
-      report(ERROR_CODES.INTERNAL, `export threw: ${(err as Error)?.message ?? String(err)}`);
-      return false;
+      this.ledger.giveBack(loss);
+      throw err;
     }
-  }
-
-  private requeue(spans: SdkSpan[], _what: 'spans'): void {
-    const room = this.options.maxQueueSize - this.spans.length;
-    const keep = spans.slice(Math.max(0, spans.length - room));
-    drop('queue_full', spans.length - keep.length);
-    this.spans = keep.concat(this.spans);
-  }
-
-  private requeueLogs(logs: string[]): void {
-    const room = this.options.maxQueueSize - this.logs.length;
-    const keep = logs.slice(Math.max(0, logs.length - room));
-    drop('queue_full', logs.length - keep.length);
-    this.logs = keep.concat(this.logs);
   }
 }

@@ -75,7 +75,13 @@ function linkJson(link: Link): string {
   return `{"traceId":"${c.traceId}","spanId":"${c.spanId}","traceState":${str(c.traceState?.serialize() ?? '')},"attributes":${keyValuesJson(link.attributes ?? {})},"droppedAttributesCount":${link.droppedAttributesCount ?? 0},"flags":${flags}}`;
 }
 
-function spanJson(span: SdkSpan): string {
+/** Attributes added to one span of a request as it is encoded (the span itself is not changed). */
+export interface ExtraAttributes {
+  span: SdkSpan;
+  attributes: Record<string, number>;
+}
+
+function spanJson(span: SdkSpan, extra?: Record<string, number>): string {
   const c = span.context;
   let events = '';
   for (const e of span.events) {
@@ -93,14 +99,14 @@ function spanJson(span: SdkSpan): string {
     `{"traceId":"${c.traceId}","spanId":"${c.spanId}","traceState":${str(c.traceState?.serialize() ?? '')}` +
     `,"parentSpanId":"${span.parentSpanId ?? ''}","flags":${flags},"name":${str(span.name)},"kind":${span.kind + 1}` +
     `,"startTimeUnixNano":"${msToUnixNano(span.startMs)}","endTimeUnixNano":"${msToUnixNano(span.endMs ?? span.startMs)}"` +
-    `,"attributes":${keyValuesJson(span.attributes)},"droppedAttributesCount":${span.droppedAttributesCount}` +
+    `,"attributes":${keyValuesJson(extra ? { ...span.attributes, ...extra } : span.attributes)},"droppedAttributesCount":${span.droppedAttributesCount}` +
     `,"events":[${events}],"droppedEventsCount":${span.droppedEventsCount}` +
     `,"links":[${links}],"droppedLinksCount":${span.droppedLinksCount},"status":${status}}`
   );
 }
 
-/** One ExportTraceServiceRequest, spans grouped by instrumentation scope. */
-export function encodeTraces(spans: readonly SdkSpan[], resource: string): string {
+/** One ExportTraceServiceRequest, spans grouped by instrumentation scope; `extra` adds attributes to one span. */
+export function encodeTraces(spans: readonly SdkSpan[], resource: string, extra?: ExtraAttributes): string {
   const byScope = new Map<string, string[]>();
   for (const span of spans) {
     const key = span.scope.version ? `${span.scope.name}\u0000${span.scope.version}` : span.scope.name;
@@ -109,7 +115,7 @@ export function encodeTraces(spans: readonly SdkSpan[], resource: string): strin
       group = [];
       byScope.set(key, group);
     }
-    group.push(spanJson(span));
+    group.push(spanJson(span, span === extra?.span ? extra.attributes : undefined));
   }
   let scopes = '';
   for (const [key, list] of byScope) {

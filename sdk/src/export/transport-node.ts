@@ -9,6 +9,9 @@ import { classifyStatus, type SendResult, type Transport } from './transport.js'
  * is loaded only the first time an https endpoint is used.
  */
 const agents = new Map<string, http.Agent>();
+
+// errors raised before a connection exists: the collector cannot have seen the request
+const BEFORE_CONNECT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 let https: typeof httpsType | undefined;
 
 async function agentFor(url: URL): Promise<{ mod: typeof http | typeof httpsType; agent: http.Agent }> {
@@ -25,7 +28,7 @@ async function agentFor(url: URL): Promise<{ mod: typeof http | typeof httpsType
 
 export const nodeTransport: Transport = {
   async send(target, body, headers, timeoutMs): Promise<SendResult> {
-    if (timeoutMs <= 0) return { ok: false, retryable: true, reason: 'no time left to export' };
+    if (timeoutMs <= 0) return { ok: false, retryable: true, notSent: true, reason: 'no time left to export' };
     let url: URL;
     try {
       url = new URL(target);
@@ -35,6 +38,9 @@ export const nodeTransport: Transport = {
     const { mod, agent } = await agentFor(url);
     return new Promise<SendResult>((resolve) => {
       let settled = false;
+      // whether a connection to the collector existed (a kept-alive socket counts): only then
+      // can the request have reached it
+      let connected = false;
       const done = (r: SendResult) => {
         if (settled) return;
         settled = true;
@@ -54,14 +60,22 @@ export const nodeTransport: Transport = {
           res.on('error', () => done({ ok: false, retryable: true, reason: 'response error' }));
         },
       );
+      req.on('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else
+          socket.once('connect', () => {
+            connected = true;
+          });
+      });
       const timer = setTimeout(() => {
         req.destroy();
-        done({ ok: false, retryable: true, reason: `timed out after ${timeoutMs} ms` });
+        done({ ok: false, retryable: true, notSent: !connected, reason: `timed out after ${timeoutMs} ms` });
       }, timeoutMs);
       timer.unref?.();
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        done({ ok: false, retryable: true, reason: err.code ?? 'network error' }),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? 'network error';
+        done({ ok: false, retryable: true, notSent: !connected && BEFORE_CONNECT.has(code), reason: code });
+      });
       req.end(body);
     });
   },

@@ -8,6 +8,13 @@ export interface SendResult {
   status?: number;
   /** True for network errors, timeouts, 429 and 5xx: the data is kept for the next flush. */
   retryable: boolean;
+  /**
+   * True when the request certainly never reached the collector (the connection was refused,
+   * or there was no time to send it): its items may go out again in a new request. Otherwise a
+   * failed request may have been stored, and only its exact body may be sent again (the
+   * collector recognises a repeated body and stores it once).
+   */
+  notSent?: boolean;
   /** Short reason for diagnostics (never contains header values). */
   reason?: string;
 }

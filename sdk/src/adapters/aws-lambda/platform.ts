@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Env } from '../../core/env.js';
 import type { Platform } from '../../core/setup.js';
+import { flushOnSigterm } from '../../export/shutdown-node.js';
 import { nodeTransport } from '../../export/transport-node.js';
 import { installNodeOutgoing } from '../../outgoing/install.js';
 
@@ -12,6 +13,8 @@ export const lambdaPlatform: Platform = {
   Als: AsyncLocalStorage,
   transport: nodeTransport,
   instrument: installNodeOutgoing,
+  // Lambda sends SIGTERM before ending an environment when an extension is registered
+  onShutdown: flushOnSigterm,
   resourceAttributes(env: Env) {
     const attrs: Record<string, string | number> = { 'cloud.provider': 'aws', 'cloud.platform': 'aws_lambda' };
     if (env.AWS_REGION) attrs['cloud.region'] = env.AWS_REGION;

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPTraceExporterHttp } from '@opentelemetry/exporter-trace-otlp-http';
@@ -13,6 +12,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { exited, killWhenDone, tempDir } from '../helpers/cleanup.js';
 import { useCollector } from './helpers.js';
 import { spanBatch } from './otlp-json-body.js';
 import { CLI, freePort } from './process.js';
@@ -203,7 +203,7 @@ describe('fntrace collector with tokens', () => {
     spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
 
   it('refuses a weak or malformed token without echoing it', () => {
-    const data = mkdtempSync(join(tmpdir(), 'fntrace-token-'));
+    const data = tempDir('fntrace-token-');
     const short = run(['collector', '--data', data], { FNTRACE_INGEST_TOKEN: 'hunter2' });
     expect(short.status).toBe(2);
     expect(short.stderr).toMatch(
@@ -219,15 +219,17 @@ describe('fntrace collector with tokens', () => {
   it('warns when other machines can reach it without tokens, and never logs a token', async () => {
     const port = await freePort();
     const start = (env: Record<string, string>) =>
-      spawn(process.execPath, [CLI, 'collector', '--port', String(port), '--log-level', 'trace'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          FNTRACE_HOST: '0.0.0.0',
-          FNTRACE_DATA: mkdtempSync(join(tmpdir(), 'fntrace-tk-')),
-          ...env,
-        },
-      });
+      killWhenDone(
+        spawn(process.execPath, [CLI, 'collector', '--port', String(port), '--log-level', 'trace'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: {
+            ...process.env,
+            FNTRACE_HOST: '0.0.0.0',
+            FNTRACE_DATA: tempDir('fntrace-tk-'),
+            ...env,
+          },
+        }),
+      );
     const runUntil = async (env: Record<string, string>, afterListening: () => Promise<void>) => {
       const child = start(env);
       let out = '';
@@ -240,7 +242,7 @@ describe('fntrace collector with tokens', () => {
       }
       await afterListening();
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await exited(child);
       return out;
     };
 

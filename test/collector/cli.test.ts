@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envOf, flagOf, optionNames, optionsSchema } from '../../collector/src/config.js';
+import { exited, killWhenDone, tempDir } from '../helpers/cleanup.js';
 import { spanBatch } from './otlp-json-body.js';
 import { CLI, countStored, freePort, startCollector, waitReady } from './process.js';
 
@@ -32,7 +32,7 @@ describe('fntrace command', () => {
   });
 
   it('refuses a bad option at start-up with a coded error naming it', () => {
-    const bad = run(['collector', '--retention-days', '-3', '--data', mkdtempSync(join(tmpdir(), 'fntrace-bad-'))]);
+    const bad = run(['collector', '--retention-days', '-3', '--data', tempDir('fntrace-bad-')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/FNTRACE_ERR_COL_INVALID_OPTION: option --retention-days: must be >= 0/);
     const fromEnv = run(['collector'], { FNTRACE_CLICKHOUSE_URL: 'not a url' });
@@ -44,7 +44,7 @@ describe('fntrace command', () => {
   });
 
   it('refuses a second collector on the same data directory', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-lock-'));
+    const dataDir = tempDir('fntrace-lock-');
     const port = await freePort();
     const first = startCollector(dataDir, port);
     try {
@@ -54,30 +54,32 @@ describe('fntrace command', () => {
       expect(second.stderr).toMatch(/FNTRACE_ERR_COL_DATA_DIR_LOCKED/);
     } finally {
       first.kill('SIGTERM');
-      await new Promise((r) => first.once('exit', r));
+      await exited(first);
     }
   });
 
   it('stores what it acknowledged when stopped with SIGTERM', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-term-'));
+    const dataDir = tempDir('fntrace-term-');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     // a long segment age: without the drain at shutdown these spans would still be in the spool
-    const proc = spawn(
-      process.execPath,
-      [
-        CLI,
-        'collector',
-        '--port',
-        String(port),
-        '--data',
-        dataDir,
-        '--log-level',
-        'warn',
-        '--segment-max-age-ms',
-        '600000',
-      ],
-      { stdio: 'ignore' },
+    const proc = killWhenDone(
+      spawn(
+        process.execPath,
+        [
+          CLI,
+          'collector',
+          '--port',
+          String(port),
+          '--data',
+          dataDir,
+          '--log-level',
+          'warn',
+          '--segment-max-age-ms',
+          '600000',
+        ],
+        { stdio: 'ignore' },
+      ),
     );
     await waitReady(url);
     const batch = spanBatch('graceful', 25);
@@ -88,7 +90,7 @@ describe('fntrace command', () => {
     });
     expect(res.status).toBe(200);
     proc.kill('SIGTERM');
-    expect(await new Promise((r) => proc.once('exit', r))).toBe(0);
+    expect(await exited(proc)).toBe(0);
     const rows = await countStored(dataDir, 'graceful');
     expect(rows.map((r) => r.SpanId).sort()).toEqual([...batch.spanIds].sort());
   }, 60_000);

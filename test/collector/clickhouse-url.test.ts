@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -7,6 +5,7 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows } from '../../collector/src/store/insert.js';
 import { Quarantine } from '../../collector/src/store/quarantine.js';
+import { tempDir } from '../helpers/cleanup.js';
 import { type ClickHouseHttp, startClickHouseHttp } from '../helpers/clickhouse-http.js';
 import { api } from './fixtures.js';
 import { useCollector } from './helpers.js';
@@ -17,22 +16,21 @@ import { POISON, spanIdOf, spanLine, traceIdOf, writeSegment } from './spool-row
 // (test/helpers/clickhouse-http.ts). Schema, streamed segment inserts with their deduplication
 // tokens, the query API, retries on a reset connection and on 503, and a refused insert.
 let clickhouse: ClickHouseHttp;
-// a segment an earlier version spooled, with a row the store refuses: stored at start-up
-const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-clickhouse-url-'));
-writeSegment(dataDir, 1, 'traces', [
-  spanLine('refused-server', 1),
-  POISON.endOverflow('refused-server', 2),
-  spanLine('refused-server', 3),
-]);
-const options: Record<string, unknown> = { data: dataDir };
+const options: Record<string, unknown> = {};
 beforeAll(async () => {
   clickhouse = await startClickHouseHttp();
   options.clickhouseUrl = clickhouse.url;
 });
-const c = useCollector(options);
+// a segment an earlier version spooled, with a row the store refuses: stored at start-up
+const c = useCollector(options, {}, (dataDir) => {
+  writeSegment(dataDir, 1, 'traces', [
+    spanLine('refused-server', 1),
+    POISON.endOverflow('refused-server', 2),
+    spanLine('refused-server', 3),
+  ]);
+});
 afterAll(async () => {
   await clickhouse?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function export_(service: string, names: string[]): Promise<void> {
@@ -82,13 +80,9 @@ describe('the collector on a ClickHouse server (--clickhouse-url)', () => {
   it('stores a segment sent twice with its token once', async () => {
     const text = Buffer.from(`${[1, 2, 3].map((i) => spanLine('dedup-server', i)).join('\n')}\n`);
     const { store } = c.server.parts();
-    const workDir = mkdtempSync(join(tmpdir(), 'fntrace-dedup-'));
-    try {
-      await insertRows(store, 'traces', { text, workDir }, 'dedup-server-token-1');
-      await insertRows(store, 'traces', { text, workDir }, 'dedup-server-token-1');
-    } finally {
-      rmSync(workDir, { recursive: true, force: true });
-    }
+    const workDir = tempDir('fntrace-dedup-');
+    await insertRows(store, 'traces', { text, workDir }, 'dedup-server-token-1');
+    await insertRows(store, 'traces', { text, workDir }, 'dedup-server-token-1');
     expect(await storedNames('dedup-server')).toEqual(['op-1', 'op-2', 'op-3']);
   });
 
@@ -125,7 +119,7 @@ describe('the collector on a ClickHouse server (--clickhouse-url)', () => {
     ).map((r) => r.SpanId);
     expect(stored).toContain(spanIdOf(1));
     expect(stored).toContain(spanIdOf(3));
-    const entries = await new Quarantine(join(dataDir, 'quarantine')).list();
+    const entries = await new Quarantine(join(c.dataDir, 'quarantine')).list();
     expect(entries.map((e) => [e.rows, e.error])).toEqual([[1, expect.stringContaining('DECIMAL_OVERFLOW')]]);
     const ready = await (await fetch(`${c.url}/readyz`)).json();
     expect(JSON.stringify(ready.warnings)).toMatch(/quarantine/i);

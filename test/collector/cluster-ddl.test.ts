@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clusterKeyStatements,
   installStatements,
@@ -12,13 +9,16 @@ import {
   pricesStatements,
 } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
+import { useTempDir } from '../helpers/cleanup.js';
 
 // No ClickHouse cluster runs here, so the cluster DDL is checked by the real engine's
 // parser: every statement must survive `formatQuery`, and say what a cluster needs.
-const client = createClient({
-  connection: createChdbConnection({ path: mkdtempSync(join(tmpdir(), 'fntrace-ddl-')) }),
-} as never);
-afterAll(() => client.close());
+const engineDir = useTempDir('fntrace-ddl-');
+let client: ClickHouseClient;
+beforeAll(() => {
+  client = createClient({ connection: createChdbConnection({ path: engineDir.path }) } as never);
+});
+afterAll(() => client?.close());
 
 const statements = schemaStatements({ database: 'fntrace', cluster: 'prod', retentionDays: 14 });
 // what `fntrace schema --clickhouse-cluster prod` prints (every migration on an empty cluster), but the rows it records

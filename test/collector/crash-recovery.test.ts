@@ -1,7 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exited, killWhenDone, tempDir } from '../helpers/cleanup.js';
 import { spanBatch } from './otlp-json-body.js';
 import { countStored, freePort, startCollector, waitReady } from './process.js';
 
@@ -10,10 +8,10 @@ import { countStored, freePort, startCollector, waitReady } from './process.js';
 // in storage exactly once.
 describe('crash recovery', () => {
   it('stores every acknowledged span exactly once after SIGKILL and restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-crash-'));
+    const dataDir = tempDir('fntrace-crash-');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    let proc = startCollector(dataDir, port);
+    let proc = killWhenDone(startCollector(dataDir, port));
     await waitReady(url);
 
     // four concurrent senders; the collector is killed while they are sending
@@ -40,13 +38,13 @@ describe('crash recovery', () => {
     const senders = Array.from({ length: 4 }, sender);
     while (acked.size < 4000) await new Promise((r) => setTimeout(r, 10));
     proc.kill('SIGKILL');
-    await new Promise((r) => proc.once('exit', r));
+    await exited(proc);
     stop = true;
     await Promise.all(senders);
     expect(sent).toBeGreaterThan(acked.size); // some requests were cut off unanswered
 
     // restart: the spool left behind is stored, then the collector is stopped cleanly
-    proc = startCollector(dataDir, port);
+    proc = killWhenDone(startCollector(dataDir, port));
     const until = Date.now() + 60_000;
     for (;;) {
       const ready = await waitReady(url);
@@ -55,8 +53,7 @@ describe('crash recovery', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     proc.kill('SIGTERM');
-    const code = await new Promise((r) => proc.once('exit', r));
-    expect(code).toBe(0);
+    expect(await exited(proc)).toBe(0);
 
     // read what is stored, with the engine in this process now that the collector is gone
     const rows = await countStored(dataDir, 'crash');

@@ -1,23 +1,19 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { resolveCollectorOptions } from '../../collector/src/config.js';
-import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
+import { openStore } from '../../collector/src/store/clickhouse.js';
 import { migrate } from '../../collector/src/store/migrations.js';
+import { tempDir } from '../helpers/cleanup.js';
 
 // --engine-max-memory-bytes bounds the whole embedded engine (queries, inserts and merges), a
 // server setting that must be in place when the engine starts. Its own file: one engine per process.
-let store: Store | undefined;
-afterAll(() => store?.close());
-
 describe('--engine-max-memory-bytes', () => {
   it('starts the embedded engine with that server-wide memory limit, and the store works under it', async () => {
-    store = await openStore(
-      resolveCollectorOptions({ data: mkdtempSync(join(tmpdir(), 'fntrace-mem-')), engineMaxMemoryBytes: 2147483648 }),
+    const store = await openStore(
+      resolveCollectorOptions({ data: tempDir('fntrace-mem-'), engineMaxMemoryBytes: 2147483648 }),
     );
+    onTestFinished(() => store.close()); // before its directory goes
     const rows = async (query: string) =>
-      (await (await store!.client.query({ query, format: 'JSONEachRow' })).json()) as Record<string, unknown>[];
+      (await (await store.client.query({ query, format: 'JSONEachRow' })).json()) as Record<string, unknown>[];
     expect(await rows("SELECT value FROM system.server_settings WHERE name = 'max_server_memory_usage'")).toEqual([
       { value: '2147483648' },
     ]);

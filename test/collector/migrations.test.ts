@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveCollectorOptions } from '../../collector/src/config.js';
 import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
@@ -8,11 +5,12 @@ import { migrate } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
 import { TRACES_SORTING_KEY } from '../../collector/src/store/tables.js';
 import { TRACE_VIEWS } from '../../collector/src/store/views.js';
+import { useTempDir } from '../helpers/cleanup.js';
 
 // Migration 4 changes otel_traces's sorting key, which ClickHouse cannot alter in place: a
 // store made by an older version has its spans copied into a rebuilt table, and the views
 // that fill the other tables must keep working on it — without counting the copied spans twice.
-const options = resolveCollectorOptions({ data: mkdtempSync(join(tmpdir(), 'fntrace-migrate-')) });
+const data = useTempDir('fntrace-migrate-');
 let store: Store;
 afterAll(() => store?.close());
 
@@ -39,7 +37,7 @@ const summary = async () =>
 
 describe('schema migrations', () => {
   it('rebuilds an older otel_traces with the trace-ordered key, keeping spans and views', async () => {
-    store = await openStore(options);
+    store = await openStore(resolveCollectorOptions({ data: data.path }));
     expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const sortingKey = async () =>
       (

@@ -1,24 +1,25 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildServer, type CollectorServer } from '../../collector/src/index.js';
 import { DEFAULT_PRICES, loadPrices } from '../../collector/src/store/prices.js';
+import { useTempDir } from '../helpers/cleanup.js';
 import { api, send } from './fixtures.js';
 
 // The price table behind invocation cost: a --prices file ahead of the built-in AWS prices,
 // matched on cloud.provider and host.arch, with its billing step; the same figures from the
 // tables (/api/invocations, search) and from the spans (trace view); a restart with another
 // table prices what is stored from then on and leaves what was stored alone.
-const dir = mkdtempSync(join(tmpdir(), 'fntrace-prices-'));
+const dir = useTempDir('fntrace-prices-');
 const file = (name: string, text: string) => {
-  const path = join(dir, name);
+  const path = join(dir.path, name);
   writeFileSync(path, text);
   return path;
 };
-const PRICES = file(
-  'prices.yaml',
-  `# list prices for this test
+const pricesFile = () =>
+  file(
+    'prices.yaml',
+    `# list prices for this test
 prices:
   - provider: gcp
     gbSecondUsd: 0.0000025
@@ -29,13 +30,13 @@ prices:
     gbSecondUsd: 0.00001
     requestUsd: 0.0000001
 `,
-);
+  );
 
-const data = mkdtempSync(join(tmpdir(), 'fntrace-prices-data-'));
+const data = useTempDir('fntrace-prices-data-');
 let server: CollectorServer | undefined;
 let url = '';
 async function start(prices: string) {
-  server = buildServer({ data, port: 0, logLevel: 'warn', segmentMaxAgeMs: 20, prices });
+  server = buildServer({ data: data.path, port: 0, logLevel: 'warn', segmentMaxAgeMs: 20, prices });
   url = await server.app.listen({ host: '127.0.0.1', port: 0 });
 }
 async function stop() {
@@ -93,7 +94,7 @@ const cost = (billedMs: number, memoryMb: number, gbSecond: number, request: num
 
 describe('invocation cost from the price table', () => {
   it('prices each invocation by provider and architecture, the same in the tables and the trace view', async () => {
-    await start(PRICES);
+    await start(pricesFile());
     const cases: { resource: Record<string, string | number>; ms: number; billed: number; usd: number }[] = [
       // aws on arm64: the file's entry; aws on x86: the built-in price
       {
@@ -170,12 +171,12 @@ describe('invocation cost from the price table', () => {
 describe('--prices file', () => {
   it('is the built-in table without a file, and the file ahead of it', () => {
     expect(loadPrices('')).toEqual(DEFAULT_PRICES);
-    const prices = loadPrices(PRICES);
-    expect(prices.slice(0, 2)).toEqual([
+    const loaded = loadPrices(pricesFile());
+    expect(loaded.slice(0, 2)).toEqual([
       { provider: 'gcp', gbSecondUsd: 0.0000025, requestUsd: 0.0000004, billingIncrementMs: 100 },
       { provider: 'aws', arch: 'arm64', gbSecondUsd: 0.00001, requestUsd: 0.0000001, billingIncrementMs: 1 },
     ]);
-    expect(prices.slice(2)).toEqual(DEFAULT_PRICES);
+    expect(loaded.slice(2)).toEqual(DEFAULT_PRICES);
   });
 
   it('refuses a mistake at start-up, naming the file, line and field', () => {
@@ -191,7 +192,9 @@ describe('--prices file', () => {
     );
     expect(bad('prices:\n  - provider: aws\n    gbSecondUsd: 1\n')).toThrow(/bad\.yaml:2: \/prices\/0: .*requestUsd/);
     expect(bad('prices: {}\n')).toThrow(/bad\.yaml:1: \/prices: must be a list \(got \{\}\)/);
-    expect(() => loadPrices(join(dir, 'missing.yaml'))).toThrow(/option --prices: cannot read .*missing\.yaml: ENOENT/);
-    expect(() => buildServer({ data: dir, prices: join(dir, 'missing.yaml') })).toThrow(/option --prices/);
+    expect(() => loadPrices(join(dir.path, 'missing.yaml'))).toThrow(
+      /option --prices: cannot read .*missing\.yaml: ENOENT/,
+    );
+    expect(() => buildServer({ data: dir.path, prices: join(dir.path, 'missing.yaml') })).toThrow(/option --prices/);
   });
 });

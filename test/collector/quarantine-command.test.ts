@@ -1,12 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { describe, expect, it } from 'vitest';
 import { Quarantine } from '../../collector/src/store/quarantine.js';
+import { exited, killWhenDone, tempDir } from '../helpers/cleanup.js';
 import { CLI, countStored, freePort, startCollector, waitReady } from './process.js';
 import { POISON, spanIdOf, spanLine, traceIdOf, writeSegment } from './spool-rows.js';
 
@@ -29,21 +28,23 @@ async function sql(dataDir: string, statements: string[]): Promise<void> {
     for (const query of JSON.parse(process.env.SQL)) await server.parts().store.client.command({ query });
     await server.app.close();
     process.exit(0);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, DATA: dataDir, SQL: JSON.stringify(statements) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = killWhenDone(
+    spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, DATA: dataDir, SQL: JSON.stringify(statements) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
   });
-  const code = await new Promise((r) => child.once('exit', r));
+  const code = await exited(child);
   if (code !== 0) throw new Error(`sql child failed (${code}): ${stderr}`);
 }
 
 describe('fntrace quarantine', () => {
   it('lists what the collector quarantined, refuses to retry while it runs, and retries what an upgrade fixed', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-quarantine-cli-'));
+    const dataDir = tempDir('fntrace-quarantine-cli-');
     // a view that refuses one span, as fntrace_trace_summary_mv refused spans ending past 2262
     await sql(dataDir, [
       'CREATE TABLE fntrace.guard (x UInt8) ENGINE = Null',
@@ -66,7 +67,7 @@ describe('fntrace quarantine', () => {
     // the collector stores what it can and quarantines the rest
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const collector = startCollector(dataDir, port);
+    const collector = killWhenDone(startCollector(dataDir, port));
     try {
       const until = Date.now() + 60_000;
       let ready = await waitReady(url);
@@ -102,7 +103,7 @@ describe('fntrace quarantine', () => {
       );
     } finally {
       collector.kill('SIGTERM');
-      await new Promise((r) => collector.once('exit', r));
+      await exited(collector);
     }
 
     // before the fix: everything is refused again, and says so
@@ -151,16 +152,16 @@ describe('fntrace quarantine', () => {
     const retryHelp = run(['retry', '--help']).stdout.replace(/\s+/g, ' ');
     for (const text of ['--data', 'env: FNTRACE_DATA', '--clickhouse-url', 'Stop the collector', 'Exit status'])
       expect(retryHelp).toContain(text);
-    const missing = run(['list', '--data', join(tmpdir(), 'fntrace-no-such-dir')]);
+    const missing = run(['list', '--data', join(tempDir('fntrace-quarantine-missing-'), 'no-such-dir')]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/FNTRACE_ERR_COL_INVALID_OPTION: option --data: no data directory at /);
-    const empty = run(['retry', '--data', mkdtempSync(join(tmpdir(), 'fntrace-quarantine-empty-'))]);
+    const empty = run(['retry', '--data', tempDir('fntrace-quarantine-empty-')]);
     expect(empty.status).toBe(0);
     expect(empty.stdout).toMatch(/is empty: nothing to retry/);
   });
 
   it('does not retry into a store whose schema this version has not migrated', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-quarantine-schema-'));
+    const dataDir = tempDir('fntrace-quarantine-schema-');
     await new Quarantine(join(dataDir, 'quarantine')).add([
       {
         lines: [{ n: 1, text: Buffer.from(spanLine(S, 1)) }],

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insertRows } from '../../collector/src/store/insert.js';
 import { classifyInsertError } from '../../collector/src/store/insert-errors.js';
 import { isolate, type Line, splitLines } from '../../collector/src/store/isolate.js';
 import { Quarantine } from '../../collector/src/store/quarantine.js';
+import { tempDir } from '../helpers/cleanup.js';
 import { useCollector } from './helpers.js';
 import { logLine, POISON, spanIdOf, spanLine, traceIdOf, writeSegment } from './spool-rows.js';
 
@@ -14,7 +14,6 @@ import { logLine, POISON, spanIdOf, spanLine, traceIdOf, writeSegment } from './
 // starts. The writer stores every other row of them once, quarantines the refused ones with
 // their errors, and goes on to the segments after them; /readyz stays ready with a warning.
 const S = 'quarantine-test';
-const dataDir = mkdtempSync(join(tmpdir(), 'fntrace-quarantine-'));
 const first = [
   spanLine(S, 1),
   POISON.negativeDuration(S, 2),
@@ -29,22 +28,20 @@ const first = [
   POISON.truncated(),
   spanLine(S, 12),
 ];
-const firstName = writeSegment(dataDir, 1, 'traces', first);
-writeSegment(
-  dataDir,
-  2,
-  'traces',
-  [13, 14, 15, 16].map((i) => spanLine(S, i)),
-);
-const logsName = writeSegment(dataDir, 3, 'logs', [
-  logLine(S, 1),
-  logLine(S, 2),
-  POISON.badLogTime(S, 3),
-  logLine(S, 4),
-]);
 const GOOD = [1, 3, 4, 6, 8, 9, 10, 12, 13, 14, 15, 16];
+let firstName = '';
+let logsName = '';
 
-const c = useCollector({ data: dataDir });
+const c = useCollector({}, {}, (dataDir) => {
+  firstName = writeSegment(dataDir, 1, 'traces', first);
+  writeSegment(
+    dataDir,
+    2,
+    'traces',
+    [13, 14, 15, 16].map((i) => spanLine(S, i)),
+  );
+  logsName = writeSegment(dataDir, 3, 'logs', [logLine(S, 1), logLine(S, 2), POISON.badLogTime(S, 3), logLine(S, 4)]);
+});
 
 /** Span ids of `service` with how many times each is stored. */
 async function stored(service: string): Promise<Record<string, number>> {
@@ -77,7 +74,7 @@ describe('a spool segment with rows the store refuses', () => {
     );
     expect(logs.map((r) => r.Body)).toEqual(['line 1', 'line 2', 'line 4']);
 
-    const entries = await new Quarantine(join(dataDir, 'quarantine')).list();
+    const entries = await new Quarantine(join(c.dataDir, 'quarantine')).list();
     const brief = entries.map((e) => ({
       name: e.name,
       signal: e.signal,
@@ -100,8 +97,8 @@ describe('a spool segment with rows the store refuses', () => {
     expect(error('11')).toMatch(/^not a JSON object/);
     expect(error('3', 'logs')).toMatch(/CANNOT_PARSE_DATETIME/);
     // the rows are kept exactly as they were spooled
-    expect(readFileSync(join(dataDir, 'quarantine', `${firstName}.l2-2.jsonl`), 'utf8')).toBe(`${first[1]}\n`);
-    expect(JSON.parse(readFileSync(join(dataDir, 'quarantine', `${firstName}.l2-2.json`), 'utf8'))).toMatchObject({
+    expect(readFileSync(join(c.dataDir, 'quarantine', `${firstName}.l2-2.jsonl`), 'utf8')).toBe(`${first[1]}\n`);
+    expect(JSON.parse(readFileSync(join(c.dataDir, 'quarantine', `${firstName}.l2-2.json`), 'utf8'))).toMatchObject({
       segment: firstName,
       signal: 'traces',
       rows: 1,
@@ -114,7 +111,7 @@ describe('a spool segment with rows the store refuses', () => {
     const body = await ready.json();
     expect(body.problems).toEqual([]);
     expect(body.warnings).toEqual([
-      `5 rows the store refused (4 spans, 1 log records) wait in ${join(dataDir, 'quarantine')}: fntrace quarantine list`,
+      `5 rows the store refused (4 spans, 1 log records) wait in ${join(c.dataDir, 'quarantine')}: fntrace quarantine list`,
     ]);
     expect(body.quarantine).toEqual({ entries: 5, rows: 5 });
     const metrics = await (await fetch(`${c.url}/metrics`)).text();
@@ -142,7 +139,7 @@ describe('a spool segment with rows the store refuses', () => {
     );
     expect(failure).toMatchObject({ kind: 'deterministic', inView: false, name: 'CANNOT_PARSE_NUMBER' });
 
-    const work = mkdtempSync(join(tmpdir(), 'fntrace-cut-short-'));
+    const work = tempDir('fntrace-cut-short-');
     const insert = (part: readonly Line[], token: string) =>
       insertRows(store, 'traces', { text: Buffer.from(part.map((l) => `${l.text}\n`).join('')), workDir: work }, token);
     const batch = { lines: splitLines(readFileSync(path)), token: segment.token, segmentToken: segment.token };
@@ -187,7 +184,7 @@ describe('a spool segment with rows the store refuses', () => {
     expect(Object.keys(await stored(service))).toHaveLength(4);
     expect(await summarised([201, 203, 204].map(traceIdOf))).toEqual({});
 
-    const work = mkdtempSync(join(tmpdir(), 'fntrace-in-view-'));
+    const work = tempDir('fntrace-in-view-');
     const insert = (part: readonly Line[], token: string) =>
       insertRows(store, 'traces', { text: Buffer.from(part.map((l) => `${l.text}\n`).join('')), workDir: work }, token);
     const batch = { lines: splitLines(readFileSync(path)), token: segment.token, segmentToken: segment.token };

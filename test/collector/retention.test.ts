@@ -1,14 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildServer } from '../../collector/src/index.js';
+import { useTempDir } from '../helpers/cleanup.js';
 
 // --retention-days sets every table's TTL, and a restart with another value changes it.
-const data = mkdtempSync(join(tmpdir(), 'fntrace-retention-'));
+const data = useTempDir('fntrace-retention-');
 
 async function ttls(retentionDays: number): Promise<Record<string, string>> {
-  const server = buildServer({ data, retentionDays, logLevel: 'warn' });
+  const server = buildServer({ data: data.path, retentionDays, logLevel: 'warn' });
   await server.app.ready();
   try {
     const rs = await server.parts().store.client.query({

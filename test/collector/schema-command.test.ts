@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { resolveCollectorOptions } from '../../collector/src/config.js';
 import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
 import { MIGRATIONS, migrate } from '../../collector/src/store/migrations.js';
+import { tempDir } from '../helpers/cleanup.js';
 import { CLI } from './process.js';
 
 // `fntrace schema` prints the SQL the collector runs on an empty database, for a DBA to review
@@ -29,9 +29,6 @@ const statementsOf = (script: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-let store: Store | undefined;
-afterAll(() => store?.close());
-
 describe('fntrace schema', () => {
   it('prints SQL that, applied by hand, makes the schema the collector makes, with nothing left to migrate', async () => {
     const printed = run(['--clickhouse-database', 'by_hand', '--retention-days', '14']);
@@ -42,12 +39,10 @@ describe('fntrace schema', () => {
       MIGRATIONS.length,
     );
 
-    store = await openStore(
-      resolveCollectorOptions({
-        data: mkdtempSync(join(tmpdir(), 'fntrace-schema-')),
-        clickhouseDatabase: 'by_collector',
-      }),
+    const store = await openStore(
+      resolveCollectorOptions({ data: tempDir('fntrace-schema-'), clickhouseDatabase: 'by_collector' }),
     );
+    onTestFinished(() => store.close()); // before its directory goes
     const client = store.client;
     for (const query of statements) await client.command({ query });
     await migrate(store, 14);
@@ -101,7 +96,7 @@ describe('fntrace schema', () => {
   });
 
   it('prints the views with the price table of --prices, and refuses a bad one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fntrace-schema-prices-'));
+    const dir = tempDir('fntrace-schema-prices-');
     const file = join(dir, 'prices.yaml');
     writeFileSync(file, 'prices:\n  - provider: gcp\n    gbSecondUsd: 0.0000025\n    requestUsd: 0.0000004\n');
     const priced = run(['--prices', file]);

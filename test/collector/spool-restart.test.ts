@@ -1,15 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildServer } from '../../collector/src/index.js';
+import { tempDir } from '../helpers/cleanup.js';
 import { spanBatch } from './otlp-json-body.js';
 
 // A clean restart empties the spool; segments written after it must never share a
 // deduplication token with segments stored before it, or ClickHouse would drop them.
 describe('spool across clean restarts', () => {
   it('stores what is sent after a restart, however many restarts there were', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'fntrace-spool-restart-'));
+    const data = tempDir('fntrace-spool-restart-');
     const sent: string[] = [];
     for (let run = 0; run < 3; run++) {
       const server = buildServer({ data, logLevel: 'warn', segmentMaxAgeMs: 20 });

@@ -1,25 +1,25 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../collector/src/index.js';
+import { exited, killWhenDone, tempDir, useTempDir } from '../helpers/cleanup.js';
 import { useCollector } from './helpers.js';
 import { CLI, freePort } from './process.js';
 
 // HTTPS with --tls-cert/--tls-key: a self-signed certificate for 127.0.0.1 made by openssl,
 // the official OTLP exporter trusting it, and the API read over the same port.
-const dir = mkdtempSync(join(tmpdir(), 'fntrace-tls-'));
+const dir = useTempDir('fntrace-tls-');
 function selfSigned(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
+  const cert = join(dir.path, `${name}.crt`);
+  const key = join(dir.path, `${name}.key`);
   execFileSync(
     'openssl',
     [
@@ -45,11 +45,18 @@ function selfSigned(name: string): { cert: string; key: string } {
   );
   return { cert, key };
 }
-const tls = selfSigned('collector');
-const other = selfSigned('other');
-const ca = readFileSync(tls.cert);
 const TOKEN = 'tls-ingest-token-0123456789';
-const c = useCollector({ tlsCert: tls.cert, tlsKey: tls.key, ingestToken: TOKEN });
+let tls: { cert: string; key: string };
+let other: { cert: string; key: string };
+let ca: Buffer;
+const options: Record<string, unknown> = { ingestToken: TOKEN };
+beforeAll(() => {
+  tls = selfSigned('collector');
+  other = selfSigned('other');
+  ca = readFileSync(tls.cert);
+  Object.assign(options, { tlsCert: tls.cert, tlsKey: tls.key });
+});
+const c = useCollector(options);
 
 /** GET over HTTPS trusting the test certificate: status and body. */
 function httpsGet(url: string): Promise<{ status: number; body: string }> {
@@ -98,11 +105,11 @@ describe('HTTPS', () => {
   });
 
   it('refuses a certificate without its key, an unreadable file, or a key of another certificate', () => {
-    const data = mkdtempSync(join(tmpdir(), 'fntrace-tls-bad-'));
+    const data = tempDir('fntrace-tls-bad-');
     expect(() => buildServer({ data, tlsCert: tls.cert })).toThrow(
       'option --tls-key: is needed too: HTTPS takes a certificate and its key',
     );
-    expect(() => buildServer({ data, tlsCert: join(dir, 'missing.crt'), tlsKey: tls.key })).toThrow(
+    expect(() => buildServer({ data, tlsCert: join(dir.path, 'missing.crt'), tlsKey: tls.key })).toThrow(
       /option --tls-cert: cannot read .*missing\.crt: ENOENT/,
     );
     expect(() => buildServer({ data, tlsCert: tls.cert, tlsKey: other.key })).toThrow(
@@ -129,13 +136,15 @@ describe('HTTPS', () => {
     const files = selfSigned('cli');
     const renewed = selfSigned('cli-renewed');
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [CLI, 'collector', '--port', String(port), '--tls-cert', files.cert, '--tls-key', files.key],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, FNTRACE_DATA: mkdtempSync(join(tmpdir(), 'fntrace-tls-cli-')) },
-      },
+    const child = killWhenDone(
+      spawn(
+        process.execPath,
+        [CLI, 'collector', '--port', String(port), '--tls-cert', files.cert, '--tls-key', files.key],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, FNTRACE_DATA: tempDir('fntrace-tls-cli-') },
+        },
+      ),
     );
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -160,7 +169,7 @@ describe('HTTPS', () => {
       expect(await servedFingerprint(port)).toBe(fingerprint(renewed.cert));
     } finally {
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await exited(child);
     }
   }, 60_000);
 });

@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cleanup.js';
 
 // `npm start`'s demo end to end, as a newcomer sees it: the real collector with the
 // embedded ClickHouse, two functions in local Lambda environments, and what was stored.
 describe('npm start demo', () => {
   it('runs the functions against the collector and prints the stored traces', () => {
-    const data = mkdtempSync(join(tmpdir(), 'fntrace-demo-test-'));
+    const data = tempDir('fntrace-demo-test-');
     const demo = resolve(import.meta.dirname, '../../examples/aws-lambda/demo.mjs');
     const run = spawnSync(process.execPath, [demo, '--once', '--port', '0', '--data', data], {
       encoding: 'utf8',

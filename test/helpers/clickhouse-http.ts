@@ -112,7 +112,13 @@ export async function startClickHouseHttp(): Promise<ClickHouseHttp> {
       res.end(`Code: ${code}. DB::Exception: ${text} (version chdb)\n`);
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await new Promise<void>((r, reject) => server.once('error', reject).listen(0, '127.0.0.1', r));
+  } catch (err) {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     requests,

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -282,9 +282,17 @@ describe('AWS SDK v3 calls from a wrapped handler', () => {
 
 // inside the repository, so that a bundle's external imports resolve from its node_modules
 const CACHE = resolve(import.meta.dirname, '../../node_modules/.cache');
-mkdirSync(CACHE, { recursive: true });
-const BUNDLES = mkdtempSync(join(CACHE, 'fntrace-bundles-'));
-afterAll(() => rmSync(BUNDLES, { recursive: true, force: true }));
+let BUNDLES = '';
+let madeCache = false;
+beforeAll(() => {
+  madeCache = !existsSync(CACHE);
+  mkdirSync(CACHE, { recursive: true });
+  BUNDLES = mkdtempSync(join(CACHE, 'fntrace-bundles-'));
+});
+afterAll(() => {
+  if (BUNDLES) rmSync(BUNDLES, { recursive: true, force: true });
+  if (madeCache) rmSync(CACHE, { recursive: true, force: true });
+});
 
 async function bundle(name: string, external: string[]): Promise<string> {
   const outfile = join(BUNDLES, `${name}.mjs`);

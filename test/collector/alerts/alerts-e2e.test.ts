@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/cleanup.js';
 import { send } from '../fixtures.js';
 import { useCollector } from '../helpers.js';
 import { CLI } from '../process.js';
@@ -272,7 +272,7 @@ describe('alerts end to end', () => {
   });
 
   it('refuses a rules file with a mistake at start-up, naming line and field', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fntrace-rules-'));
+    const dir = tempDir('fntrace-rules-');
     const file = join(dir, 'rules.yaml');
     writeFileSync(file, 'rules:\n  - name: slow\n    signal: latency_p95\n    comparator: ">"\n    threshold: fast\n');
     const r = spawnSync(process.execPath, [CLI, 'collector', '--data', dir, '--port', '0', '--alert-rules', file], {

@@ -1,15 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type CollectorServer } from '../../../collector/src/index.js';
+import { useTempDir } from '../../helpers/cleanup.js';
 import { send } from '../fixtures.js';
 import { startWebhookReceiver } from './webhook-receiver.js';
 
 // Restarts in each state, on a controllable clock: state, pending notifications and the
 // "for" timer survive a restart, and nothing is sent twice. And a window whose slow spans
 // arrive late is judged once they are in, not before.
-const data = mkdtempSync(join(tmpdir(), 'fntrace-alert-restart-'));
+const data = useTempDir('fntrace-alert-restart-');
 let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let clock = Date.now();
 let server: CollectorServer | undefined;
@@ -17,7 +15,7 @@ let url = '';
 
 async function start() {
   server = buildServer(
-    { data, port: 0, logLevel: 'warn', segmentMaxAgeMs: 20, alerts: false },
+    { data: data.path, port: 0, logLevel: 'warn', segmentMaxAgeMs: 20, alerts: false },
     { now: () => clock, alertMinLagMs: 0, alertRetryBaseMs: 50 },
   );
   url = await server.app.listen({ host: '127.0.0.1', port: 0 });

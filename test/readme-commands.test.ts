@@ -64,7 +64,7 @@ const SKIPPED: Record<string, string> = {
     "npm test's pretest runs it before vitest starts (checked below); run here, it would empty and rewrite the dist/ folders (tsup's and Vite's clean) under the test files running beside this one",
   'npm run format':
     'rewrites files in place; it is `npm run lint` with --write (checked below), and `npm run lint` runs here',
-  'npm run test:e2e': 'the browser suite (minutes of Chromium); .ci/run runs it after npm test (checked below)',
+  'npm run test:browser': 'the browser suite (minutes of Chromium); .ci/run runs it after npm test (checked below)',
   'npm run bench': 'the benchmarks take tens of minutes, and rewrite docs/benchmarks.md and the table in README.md',
   'npm run bench -- --report':
     "rewrites README.md and docs/benchmarks.md from the last bench run's results, which a clean checkout does not have",
@@ -236,7 +236,7 @@ describe('the README', () => {
   it('gives reasons for skipping that hold in this repository', () => {
     expect(SCRIPTS.pretest).toContain('npm run build');
     expect(SCRIPTS.format).toBe(SCRIPTS.lint!.replace('biome check', 'biome check --write'));
-    expect(CI).toMatch(/^\s*(TMPDIR=\S+ )?npm run test:e2e\b/m);
+    expect(CI).toMatch(/^\s*(TMPDIR=\S+ )?npm run test:browser\b/m);
     expect(CI).toMatch(/apt-get install -y .*chromium/);
     // `npm start` and `npm run soak` are run with their pre-step skipped (npm_config_ignore_scripts):
     // it is npm test's own, which ran before this file

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { removeDir } from '../helpers/cleanup.js';
 
-export const SCREENSHOTS = resolve(import.meta.dirname, '../e2e/screenshots');
+export const SCREENSHOTS = resolve(import.meta.dirname, 'screenshots');
 
 /**
  * Debian's Chromium, headless, driven by playwright-core — never a downloaded browser.

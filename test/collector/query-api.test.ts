@@ -199,13 +199,13 @@ describe('search paths', () => {
   // (every matching trace's id, then their summaries); past `rareTraces` matches it answers from
   // the newest-first slices instead. Both must give the same answer, page for page.
   const queries: SearchQuery[] = [
-    { attr: 'tenant=acme' },
-    { attr: 'region=eu' }, // a resource attribute
+    { attr: ['tenant=acme'] },
+    { attr: ['region=eu'] }, // a resource attribute
     { attr: ['tenant=acme', 'region=eu'] },
-    { attr: 'tenant=globex', status: 'error' },
-    { attr: 'tenant=globex', sort: 'duration', limit: 4 },
+    { attr: ['tenant=globex'], status: 'error' },
+    { attr: ['tenant=globex'], sort: 'duration', limit: 4 },
     { correlationId: 'corr-17' },
-    { attr: 'tenant=nobody' },
+    { attr: ['tenant=nobody'] },
   ];
   const statements: string[] = [];
   const search = async (q: SearchQuery, rareTraces: number) =>
@@ -221,14 +221,14 @@ describe('search paths', () => {
       ).toBe(!q.attr?.includes('tenant=nobody'));
       expect(rarePath, JSON.stringify(q)).toEqual(await search(q, 0));
     }
-    expect(await search({ attr: 'tenant=acme' }, 100)).toEqual([[9, 8, 7], [6, 5, 4], [3, 2, 1], [0]]);
-    expect(await search({ attr: 'region=eu', status: 'error' }, 100)).toEqual([[25, 15, 5]]);
+    expect(await search({ attr: ['tenant=acme'] }, 100)).toEqual([[9, 8, 7], [6, 5, 4], [3, 2, 1], [0]]);
+    expect(await search({ attr: ['region=eu'], status: 'error' }, 100)).toEqual([[25, 15, 5]]);
   });
 
   it('goes to the slices when a filter matches too many traces, and remembers that for the next search', async () => {
     for (const q of queries) expect(await search(q, 2), JSON.stringify(q)).toEqual(await search(q, 0));
     statements.length = 0;
-    await search({ attr: 'tenant=acme' }, 100);
+    await search({ attr: ['tenant=acme'] }, 100);
     expect(statements.some((s) => s.includes('groupArray(TraceId)'))).toBe(false);
   });
 });

@@ -53,10 +53,12 @@ const invocation = (id: string, extra: Partial<Invocation> = {}): Invocation => 
   ...extra,
 });
 
+const NO_ORPHANS = { platform: 0, pending: 0, lost: 0 };
+
 // producer trace P: request → send (producer, ends at 30); consumer trace C: batch → record at 100
 const P: TraceView = {
   traceId: 'p',
-  orphans: {},
+  orphans: NO_ORPHANS,
   skew: [],
   invocations: [invocation('inv-p', { coldStart: true, initDurationMs: 150 })],
   spans: [
@@ -66,7 +68,7 @@ const P: TraceView = {
 };
 const C: TraceView = {
   traceId: 'c',
-  orphans: {},
+  orphans: NO_ORPHANS,
   skew: [],
   invocations: [invocation('inv-c', { outcome: 'timeout' })],
   spans: [
@@ -133,7 +135,7 @@ describe('buildWaterfall', () => {
   it('keeps orphans under their virtual parents', () => {
     const T: TraceView = {
       traceId: 't',
-      orphans: { lost: 1 },
+      orphans: { ...NO_ORPHANS, lost: 1 },
       skew: [],
       invocations: [],
       spans: [
@@ -172,12 +174,12 @@ describe('virtual scrolling and collapse state', () => {
     const spans = Array.from({ length: 10_000 }, (_, i) =>
       span('big', `s${i}`, i === 0 ? 0 : 1, i, 5, i === 0 ? { childCount: 9999 } : {}),
     );
-    const w = buildWaterfall([{ traceId: 'big', orphans: {}, skew: [], invocations: [], spans }], [], {
+    const w = buildWaterfall([{ traceId: 'big', orphans: NO_ORPHANS, skew: [], invocations: [], spans }], [], {
       collapsed: new Set(),
       skew: true,
     });
     expect(w.rows).toHaveLength(10_001);
-    const collapsed = buildWaterfall([{ traceId: 'big', orphans: {}, skew: [], invocations: [], spans }], [], {
+    const collapsed = buildWaterfall([{ traceId: 'big', orphans: NO_ORPHANS, skew: [], invocations: [], spans }], [], {
       collapsed: new Set([spanKey('big', 's0')]),
       skew: true,
     });

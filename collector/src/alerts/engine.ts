@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/clickhouse.js';
+import type { AlertPreview, RuleStatus } from './answers.js';
 import { type AlertEvent, slackBody, UNITS, webhookBody } from './notify.js';
 import { type AlertRule, ms } from './rule.js';
 import { evaluateSignal, ingestLagMs } from './signals.js';
-import { type AlertState, initialState, type StateName, step } from './state-machine.js';
+import { type AlertState, initialState, step } from './state-machine.js';
 import { AlertStore, type Notification, type Silence } from './store.js';
 
 /**
@@ -26,22 +27,6 @@ export interface EngineOptions {
   /** First retry delay; doubles per attempt. Default 1 s. */
   retryBaseMs?: number;
   maxAttempts?: number;
-}
-
-export interface RuleStatus {
-  rule: AlertRule;
-  source: 'file' | 'api';
-  states: { group: string; state: StateName; since: number; value: number | undefined }[];
-  silencedUntil: number | undefined;
-}
-
-/** `POST /api/alerts/preview`: the rule's signal over consecutive windows, and its states. */
-export interface AlertPreview {
-  bucketMs: number;
-  threshold: number;
-  /** what the values are in: `ms`, `%` or `/s` */
-  unit: string;
-  points: { t: number; value: number | null; samples: number; state: StateName; notify: string | null }[];
 }
 
 const keyOf = (ruleId: string, group: string) => `${ruleId}\u0000${group}`;

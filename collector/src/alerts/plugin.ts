@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { type ErrorBody, errorAnswer, unauthorizedAnswer } from '../query/answers.js';
+import { type SchemaTypes, stringify } from '../query/schema-types.js';
+import { alertPreview, historyList, noContent, ruleAnswer, ruleList, silenceAnswer, silenceList } from './answers.js';
 import type { AlertEngine } from './engine.js';
-import { type AlertRule, parseRule, RuleError, ruleSchema } from './rule.js';
+import { historyQuerystring, idParams, ruleBody, silenceBody } from './parameters.js';
+import { type AlertRule, parseRule, RuleError } from './rule.js';
 
 /**
  * A channel URL as the API shows it: its origin and the last four characters. The rest is a
@@ -19,6 +23,7 @@ export function maskChannelUrl(url: string): string {
   return rest.length <= 4 ? url : `${origin}/***${rest.slice(-4)}`;
 }
 
+/** A rule as the API shows it: channel URLs masked. */
 const shown = (rule: AlertRule): AlertRule => ({
   ...rule,
   channels: rule.channels.map((c) => ({ ...c, url: maskChannelUrl(c.url) })),
@@ -27,41 +32,72 @@ const shown = (rule: AlertRule): AlertRule => ({
 /**
  * `/api/alerts/...`: rules (read; create, replace and delete those made here — rules from
  * the rules file are read-only), preview ("what would this rule have said over the last
- * 24 h?"), silences and history. Rule bodies use the rules file's JSON Schema.
+ * 24 h?"), silences and history. Rule bodies use the rules file's JSON Schema; every answer
+ * has one too (answers.ts), which documents it (OpenAPI) and types the handler.
  */
-export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEngine }): Promise<void> {
+export async function alertsPlugin(plain: FastifyInstance, deps: { engine: AlertEngine }): Promise<void> {
   const { engine } = deps;
-  const bad = (reply: any, err: unknown) => {
+  const app = plain.withTypeProvider<SchemaTypes>();
+  app.setSerializerCompiler(stringify);
+  /** A rule that parseRule refused, as the API says it; anything else is not a refusal. */
+  const refusal = (err: unknown): ErrorBody => {
     if (err instanceof RuleError)
-      return reply.code(400).send({ statusCode: 400, code: err.code, error: 'Bad Request', message: err.message });
+      return { statusCode: 400, code: err.code, error: 'Bad Request', message: err.message };
     throw err;
   };
-  const ruleBody = { ...ruleSchema, required: [...ruleSchema.required] };
+  const conflict = (message: string): ErrorBody => ({
+    statusCode: 409,
+    code: 'FNTRACE_ERR_COL_BAD_RULE',
+    error: 'Conflict',
+    message,
+  });
+  const notFound = (message: string): ErrorBody => ({
+    statusCode: 404,
+    code: 'FNTRACE_ERR_COL_NOT_FOUND',
+    error: 'Not Found',
+    message,
+  });
   // The rule schema documents these bodies (OpenAPI); parseRule validates them, because it
-  // refuses unknown fields (a typo must not be dropped silently) and names the field.
+  // refuses unknown fields (a typo must not be dropped silently) and names the field. So
+  // `req.body` is typed by the schema but unchecked: only parseRule's result is a rule.
   const documentOnly = { validatorCompiler: () => () => true };
+  const badRule = errorAnswer('the body is not a valid rule: the message names the field');
+  const fileRule = errorAnswer('the rule comes from the rules file (read-only here)');
 
-  app.get('/api/alerts/rules', { schema: { summary: 'Alert rules with their current state per group' } }, async () => ({
-    rules: engine.status().map((r) => ({ ...r, rule: shown(r.rule) })),
-  }));
+  app.get(
+    '/api/alerts/rules',
+    {
+      schema: {
+        summary: 'Alert rules with their current state per group',
+        response: { 200: ruleList, 401: unauthorizedAnswer },
+      },
+    },
+    async () => ({ rules: engine.status().map((r) => ({ ...r, rule: shown(r.rule) })) }),
+  );
 
   app.post(
     '/api/alerts/rules',
-    { schema: { summary: 'Create an alert rule', body: ruleBody }, ...documentOnly },
+    {
+      schema: {
+        summary: 'Create an alert rule',
+        body: ruleBody,
+        response: {
+          201: ruleAnswer,
+          400: badRule,
+          401: unauthorizedAnswer,
+          409: errorAnswer('a rule with this id exists'),
+        },
+      },
+      ...documentOnly,
+    },
     async (req, reply) => {
       let rule: AlertRule;
       try {
         rule = parseRule(structuredClone(req.body));
       } catch (err) {
-        return bad(reply, err);
+        return reply.code(400).send(refusal(err));
       }
-      if (engine.ruleById(rule.id))
-        return reply.code(409).send({
-          statusCode: 409,
-          code: 'FNTRACE_ERR_COL_BAD_RULE',
-          error: 'Conflict',
-          message: `a rule "${rule.id}" exists`,
-        });
+      if (engine.ruleById(rule.id)) return reply.code(409).send(conflict(`a rule "${rule.id}" exists`));
       await engine.saveRule(rule);
       return reply.code(201).send({ rule: shown(rule) });
     },
@@ -69,17 +105,20 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
 
   app.put(
     '/api/alerts/rules/:id',
-    { schema: { summary: 'Replace an alert rule made through the API', body: ruleBody }, ...documentOnly },
+    {
+      schema: {
+        summary: 'Replace an alert rule made through the API',
+        params: idParams,
+        body: ruleBody,
+        response: { 200: ruleAnswer, 400: badRule, 401: unauthorizedAnswer, 409: fileRule },
+      },
+      ...documentOnly,
+    },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const existing = engine.ruleById(id);
       if (existing?.source === 'file')
-        return reply.code(409).send({
-          statusCode: 409,
-          code: 'FNTRACE_ERR_COL_BAD_RULE',
-          error: 'Conflict',
-          message: `rule "${id}" comes from the rules file; edit the file`,
-        });
+        return reply.code(409).send(conflict(`rule "${id}" comes from the rules file; edit the file`));
       // a rule read back from this API and sent again keeps its channel URLs: a masked URL
       // that is the mask of one the rule has stands for that one
       const body = structuredClone(req.body) as { channels?: unknown };
@@ -95,7 +134,7 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
       try {
         rule = parseRule({ ...body, id });
       } catch (err) {
-        return bad(reply, err);
+        return reply.code(400).send(refusal(err));
       }
       await engine.saveRule(rule);
       return { rule: shown(rule) };
@@ -104,78 +143,67 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
 
   app.delete(
     '/api/alerts/rules/:id',
-    { schema: { summary: 'Delete an alert rule made through the API' } },
+    {
+      schema: {
+        summary: 'Delete an alert rule made through the API',
+        params: idParams,
+        response: { 204: noContent, 401: unauthorizedAnswer, 404: errorAnswer('no such rule'), 409: fileRule },
+      },
+    },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const existing = engine.ruleById(id);
-      if (!existing)
-        return reply
-          .code(404)
-          .send({ statusCode: 404, code: 'FNTRACE_ERR_COL_NOT_FOUND', error: 'Not Found', message: `no rule "${id}"` });
-      if (existing.source === 'file')
-        return reply.code(409).send({
-          statusCode: 409,
-          code: 'FNTRACE_ERR_COL_BAD_RULE',
-          error: 'Conflict',
-          message: `rule "${id}" comes from the rules file`,
-        });
+      if (!existing) return reply.code(404).send(notFound(`no rule "${id}"`));
+      if (existing.source === 'file') return reply.code(409).send(conflict(`rule "${id}" comes from the rules file`));
       await engine.deleteRule(id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.post(
     '/api/alerts/preview',
-    { schema: { summary: 'What a rule would have said over the last 24 hours', body: ruleBody }, ...documentOnly },
+    {
+      schema: {
+        summary: 'What a rule would have said over the last 24 hours',
+        body: ruleBody,
+        response: { 200: alertPreview, 400: badRule, 401: unauthorizedAnswer },
+      },
+      ...documentOnly,
+    },
     async (req, reply) => {
       let rule: AlertRule;
       try {
         rule = parseRule(structuredClone(req.body));
       } catch (err) {
-        return bad(reply, err);
+        return reply.code(400).send(refusal(err));
       }
       return engine.preview(rule);
     },
   );
 
-  app.get('/api/alerts/silences', { schema: { summary: 'Active silences' } }, async () => ({
-    silences: engine.activeSilences(),
-  }));
+  app.get(
+    '/api/alerts/silences',
+    { schema: { summary: 'Active silences', response: { 200: silenceList, 401: unauthorizedAnswer } } },
+    async () => ({ silences: engine.activeSilences() }),
+  );
 
   app.post(
     '/api/alerts/silences',
     {
       schema: {
         summary: 'Silence a rule (or one group of it) until a time',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['ruleId'],
-          properties: {
-            ruleId: { type: 'string' },
-            group: { type: 'string', default: '' },
-            until: { type: 'string', description: 'ISO-8601; or give durationMinutes' },
-            durationMinutes: { type: 'number', minimum: 1, maximum: 525600 },
-            comment: { type: 'string', default: '' },
-          },
+        body: silenceBody,
+        response: {
+          201: silenceAnswer,
+          400: errorAnswer('the body is not valid, or until is not ISO-8601'),
+          401: unauthorizedAnswer,
+          404: errorAnswer('no such rule'),
         },
       },
     },
     async (req, reply) => {
-      const b = req.body as {
-        ruleId: string;
-        group: string;
-        until?: string;
-        durationMinutes?: number;
-        comment: string;
-      };
-      if (!engine.ruleById(b.ruleId))
-        return reply.code(404).send({
-          statusCode: 404,
-          code: 'FNTRACE_ERR_COL_NOT_FOUND',
-          error: 'Not Found',
-          message: `no rule "${b.ruleId}"`,
-        });
+      const b = req.body;
+      if (!engine.ruleById(b.ruleId)) return reply.code(404).send(notFound(`no rule "${b.ruleId}"`));
       const untilMs = b.until ? Date.parse(b.until) : engine.now() + (b.durationMinutes ?? 60) * 60_000;
       if (!Number.isFinite(untilMs))
         return reply.code(400).send({
@@ -190,33 +218,36 @@ export async function alertsPlugin(app: FastifyInstance, deps: { engine: AlertEn
     },
   );
 
-  app.delete('/api/alerts/silences/:id', { schema: { summary: 'End a silence' } }, async (req, reply) => {
-    const s = engine.activeSilences().find((x) => x.id === (req.params as { id: string }).id);
-    if (!s)
-      return reply.code(404).send({
-        statusCode: 404,
-        code: 'FNTRACE_ERR_COL_NOT_FOUND',
-        error: 'Not Found',
-        message: 'no such active silence',
-      });
-    await engine.silence(s, true);
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/api/alerts/silences/:id',
+    {
+      schema: {
+        summary: 'End a silence',
+        params: idParams,
+        response: { 204: noContent, 401: unauthorizedAnswer, 404: errorAnswer('no such active silence') },
+      },
+    },
+    async (req, reply) => {
+      const s = engine.activeSilences().find((x) => x.id === req.params.id);
+      if (!s) return reply.code(404).send(notFound('no such active silence'));
+      await engine.silence(s, true);
+      return reply.code(204).send(null);
+    },
+  );
 
   app.get(
     '/api/alerts/history',
     {
       schema: {
         summary: 'Transitions and delivery attempts, newest first',
-        querystring: {
-          type: 'object',
-          properties: { rule: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } },
+        querystring: historyQuerystring,
+        response: {
+          200: historyList,
+          400: errorAnswer('a parameter is not valid: the message names it'),
+          401: unauthorizedAnswer,
         },
       },
     },
-    async (req) => {
-      const q = req.query as { rule?: string; limit: number };
-      return { history: await engine.alertStore.readHistory(q.rule, q.limit) };
-    },
+    async (req) => ({ history: await engine.alertStore.readHistory(req.query.rule, req.query.limit) }),
   );
 }

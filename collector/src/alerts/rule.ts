@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import { parseDuration } from '../query/time-range.js';
 import { PATTERNS, schemaErrorText, valueAt } from '../schema-errors.js';
+import type { AlertRule } from './answers.js';
 
 /**
  * An alert rule: a target (service / operation / function / trigger, any combination), a
@@ -82,25 +83,8 @@ export const ruleSchema = {
   },
 } as const;
 
-export interface AlertRule {
-  id: string;
-  name: string;
-  target: { service?: string; operation?: string; function?: string; trigger?: string };
-  signal: Signal;
-  comparator: '>' | '>=' | '<' | '<=';
-  threshold: number;
-  window: string;
-  interval: string;
-  for: string;
-  minSamples: number;
-  excludeColdStarts: boolean;
-  groupBy: 'none' | 'function' | 'operation' | 'service';
-  noData: 'no_data' | 'ok' | 'alerting' | 'keep';
-  severity: 'info' | 'warning' | 'critical';
-  labels: Record<string, string>;
-  repeatInterval: string;
-  channels: { type: 'webhook' | 'slack'; url: string }[];
-}
+/** A parsed rule: the type is derived from this schema, defaults filled in (answers.ts). */
+export type { AlertRule };
 
 const ajv = new Ajv({ useDefaults: true, allErrors: false });
 const validateRule = ajv.compile(ruleSchema);

@@ -13,7 +13,8 @@ import { type AlertRule, compare, ms } from './rule.js';
  * Notifications go out on firing and on resolved, and again every `repeatInterval` while
  * firing. Pure: the clock is an argument, nothing is mutated.
  */
-export type StateName = 'inactive' | 'pending' | 'firing' | 'resolved' | 'no_data';
+export const STATE_NAMES = ['inactive', 'pending', 'firing', 'resolved', 'no_data'] as const;
+export type StateName = (typeof STATE_NAMES)[number];
 
 export interface AlertState {
   state: StateName;

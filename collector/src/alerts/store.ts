@@ -1,6 +1,9 @@
 import type { Store } from '../store/clickhouse.js';
+import type { HistoryEntry, Silence } from './answers.js';
 import type { AlertRule } from './rule.js';
 import type { AlertState } from './state-machine.js';
+
+export type { Silence };
 
 /**
  * Alert state, history, silences, rules made through the API, and the notification outbox
@@ -8,15 +11,6 @@ import type { AlertState } from './state-machine.js';
  * that hold "the latest version of a thing" are ReplacingMergeTree keyed by it and read
  * with FINAL.
  */
-export interface Silence {
-  id: string;
-  ruleId: string;
-  /** '' silences every group of the rule. */
-  group: string;
-  untilMs: number;
-  comment: string;
-}
-
 export interface Notification {
   id: string;
   ruleId: string;
@@ -208,7 +202,7 @@ export class AlertStore {
   }
 
   readHistory(ruleId: string | undefined, limit: number) {
-    return this.rows<Record<string, unknown>>(
+    return this.rows<HistoryEntry>(
       `SELECT toString(toUnixTimestamp64Milli(At)) AS at, RuleId AS ruleId, GroupKey AS group, Kind AS kind, FromState AS from, ToState AS to,
          Value AS value, Threshold AS threshold, NotificationId AS notificationId, Channel AS channel, Attempt AS attempt, Status AS status, Detail AS detail
        FROM ${this.db}.fntrace_alert_history ${ruleId ? 'WHERE RuleId = {rule:String}' : ''} ORDER BY At DESC LIMIT {limit:UInt32}`,

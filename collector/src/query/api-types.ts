@@ -1,16 +1,33 @@
 /**
- * The shapes the query API answers with, in one place for clients in this repository: the
- * dashboard imports them as types (nothing of the collector is bundled into it), so a change
- * to an answer is a type error where it is read.
+ * `@fntrace/collector/api`: the types of what the query and alert API answer, for clients.
+ * Types only — the package exports this entry with a `types` condition and no code, so a
+ * client (the dashboard) imports it with `import type` and bundles nothing of the collector.
+ * Each answer type is derived from the JSON Schema of the route that answers it (answers.ts,
+ * trace-answers.ts, overview-answers.ts, alerts/answers.ts), so a change to an answer is a
+ * type error where it is read.
+ *
+ * @example
+ * import type { TraceView } from '@fntrace/collector/api';
+ * const view = (await (await fetch(`/api/traces/${id}`)).json()) as TraceView;
  */
 
-export type { AlertPreview, RuleStatus } from '../alerts/engine.js';
-export type { AlertRule } from '../alerts/rule.js';
+export type {
+  AlertPreview,
+  HistoryEntry,
+  RuleStatus,
+  Silence,
+} from '../alerts/answers.js';
+export type { AlertRule, Signal } from '../alerts/rule.js';
 export type { InvocationFacts, TraceSummary } from '../stitch/trace-facts.js';
 export type { OrphanClass } from '../stitch/tree.js';
-export type { LogRecord } from './invocations-logs.js';
-export type { Journey, JourneyEdge } from './journey.js';
-export type { Metrics, MetricsPoint } from './metrics.js';
-export type { MapEdge, MapNode, ServiceMap } from './service-map.js';
-export type { TracePoint, TracePoints } from './trace-search.js';
-export type { ApiSpan, TraceView, VirtualParent } from './trace-view.js';
+export type { ErrorBody, LogRecord, SearchPage, TracePoint, TracePoints } from './answers.js';
+export type {
+  MapEdge,
+  MapNode,
+  Metrics,
+  MetricsPoint,
+  ServiceList,
+  ServiceMap,
+} from './overview-answers.js';
+export type { LogQuery, MetricsQuery, SearchQuery } from './parameters.js';
+export type { ApiSpan, Journey, JourneyEdge, TraceView, VirtualParent } from './trace-answers.js';

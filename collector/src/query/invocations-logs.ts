@@ -1,22 +1,15 @@
 import type { InvocationFacts } from '../stitch/trace-facts.js';
 import type { Store } from '../store/clickhouse.js';
+import type { LogRecord } from './answers.js';
+import type { InvocationQuery, LogQuery } from './parameters.js';
 import { queryRows } from './spans.js';
 import { nsParam, timeRange } from './time-range.js';
 
-/** `GET /api/invocations` and `GET /api/logs`, newest first, with simple filters. */
-export interface InvocationQuery {
-  start?: string;
-  end?: string;
-  since?: string;
-  function?: string;
-  coldStart?: boolean;
-  outcome?: 'ok' | 'error' | 'timeout';
-  traceId?: string;
-  correlationId?: string;
-  limit?: number;
-}
-
-/** Invocation columns as the API returns them. */
+/**
+ * `GET /api/invocations` and `GET /api/logs`, newest first, with simple filters.
+ *
+ * Invocation columns as the API returns them.
+ */
 export const INVOCATION_SELECT = `toString(toUnixTimestamp64Nano(Timestamp)) AS startUnixNano, InvocationId AS invocationId,
   TraceId AS traceId, SpanId AS spanId, FunctionName AS functionName, FunctionVersion AS functionVersion,
   Instance AS instance, Trigger AS trigger, TriggerSource AS triggerSource, ColdStart AS coldStart,
@@ -71,30 +64,6 @@ export async function listInvocations(store: Store, q: InvocationQuery) {
     params,
   );
   return rows.map(toInvocation);
-}
-
-export interface LogQuery {
-  start?: string;
-  end?: string;
-  since?: string;
-  service?: string;
-  level?: string;
-  text?: string;
-  traceId?: string;
-  correlationId?: string;
-  limit?: number;
-}
-
-/** A log record as `GET /api/logs` and `GET /api/traces/:traceId/logs` return it. */
-export interface LogRecord {
-  timeUnixNano: string;
-  traceId: string;
-  spanId: string;
-  severityText: string;
-  severityNumber: number;
-  service: string;
-  body: string;
-  attributes: Record<string, string>;
 }
 
 const SEVERITY_FLOOR: Record<string, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };

@@ -1,6 +1,7 @@
 import type { Store } from '../store/clickhouse.js';
 import { queryRows } from './spans.js';
-import { type TraceSummary, traceSummaries } from './trace-view.js';
+import type { Journey, JourneyEdge } from './trace-answers.js';
+import { traceSummaries } from './trace-view.js';
 
 /**
  * `GET /api/traces/:traceId/journey`: the traces one request touched, found breadth-first
@@ -13,26 +14,6 @@ import { type TraceSummary, traceSummaries } from './trace-view.js';
  * the same message) becomes an edge with its queue dwell time: consumer start minus
  * producer end. Fan-in (one batch, many producers) and fan-out come out the same way.
  */
-export interface JourneyEdge {
-  kind: 'message' | 'link' | 'correlation';
-  fromTraceId: string;
-  fromSpanId: string;
-  toTraceId: string;
-  toSpanId: string;
-  messageId?: string;
-  destination?: string;
-  dwellMs?: number;
-  linkType?: string;
-}
-
-export interface Journey {
-  traceId: string;
-  traces: TraceSummary[];
-  edges: JourneyEdge[];
-  costUsd: number;
-  truncated: boolean;
-}
-
 export async function journey(store: Store, traceId: string, maxTraces = 50): Promise<Journey | undefined> {
   const db = `\`${store.database}\``;
   const found = new Set<string>([traceId]);

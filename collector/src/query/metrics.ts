@@ -1,6 +1,10 @@
 import type { Store } from '../store/clickhouse.js';
+import type { Metrics, MetricsPoint } from './overview-answers.js';
+import type { MetricsQuery } from './parameters.js';
 import { queryRows } from './spans.js';
 import { BadRequest, nsParam, parseDuration, timeRange } from './time-range.js';
+
+const STEPS = [10, 30, 60, 300, 900, 3600, 21600, 86400];
 
 /**
  * `GET /api/metrics`: per time bucket and group (service, operation or function) — request
@@ -8,18 +12,6 @@ import { BadRequest, nsParam, parseDuration, timeRange } from './time-range.js';
  * requests a service handled). Grouped by function, also cold-start rate, init-duration
  * p50/p95/p99, timeouts and cost, from `fntrace_invocations`. `start` and `end` (epoch ms) give the window.
  */
-export interface MetricsQuery {
-  start?: string;
-  end?: string;
-  since?: string;
-  groupBy?: 'service' | 'operation' | 'function';
-  service?: string;
-  function?: string;
-  step?: string;
-}
-
-const STEPS = [10, 30, 60, 300, 900, 3600, 21600, 86400];
-
 export async function metrics(store: Store, q: MetricsQuery): Promise<Metrics> {
   const { startNs, endNs } = timeRange(q);
   const rangeS = Number((endNs - startNs) / 1_000_000_000n);
@@ -65,34 +57,6 @@ export async function metrics(store: Store, q: MetricsQuery): Promise<Metrics> {
   return { groupBy, stepSeconds: step, ...range, series: toSeries(rows, step, false) };
 }
 
-/** One bucket of one group of `GET /api/metrics`. */
-export interface MetricsPoint {
-  /** bucket start, epoch ms */
-  t: number;
-  count: number;
-  ratePerSecond: number;
-  errorPercent: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  /** groupBy=function: from the invocations */
-  coldStartPercent?: number;
-  initP50Ms?: number | null;
-  initP95Ms?: number | null;
-  initP99Ms?: number | null;
-  timeouts?: number;
-  costUsd?: number;
-}
-
-export interface Metrics {
-  groupBy: 'service' | 'operation' | 'function';
-  stepSeconds: number;
-  /** the window, epoch ms */
-  start: number;
-  end: number;
-  series: { group: string; points: MetricsPoint[] }[];
-}
-
 function toSeries(rows: Record<string, any>[], step: number, functions: boolean): Metrics['series'] {
   const groups = new Map<string, MetricsPoint[]>();
   for (const r of rows) {
@@ -108,8 +72,9 @@ function toSeries(rows: Record<string, any>[], step: number, functions: boolean)
     };
     if (functions) {
       point.coldStartPercent = Number(r.coldStartRate) * 100;
-      // init durations of the bucket's cold starts; null where it had none
-      const init = (i: number) => (Number.isFinite(Number(r.init[i])) ? Number(r.init[i]) : null);
+      // init durations of the bucket's cold starts; null where it had none (the quantile of no
+      // values is NaN, which ClickHouse writes in JSON as null — and Number(null) would be 0)
+      const init = (i: number) => (r.init[i] !== null && Number.isFinite(Number(r.init[i])) ? Number(r.init[i]) : null);
       point.initP50Ms = init(0);
       point.initP95Ms = init(1);
       point.initP99Ms = init(2);

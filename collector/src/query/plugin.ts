@@ -1,66 +1,32 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PATTERNS, type SchemaError, schemaErrorText, valueAt } from '../schema-errors.js';
+import { type SchemaError, schemaErrorText, valueAt } from '../schema-errors.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
+import { errorAnswer, invocationList, logList, queryErrors, searchPage, tracePoints } from './answers.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
 import { metrics } from './metrics.js';
+import { serviceMap as mapAnswer, metrics as metricsAnswer, operationList, serviceList } from './overview-answers.js';
+import {
+  invocationsQuerystring,
+  journeyQuerystring,
+  logsQuerystring,
+  metricsQuerystring,
+  pointsQuerystring,
+  rangeQuerystring,
+  searchQuerystring,
+  serviceParams,
+  traceIdParams,
+} from './parameters.js';
+import { type SchemaTypedApp, type SchemaTypes, stringify } from './schema-types.js';
 import { serviceMap } from './service-map.js';
 import { listOperations, listServices } from './services.js';
 import { traceWindow } from './spans.js';
 import { BadRequest } from './time-range.js';
-import { POINTS_LIMIT, searchTraces, tracePoints } from './trace-search.js';
+import { journey as journeyAnswer, traceLogs, traceView as traceViewAnswer } from './trace-answers.js';
+import { POINTS_LIMIT, tracePoints as points, searchTraces } from './trace-search.js';
 import { traceView } from './trace-view.js';
-
-/**
- * The query API (`/api/...`, JSON). Every route's query string and path have a JSON Schema:
- * the same schema validates requests (a bad value is a 400 that names it) and documents
- * them in the OpenAPI document at `/api/openapi.json`.
- */
-const range = {
-  start: { type: 'string', description: 'ISO-8601 or epoch ms; default: end minus `since`' },
-  end: { type: 'string', description: 'ISO-8601 or epoch ms; default: now' },
-  since: {
-    type: 'string',
-    pattern: PATTERNS.duration.pattern,
-    description: 'duration back from end when start is not given (default 1h)',
-  },
-} as const;
-const traceIdParam = {
-  type: 'object',
-  required: ['traceId'],
-  properties: { traceId: { type: 'string', pattern: PATTERNS.traceId.pattern } },
-} as const;
-
-/** The filters of a trace search: `GET /api/traces` and `GET /api/traces/points`. */
-const searchFilterProperties = {
-  ...range,
-  service: { type: 'string' },
-  operation: { type: 'string', description: 'span name' },
-  function: { type: 'string', description: 'faas.name' },
-  trigger: { type: 'string', enum: ['http', 'pubsub', 'datasource', 'timer', 'other'] },
-  status: { type: 'string', enum: ['ok', 'error'] },
-  minDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at least this long' },
-  maxDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at most this long' },
-  spanMinDurationMs: {
-    type: 'number',
-    minimum: 0,
-    description: 'a span lasts at least this long: the same span as the other span filters',
-  },
-  spanMaxDurationMs: {
-    type: 'number',
-    minimum: 0,
-    description: 'a span lasts at most this long: the same span as the other span filters',
-  },
-  coldStart: { type: 'boolean', description: 'only traces with a cold start' },
-  correlationId: { type: 'string' },
-  attr: {
-    type: 'array',
-    items: { type: 'string', pattern: PATTERNS.keyValue.pattern },
-    description: 'key=value on a span or its resource; repeat to AND',
-  },
-} as const;
 
 interface RequestSchemaError {
   validation?: SchemaError[];
@@ -77,11 +43,21 @@ function describeRequestError(error: RequestSchemaError, req: FastifyRequest): s
   return name ? `${name} ${text}` : text;
 }
 
+/**
+ * The query API (`/api/...`, JSON), and the OpenAPI document of the whole API at
+ * `/api/openapi.json`. Every route's query string, path and answers have a JSON Schema
+ * (parameters.ts, answers.ts): the same schemas validate requests (a bad value is a 400 that
+ * names it), document them, and type the handlers (schema-types.ts).
+ *
+ * The plugin is not encapsulated (what fastify-plugin does): the document is then registered
+ * where the collector registers its stages, and so documents every route registered after it
+ * — the alert API's as well as these. The routes themselves live in a context of their own,
+ * so that their error handler is not the whole server's.
+ */
 export async function queryPlugin(
   app: FastifyInstance,
   deps: { store: Store; orphanGraceMs: number; prices: readonly Price[] },
 ): Promise<void> {
-  const { store } = deps;
   await app.register(swagger, {
     openapi: {
       info: {
@@ -90,8 +66,19 @@ export async function queryPlugin(
         description: 'Traces, journeys, invocations, logs, metrics and the service map of serverless functions.',
       },
     },
+    // the API's document: routes outside /api (the dashboard's files) are not part of it
+    transform: ({ schema, url }) => ({ schema: url.startsWith('/api/') ? schema : { ...schema, hide: true }, url }),
   });
+  await app.register(async (scope) => queryRoutes(scope.withTypeProvider<SchemaTypes>(), deps));
+}
+Object.defineProperty(queryPlugin, Symbol.for('skip-override'), { value: true });
 
+async function queryRoutes(
+  app: SchemaTypedApp,
+  deps: { store: Store; orphanGraceMs: number; prices: readonly Price[] },
+): Promise<void> {
+  const { store } = deps;
+  app.setSerializerCompiler(stringify);
   app.setErrorHandler((error: Error & RequestSchemaError & { statusCode?: number; code?: string }, req, reply) => {
     if (error instanceof BadRequest || error.validation) {
       const message = error.validation ? describeRequestError(error, req) : error.message;
@@ -115,19 +102,11 @@ export async function queryPlugin(
     {
       schema: {
         summary: 'Search traces',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...searchFilterProperties,
-            sort: { type: 'string', enum: ['start', 'duration'], default: 'start' },
-            limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-            cursor: { type: 'string', description: 'nextCursor of the previous page' },
-          },
-        },
+        querystring: searchQuerystring,
+        response: { 200: searchPage, ...queryErrors },
       },
     },
-    async (req) => searchTraces(store, req.query as never),
+    async (req) => searchTraces(store, req.query),
   );
 
   app.get(
@@ -135,24 +114,25 @@ export async function queryPlugin(
     {
       schema: {
         summary: `Start and duration of the traces a search matches over its whole window: up to ${POINTS_LIMIT}; past the limit, the slowest tenth of it and an even sample of the rest`,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...searchFilterProperties,
-            limit: { type: 'integer', minimum: 1, maximum: POINTS_LIMIT, default: POINTS_LIMIT },
-          },
-        },
+        querystring: pointsQuerystring,
+        response: { 200: tracePoints, ...queryErrors },
       },
     },
-    async (req) => tracePoints(store, req.query as never),
+    async (req) => points(store, req.query),
   );
 
+  const noTrace = errorAnswer('no span of this trace is stored');
   app.get(
     '/api/traces/:traceId',
-    { schema: { summary: 'One trace, stitched: tree, orphans, skew, invocations', params: traceIdParam } },
+    {
+      schema: {
+        summary: 'One trace, stitched: tree, orphans, skew, invocations',
+        params: traceIdParams,
+        response: { 200: traceViewAnswer, ...queryErrors, 404: noTrace },
+      },
+    },
     async (req, reply) => {
-      const { traceId } = req.params as { traceId: string };
+      const { traceId } = req.params;
       const view = await traceView(store, traceId.toLowerCase(), deps);
       if (!view)
         return reply.code(404).send({
@@ -170,17 +150,14 @@ export async function queryPlugin(
     {
       schema: {
         summary: 'The traces joined to this one by links, message ids and correlation ids, with async hops and dwell',
-        params: traceIdParam,
-        querystring: {
-          type: 'object',
-          properties: { maxTraces: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-        },
+        params: traceIdParams,
+        querystring: journeyQuerystring,
+        response: { 200: journeyAnswer, ...queryErrors, 404: noTrace },
       },
     },
     async (req, reply) => {
-      const { traceId } = req.params as { traceId: string };
-      const { maxTraces } = req.query as { maxTraces: number };
-      const result = await journey(store, traceId.toLowerCase(), maxTraces);
+      const { traceId } = req.params;
+      const result = await journey(store, traceId.toLowerCase(), req.query.maxTraces);
       if (!result)
         return reply.code(404).send({
           statusCode: 404,
@@ -194,9 +171,15 @@ export async function queryPlugin(
 
   app.get(
     '/api/traces/:traceId/logs',
-    { schema: { summary: 'Logs of a trace, in time order, with span ids', params: traceIdParam } },
+    {
+      schema: {
+        summary: 'Logs of a trace, in time order, with span ids',
+        params: traceIdParams,
+        response: { 200: traceLogs, ...queryErrors },
+      },
+    },
     async (req) => {
-      const traceId = (req.params as { traceId: string }).traceId.toLowerCase();
+      const traceId = req.params.traceId.toLowerCase();
       const window = await traceWindow(store, [traceId]);
       const hour = 3600;
       const start = window ? String((Number(window.start) - hour) * 1000) : undefined;
@@ -207,10 +190,14 @@ export async function queryPlugin(
 
   app.get(
     '/api/services',
-    { schema: { summary: 'Services seen in a time range', querystring: { type: 'object', properties: range } } },
-    async (req) => ({
-      services: await listServices(store, req.query as never),
-    }),
+    {
+      schema: {
+        summary: 'Services seen in a time range',
+        querystring: rangeQuerystring,
+        response: { 200: serviceList, ...queryErrors },
+      },
+    },
+    async (req) => ({ services: await listServices(store, req.query) }),
   );
 
   app.get(
@@ -218,13 +205,12 @@ export async function queryPlugin(
     {
       schema: {
         summary: 'Operations (span names) of a service',
-        params: { type: 'object', required: ['service'], properties: { service: { type: 'string' } } },
-        querystring: { type: 'object', properties: range },
+        params: serviceParams,
+        querystring: rangeQuerystring,
+        response: { 200: operationList, ...queryErrors },
       },
     },
-    async (req) => ({
-      operations: await listOperations(store, (req.params as { service: string }).service, req.query as never),
-    }),
+    async (req) => ({ operations: await listOperations(store, req.params.service, req.query) }),
   );
 
   app.get(
@@ -233,24 +219,11 @@ export async function queryPlugin(
       schema: {
         summary:
           'Rate, error %, p50/p95/p99 per service, operation or function over time; cold starts and cost per function',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...range,
-            groupBy: { type: 'string', enum: ['service', 'operation', 'function'], default: 'service' },
-            service: { type: 'string' },
-            function: { type: 'string' },
-            step: {
-              type: 'string',
-              pattern: PATTERNS.wholeDuration.pattern,
-              description: 'bucket size; default about 60 buckets',
-            },
-          },
-        },
+        querystring: metricsQuerystring,
+        response: { 200: metricsAnswer, ...queryErrors },
       },
     },
-    async (req) => metrics(store, req.query as never),
+    async (req) => metrics(store, req.query),
   );
 
   app.get(
@@ -258,10 +231,11 @@ export async function queryPlugin(
     {
       schema: {
         summary: 'Service map: services, functions and queues, with call and hop edges',
-        querystring: { type: 'object', properties: range },
+        querystring: rangeQuerystring,
+        response: { 200: mapAnswer, ...queryErrors },
       },
     },
-    async (req) => serviceMap(store, req.query as never),
+    async (req) => serviceMap(store, req.query),
   );
 
   app.get(
@@ -269,48 +243,18 @@ export async function queryPlugin(
     {
       schema: {
         summary: 'Function invocations',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...range,
-            function: { type: 'string' },
-            coldStart: { type: 'boolean' },
-            outcome: { type: 'string', enum: ['ok', 'error', 'timeout'] },
-            traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
-            correlationId: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-          },
-        },
+        querystring: invocationsQuerystring,
+        response: { 200: invocationList, ...queryErrors },
       },
     },
-    async (req) => ({ invocations: await listInvocations(store, req.query as never) }),
+    async (req) => ({ invocations: await listInvocations(store, req.query) }),
   );
 
   app.get(
     '/api/logs',
     {
-      schema: {
-        summary: 'Search logs',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            ...range,
-            service: { type: 'string' },
-            level: {
-              type: 'string',
-              enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
-              description: 'this level and above',
-            },
-            text: { type: 'string', description: 'case-insensitive substring of the body' },
-            traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
-            correlationId: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
-          },
-        },
-      },
+      schema: { summary: 'Search logs', querystring: logsQuerystring, response: { 200: logList, ...queryErrors } },
     },
-    async (req) => ({ logs: await searchLogs(store, req.query as never) }),
+    async (req) => ({ logs: await searchLogs(store, req.query) }),
   );
 }

@@ -1,37 +1,8 @@
 import type { Store } from '../store/clickhouse.js';
+import type { MapEdge, MapNode, ServiceMap } from './overview-answers.js';
+import type { RangeQuery } from './parameters.js';
 import { queryRows } from './spans.js';
 import { nsParam, timeRange } from './time-range.js';
-
-/** A node of `GET /api/map`: a service, a function (a service whose spans name one) or a queue/topic/bus. */
-export interface MapNode {
-  id: string;
-  type: 'service' | 'function' | 'queue';
-  name: string;
-  /** services and functions: spans in the window, and the share in error */
-  spans?: number;
-  errorPercent?: number;
-  /** queues: `messaging.system` */
-  system?: string;
-}
-
-/** An edge of `GET /api/map`: a call between services, or a publish to or consume from a queue. */
-export interface MapEdge {
-  source: string;
-  target: string;
-  kind: 'call' | 'publish' | 'consume';
-  count: number;
-  ratePerSecond: number;
-  errorPercent: number;
-  p95Ms: number;
-  /** consume edges: time the messages waited in the queue */
-  dwellP50Ms?: number;
-  dwellP95Ms?: number;
-}
-
-export interface ServiceMap {
-  nodes: MapNode[];
-  edges: MapEdge[];
-}
 
 /**
  * `GET /api/map`: services and functions as nodes, queues/topics/buses as nodes of their
@@ -39,10 +10,7 @@ export interface ServiceMap {
  * calls where a span's parent is in another service, publishes (producer → queue) and
  * consumes (queue → consumer), the latter with queue dwell time from message pairs.
  */
-export async function serviceMap(
-  store: Store,
-  q: { start?: string; end?: string; since?: string },
-): Promise<ServiceMap> {
+export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMap> {
   const { startNs, endNs } = timeRange(q);
   const rangeS = Number(endNs - startNs) / 1e9 || 1;
   const db = `\`${store.database}\``;

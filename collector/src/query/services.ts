@@ -1,9 +1,10 @@
 import type { Store } from '../store/clickhouse.js';
+import type { RangeQuery } from './parameters.js';
 import { queryRows } from './spans.js';
 import { nsParam, timeRange } from './time-range.js';
 
 /** `GET /api/services` and `GET /api/services/:service/operations` over a time range. */
-export async function listServices(store: Store, q: { start?: string; end?: string; since?: string }) {
+export async function listServices(store: Store, q: RangeQuery) {
   const { startNs, endNs } = timeRange(q);
   const rows = await queryRows<Record<string, any>>(
     store,
@@ -23,11 +24,7 @@ export async function listServices(store: Store, q: { start?: string; end?: stri
   }));
 }
 
-export async function listOperations(
-  store: Store,
-  service: string,
-  q: { start?: string; end?: string; since?: string },
-) {
+export async function listOperations(store: Store, service: string, q: RangeQuery) {
   const { startNs, endNs } = timeRange(q);
   const rows = await queryRows<Record<string, any>>(
     store,

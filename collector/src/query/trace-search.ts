@@ -1,4 +1,6 @@
 import type { Store } from '../store/clickhouse.js';
+import type { TracePoints } from './answers.js';
+import type { SearchQuery } from './parameters.js';
 import { queryRows } from './spans.js';
 import { BadRequest, nsParam, timeRange } from './time-range.js';
 import { SUMMARY_SELECT, type TraceSummary, toSummary } from './trace-view.js';
@@ -19,27 +21,8 @@ import { SUMMARY_SELECT, type TraceSummary, toSummary } from './trace-view.js';
  */
 export const LOOKBACK = '1 HOUR';
 
-export interface SearchQuery {
-  start?: string;
-  end?: string;
-  since?: string;
-  service?: string;
-  operation?: string;
-  function?: string;
-  trigger?: string;
-  status?: 'ok' | 'error';
-  minDurationMs?: number;
-  maxDurationMs?: number;
-  /** a span (the one matching the other span filters) lasting at least this long */
-  spanMinDurationMs?: number;
-  spanMaxDurationMs?: number;
-  coldStart?: boolean;
-  correlationId?: string;
-  attr?: string | string[];
-  sort?: 'start' | 'duration';
-  limit?: number;
-  cursor?: string;
-}
+/** A search's parameters (parameters.ts). */
+export type { SearchQuery };
 
 interface Cursor {
   v: string;
@@ -258,21 +241,6 @@ export async function searchTraces(
 
 /** Most points `GET /api/traces/points` answers; past its limit, a tenth of them are the slowest traces. */
 export const POINTS_LIMIT = 1000;
-
-export interface TracePoint {
-  traceId: string;
-  startMs: number;
-  durationMs: number;
-  error: boolean;
-}
-
-/** `GET /api/traces/points`: the window (epoch ms), how many traces matched, the points. */
-export interface TracePoints {
-  start: number;
-  end: number;
-  matched: number;
-  points: TracePoint[];
-}
 
 /**
  * `GET /api/traces/points`: start and duration of the traces a search matches over its whole

@@ -1,10 +1,11 @@
 import { estimateSkew } from '../stitch/skew.js';
 import type { StoredSpan } from '../stitch/span-model.js';
-import { type InvocationFacts, invocationsOf, summaryOf, type TraceSummary } from '../stitch/trace-facts.js';
-import { buildTree, type OrphanClass } from '../stitch/tree.js';
+import { invocationsOf, summaryOf, type TraceSummary } from '../stitch/trace-facts.js';
+import { buildTree } from '../stitch/tree.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
 import { loadTraceSpans, queryRows } from './spans.js';
+import type { ApiSpan, TraceView } from './trace-answers.js';
 
 /**
  * `GET /api/traces/:traceId`: the stitched tree of one trace — depth-first spans grouped
@@ -46,53 +47,6 @@ function spanJson(s: StoredSpan, offsetNs: bigint): Omit<ApiSpan, 'depth' | 'inv
     })),
     links: s.links,
   };
-}
-
-/**
- * A span of the stitched tree as `GET /api/traces/:traceId` returns it: the stored span's
- * names, maps and links, times as decimal nanoseconds and milliseconds.
- */
-export interface ApiSpan
-  extends Pick<
-    StoredSpan,
-    'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'kind' | 'service' | 'attributes' | 'resource' | 'scope' | 'links'
-  > {
-  virtual?: false;
-  /** skew-adjusted start */
-  startUnixNano: string;
-  startMs: number;
-  durationNs: string;
-  durationMs: number;
-  /** the start the span was sent with */
-  rawStartUnixNano: string;
-  /** how far the span's invocation was shifted for clock skew; absent when it was not */
-  skewAdjustedMs?: number;
-  status: { code: string; message: string };
-  events: { timeUnixNano: string; name: string; attributes: Record<string, string> }[];
-  depth: number;
-  invocationId?: string;
-  childCount: number;
-}
-
-/** The labelled parent a span whose parent is missing is attached under. */
-export interface VirtualParent {
-  virtual: true;
-  spanId: string;
-  depth: number;
-  orphanClass: OrphanClass;
-  label: string;
-  childCount: number;
-}
-
-/** `GET /api/traces/:traceId`. */
-export interface TraceView {
-  traceId: string;
-  rootSpanId?: string;
-  summary?: TraceSummary;
-  orphans: Record<string, number>;
-  skew: { invocationId: string; instance: string; offsetMs: number }[];
-  invocations: InvocationFacts[];
-  spans: (ApiSpan | VirtualParent)[];
 }
 
 export async function traceView(

@@ -1,3 +1,4 @@
+import type { ServiceList } from '../view-model/types.js';
 import { useApi } from './use-api.js';
 
 /** The services seen in the time range, as a filter: `''` is any service. */
@@ -10,7 +11,7 @@ export function ServiceSelect({
   value: string;
   onChange: (service: string) => void;
 }) {
-  const services = useApi<{ services: { service: string }[] }>('services', `since=${since}`);
+  const services = useApi<ServiceList>('services', `since=${since}`);
   const known = services.data?.services.map((s) => s.service) ?? [];
   return (
     <label>

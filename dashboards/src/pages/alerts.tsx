@@ -3,7 +3,7 @@ import { get, request } from '../api.js';
 import { Chart } from '../components/chart.js';
 import { dateTime, ms } from '../format.js';
 import { href } from '../router.js';
-import type { AlertPreview, RuleStatus } from '../view-model/types.js';
+import type { AlertPreview, HistoryEntry, RuleStatus, Signal, Silence } from '../view-model/types.js';
 
 /**
  * Alerts: every rule with its state (per group), silences, history; a form to create a
@@ -11,17 +11,22 @@ import type { AlertPreview, RuleStatus } from '../view-model/types.js';
  * on the signal's chart with the threshold, before it can page anyone.
  */
 
-const SIGNALS = [
-  'latency_p95',
-  'latency_p99',
-  'latency_p90',
-  'latency_p50',
-  'error_rate',
-  'throughput',
-  'cold_start_rate',
-  'init_p95',
-  'timeout_rate',
-];
+/**
+ * Every signal a rule can watch, in the order the form offers them, with what it measures.
+ * Keyed by the collector's `Signal`: a signal added there and not here does not compile.
+ */
+const SIGNALS = {
+  latency_p95: '95th percentile duration of requests, ms',
+  latency_p99: '99th percentile duration of requests, ms',
+  latency_p90: '90th percentile duration of requests, ms',
+  latency_p50: 'median duration of requests, ms',
+  error_rate: 'requests that failed, %',
+  throughput: 'requests per second',
+  cold_start_rate: 'invocations that started cold, %',
+  init_p95: '95th percentile init duration of cold starts, ms',
+  timeout_rate: 'invocations that timed out, %',
+} satisfies Record<Signal, string>;
+const SIGNAL_ORDER = Object.keys(SIGNALS) as Signal[];
 const EMPTY = {
   name: '',
   service: '',
@@ -38,7 +43,7 @@ const EMPTY = {
 
 export function AlertsPage({ params }: { params: URLSearchParams }) {
   const [rules, setRules] = useState<RuleStatus[]>([]);
-  const [history, setHistory] = useState<Record<string, string>[]>([]);
+  const [history, setHistory] = useState<HistoryEntry[]>([]);
   const [form, setForm] = useState(EMPTY);
   const [preview, setPreview] = useState<AlertPreview | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -55,7 +60,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
       },
       (e: Error) => setLoadError(e.message),
     );
-    get<{ history: Record<string, string>[] }>('alerts/history', { rule: selected, limit: '100' }).then(
+    get<{ history: HistoryEntry[] }>('alerts/history', { rule: selected, limit: '100' }).then(
       (r) => setHistory(r.history),
       (e: Error) => setLoadError(e.message),
     );
@@ -148,9 +153,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
                     type="button"
                     onClick={() =>
                       run(async () => {
-                        const { silences } = await get<{ silences: { id: string; ruleId: string }[] }>(
-                          'alerts/silences',
-                        );
+                        const { silences } = await get<{ silences: Silence[] }>('alerts/silences');
                         for (const x of silences.filter((x) => x.ruleId === r.rule.id))
                           await request('DELETE', `alerts/silences/${encodeURIComponent(x.id)}`);
                       })
@@ -219,8 +222,8 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
         <label>
           Signal
           <select name="signal" value={form.signal} onChange={set('signal')}>
-            {SIGNALS.map((s) => (
-              <option key={s} value={s}>
+            {SIGNAL_ORDER.map((s) => (
+              <option key={s} value={s} title={SIGNALS[s]}>
                 {s}
               </option>
             ))}
@@ -260,7 +263,9 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
           type="button"
           onClick={() =>
             run(async () =>
-              setPreview(await request('POST', 'alerts/preview', { ...body(), name: form.name || 'preview' })),
+              setPreview(
+                await request<AlertPreview>('POST', 'alerts/preview', { ...body(), name: form.name || 'preview' }),
+              ),
             )
           }
         >

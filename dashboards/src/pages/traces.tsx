@@ -5,7 +5,7 @@ import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { dateTime, ms, plural, usd } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { TracePoints, TraceSummary } from '../view-model/types.js';
+import type { SearchPage, TracePoints } from '../view-model/types.js';
 
 /**
  * Traces: every filter of `GET /api/traces`, kept in the URL so a search can be shared;
@@ -79,7 +79,7 @@ export function formatAttrs(attrs: string[]): string {
 export function TracesPage({ params }: { params: URLSearchParams }) {
   const query = params.toString();
   const since = params.get('since') ?? '1h';
-  const search = useApi<{ traces: TraceSummary[]; nextCursor?: string }>('traces', withDefault(params, 'since', since));
+  const search = useApi<SearchPage>('traces', withDefault(params, 'since', since));
   const [draft, setDraft] = useState<Record<string, string>>({});
   const value = (k: string) => draft[k] ?? params.get(k) ?? '';
   const set = (k: string, v: string) => setDraft((d) => ({ ...d, [k]: v }));

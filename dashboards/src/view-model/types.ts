@@ -1,10 +1,13 @@
 /**
- * The query API's shapes, as the collector declares them (collector/src/query/api-types.ts).
- * Imported as types only: the dashboard bundle holds none of the collector's code.
+ * The query API's shapes, as the collector declares them (`@fntrace/collector/api`: types
+ * derived from the JSON Schemas of its routes). Imported as types only: the dashboard bundle
+ * holds none of the collector's code.
  */
 export type {
   AlertPreview,
+  AlertRule,
   ApiSpan,
+  HistoryEntry,
   InvocationFacts as Invocation,
   Journey,
   JourneyEdge,
@@ -14,9 +17,13 @@ export type {
   Metrics,
   MetricsPoint,
   RuleStatus,
+  SearchPage,
+  ServiceList,
   ServiceMap,
+  Signal,
+  Silence,
   TracePoints,
   TraceSummary,
   TraceView,
   VirtualParent,
-} from '../../../collector/src/query/api-types.js';
+} from '@fntrace/collector/api';

@@ -1,0 +1,205 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import type { InvocationFacts, TraceSummary } from '../stitch/trace-facts.js';
+import type { Same } from './schema-types.js';
+
+/**
+ * What the query API answers, as JSON Schema: every route's `response` (OpenAPI documents
+ * them; test/collector/openapi-responses.test.ts validates real answers against them) and,
+ * through `FromSchema`, the TypeScript types of the answers, which the route handlers must
+ * return and the dashboard reads. Objects refuse properties they do not list, so an answer
+ * that grows a field grows its schema too. This file: the error body, the records (trace
+ * summaries, invocations, log records) and the lists of them; one trace's answers are in
+ * trace-answers.ts, services, metrics and the map in overview-answers.ts.
+ *
+ * Times: `…UnixNano` are decimal strings of nanoseconds since the epoch (exact; a double is
+ * not), `…Ms` are milliseconds as numbers.
+ */
+
+/** Every refusal and failure of the API: `FNTRACE_ERR_COL_*` codes (README, "Errors"). */
+export const errorBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['statusCode', 'code', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string', description: 'stable, e.g. FNTRACE_ERR_COL_BAD_QUERY' },
+    error: { type: 'string', description: 'the HTTP reason phrase' },
+    message: { type: 'string', description: 'what was wrong, naming the parameter or field' },
+  },
+} as const;
+export type ErrorBody = FromSchema<typeof errorBody>;
+
+/** `errorBody` documenting one status of a route (OpenAPI takes the description for the answer's). */
+export const errorAnswer = <D extends string>(description: D) => ({ ...errorBody, description });
+
+/** Every `/api` route's answer without an accepted token, when the collector has `--api-token`. */
+export const unauthorizedAnswer = errorAnswer('the collector runs with --api-token and no accepted bearer token came');
+
+/** The error answers every query route can give. */
+export const queryErrors = {
+  400: errorAnswer('a parameter is not valid: the message names it and says what it must be'),
+  401: unauthorizedAnswer,
+  500: errorAnswer('the query failed in storage; the collector log has the cause'),
+} as const;
+
+export const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const integer = { type: 'integer' } as const;
+const number = { type: 'number' } as const;
+const string = { type: 'string' } as const;
+export const nanos = { type: 'string', pattern: '^\\d+$', description: 'decimal nanoseconds since the epoch' } as const;
+
+/** A trace's summary (search results, trace view, journey). */
+export const traceSummary = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'traceId',
+    'startUnixNano',
+    'startMs',
+    'durationMs',
+    'spanCount',
+    'errorCount',
+    'services',
+    'rootService',
+    'rootOperation',
+    'invocations',
+    'coldStarts',
+    'costUsd',
+  ],
+  properties: {
+    traceId: string,
+    startUnixNano: nanos,
+    startMs: number,
+    durationMs: number,
+    spanCount: integer,
+    errorCount: integer,
+    services: { type: 'array', items: string },
+    rootService: string,
+    rootOperation: string,
+    invocations: integer,
+    coldStarts: integer,
+    costUsd: number,
+  },
+} as const;
+
+/** One function invocation (`/api/invocations`, and the trace view's). */
+export const invocation = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'startUnixNano',
+    'invocationId',
+    'traceId',
+    'spanId',
+    'functionName',
+    'functionVersion',
+    'instance',
+    'trigger',
+    'triggerSource',
+    'coldStart',
+    'initDurationMs',
+    'durationMs',
+    'billedDurationMs',
+    'memoryMb',
+    'costUsd',
+    'outcome',
+    'correlationId',
+  ],
+  properties: {
+    startUnixNano: nanos,
+    invocationId: string,
+    traceId: string,
+    spanId: string,
+    functionName: string,
+    functionVersion: string,
+    instance: string,
+    trigger: string,
+    triggerSource: string,
+    coldStart: { type: 'boolean' },
+    initDurationMs: number,
+    durationMs: number,
+    billedDurationMs: number,
+    memoryMb: integer,
+    costUsd: number,
+    outcome: { type: 'string', enum: ['ok', 'error', 'timeout'] },
+    correlationId: string,
+  },
+} as const;
+
+// The summary and invocations are made in stitch/ (trace-facts.ts), upstream of the query
+// API, and declared there; these fail to compile when either side changes alone.
+true satisfies Same<FromSchema<typeof traceSummary>, TraceSummary>;
+true satisfies Same<FromSchema<typeof invocation>, InvocationFacts>;
+
+/** `GET /api/traces`. */
+export const searchPage = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'A page of traces, newest (or slowest) first',
+  required: ['traces'],
+  properties: {
+    traces: { type: 'array', items: traceSummary },
+    nextCursor: { type: 'string', description: 'the next page: pass as cursor; absent on the last page' },
+  },
+} as const;
+export type SearchPage = FromSchema<typeof searchPage>;
+
+/** `GET /api/traces/points`. */
+export const tracePoints = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Start and duration of the traces a search matches over its window',
+  required: ['start', 'end', 'matched', 'points'],
+  properties: {
+    start: { type: 'integer', description: 'the window, epoch ms' },
+    end: integer,
+    matched: { type: 'integer', description: 'how many traces matched (more than points past the limit)' },
+    points: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['traceId', 'startMs', 'durationMs', 'error'],
+        properties: { traceId: string, startMs: number, durationMs: number, error: { type: 'boolean' } },
+      },
+    },
+  },
+} as const;
+export type TracePoints = FromSchema<typeof tracePoints>;
+export type TracePoint = TracePoints['points'][number];
+
+/** A log record (`/api/logs`, `/api/traces/:traceId/logs`). */
+export const logRecord = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['timeUnixNano', 'traceId', 'spanId', 'severityText', 'severityNumber', 'service', 'body', 'attributes'],
+  properties: {
+    timeUnixNano: nanos,
+    traceId: string,
+    spanId: string,
+    severityText: string,
+    severityNumber: integer,
+    service: string,
+    body: string,
+    attributes: stringMap,
+  },
+} as const;
+export type LogRecord = FromSchema<typeof logRecord>;
+
+/** `GET /api/invocations`. */
+export const invocationList = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Invocations, newest first',
+  required: ['invocations'],
+  properties: { invocations: { type: 'array', items: invocation } },
+} as const;
+
+/** `GET /api/logs`. */
+export const logList = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Log records, newest first',
+  required: ['logs'],
+  properties: { logs: { type: 'array', items: logRecord } },
+} as const;

@@ -1,0 +1,143 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { PATTERNS } from '../schema-errors.js';
+import { POINTS_LIMIT } from './trace-search.js';
+
+/**
+ * The query API's parameters: a JSON Schema per route's query string and path. The same
+ * schema validates requests (a bad value is a 400 that names it), documents them (OpenAPI)
+ * and types them: `SearchQuery` and the others are derived, never restated. Each type is the
+ * query as a caller may give it (a parameter with a default may be left out); a route's
+ * handler sees it after validation, defaults filled in.
+ */
+const range = {
+  start: { type: 'string', description: 'ISO-8601 or epoch ms; default: end minus `since`' },
+  end: { type: 'string', description: 'ISO-8601 or epoch ms; default: now' },
+  since: {
+    type: 'string',
+    pattern: PATTERNS.duration.pattern,
+    description: 'duration back from end when start is not given (default 1h)',
+  },
+} as const;
+
+/** `?start&end&since`: the time range of `/api/services`, `/api/map` and others. */
+export const rangeQuerystring = { type: 'object', properties: range } as const;
+export type RangeQuery = FromSchema<typeof rangeQuerystring>;
+
+export const traceIdParams = {
+  type: 'object',
+  required: ['traceId'],
+  properties: { traceId: { type: 'string', pattern: PATTERNS.traceId.pattern } },
+} as const;
+
+export const serviceParams = {
+  type: 'object',
+  required: ['service'],
+  properties: { service: { type: 'string' } },
+} as const;
+
+/** The filters of a trace search: `GET /api/traces` and `GET /api/traces/points`. */
+const searchFilterProperties = {
+  ...range,
+  service: { type: 'string' },
+  operation: { type: 'string', description: 'span name' },
+  function: { type: 'string', description: 'faas.name' },
+  trigger: { type: 'string', enum: ['http', 'pubsub', 'datasource', 'timer', 'other'] },
+  status: { type: 'string', enum: ['ok', 'error'] },
+  minDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at least this long' },
+  maxDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at most this long' },
+  spanMinDurationMs: {
+    type: 'number',
+    minimum: 0,
+    description: 'a span lasts at least this long: the same span as the other span filters',
+  },
+  spanMaxDurationMs: {
+    type: 'number',
+    minimum: 0,
+    description: 'a span lasts at most this long: the same span as the other span filters',
+  },
+  coldStart: { type: 'boolean', description: 'only traces with a cold start' },
+  correlationId: { type: 'string' },
+  attr: {
+    type: 'array',
+    items: { type: 'string', pattern: PATTERNS.keyValue.pattern },
+    description: 'key=value on a span or its resource; repeat to AND',
+  },
+} as const;
+
+export const searchQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...searchFilterProperties,
+    sort: { type: 'string', enum: ['start', 'duration'], default: 'start' },
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    cursor: { type: 'string', description: 'nextCursor of the previous page' },
+  },
+} as const;
+/** `GET /api/traces` (and, without `sort` and `cursor`, `GET /api/traces/points`). */
+export type SearchQuery = FromSchema<typeof searchQuerystring, { keepDefaultedPropertiesOptional: true }>;
+
+export const pointsQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...searchFilterProperties,
+    limit: { type: 'integer', minimum: 1, maximum: POINTS_LIMIT, default: POINTS_LIMIT },
+  },
+} as const;
+
+export const journeyQuerystring = {
+  type: 'object',
+  properties: { maxTraces: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+} as const;
+
+export const metricsQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...range,
+    groupBy: { type: 'string', enum: ['service', 'operation', 'function'], default: 'service' },
+    service: { type: 'string' },
+    function: { type: 'string' },
+    step: {
+      type: 'string',
+      pattern: PATTERNS.wholeDuration.pattern,
+      description: 'bucket size; default about 60 buckets',
+    },
+  },
+} as const;
+export type MetricsQuery = FromSchema<typeof metricsQuerystring, { keepDefaultedPropertiesOptional: true }>;
+
+export const invocationsQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...range,
+    function: { type: 'string' },
+    coldStart: { type: 'boolean' },
+    outcome: { type: 'string', enum: ['ok', 'error', 'timeout'] },
+    traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
+    correlationId: { type: 'string' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  },
+} as const;
+export type InvocationQuery = FromSchema<typeof invocationsQuerystring, { keepDefaultedPropertiesOptional: true }>;
+
+export const logsQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...range,
+    service: { type: 'string' },
+    level: {
+      type: 'string',
+      enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+      description: 'this level and above',
+    },
+    text: { type: 'string', description: 'case-insensitive substring of the body' },
+    traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
+    correlationId: { type: 'string' },
+    limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
+  },
+} as const;
+export type LogQuery = FromSchema<typeof logsQuerystring, { keepDefaultedPropertiesOptional: true }>;

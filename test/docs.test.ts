@@ -6,10 +6,11 @@ import { COLLECTOR_ERROR_CODES } from '../collector/src/errors.js';
 import { ERROR_CODES } from '../sdk/src/core/errors.js';
 import { VERSION } from '../sdk/src/core/version.js';
 
-// The README is the user's reference: it must name every error code and every variable the
-// SDK reads, and its first lines must be the two commands.
+// The README and docs/ are the user's reference: together they must name every error code and
+// every variable the SDK reads, and the README's first lines must be the two commands.
 const root = resolve(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const docs = (name: string) => readFileSync(join(root, 'docs', name), 'utf8');
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -18,15 +19,16 @@ function sources(dir: string): string[] {
   });
 }
 
-describe('README', () => {
+describe('README and docs/', () => {
   it('starts with the two commands', () => {
     const block = readme.split('```')[1] ?? '';
     expect(block).toMatch(/^sh\nnpm start\b.*\nnpm test\b/);
   });
 
   it('documents every error code of the SDK and the collector', () => {
+    const errors = docs('errors.md');
     for (const code of [...Object.values(ERROR_CODES), ...Object.values(COLLECTOR_ERROR_CODES)]) {
-      expect(readme, code).toContain(`\`${code}\``);
+      expect(errors, code).toContain(`\`${code}\``);
     }
   });
 
@@ -41,7 +43,7 @@ describe('README', () => {
       'maxInflightRequests',
     ]) {
       expect(optionNames).toContain(name);
-      expect(readme, flagOf(name)).toContain(flagOf(name));
+      expect(docs('collector.md') + docs('storage.md'), flagOf(name)).toContain(flagOf(name));
     }
     expect(envOf('clickhouseUrl')).toBe('FNTRACE_CLICKHOUSE_URL');
   });
@@ -54,7 +56,8 @@ describe('README', () => {
       }
     }
     expect(names.size).toBeGreaterThan(20);
-    for (const name of names) expect(readme, name).toContain(`\`${name}\``);
+    const sdk = docs('sdk.md');
+    for (const name of names) expect(sdk, name).toContain(`\`${name}\``);
   });
 
   it('is beside an SDK whose version constant matches its package.json', () => {

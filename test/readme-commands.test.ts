@@ -8,7 +8,7 @@ import { freePort } from './collector/process.js';
 import { POISON, spanLine, writeSegment } from './collector/spool-rows.js';
 import { tempDir, useTempDir } from './helpers/cleanup.js';
 
-// The README's command lines, run as a user runs them in a clone: from the repository root,
+// The command lines of the README and docs/, run as a user runs them in a clone: from the repository root,
 // through npx and npm, with a shell's environment (no npm_* variables, no node_modules/.bin on
 // PATH), after `npm ci` and the build `npm test` does before this file runs. Every command line
 // is either run here or skipped on purpose with the reason, so a new one cannot go unchecked.
@@ -21,7 +21,19 @@ import { tempDir, useTempDir } from './helpers/cleanup.js';
 // FNTRACE_DATA — the variables every flag has — so that the line itself runs as written.
 
 const ROOT = resolve(import.meta.dirname, '..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/**
+ * The README and the reference in docs/ (written by hand: benchmarks.md and reliability.md are
+ * written by their scripts, and their command lines are those scripts' own).
+ */
+const WRITTEN_BY_SCRIPTS = new Set(['benchmarks.md', 'reliability.md']);
+const README = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md') && !WRITTEN_BY_SCRIPTS.has(f))
+    .map((f) => join('docs', f)),
+]
+  .map((f) => readFileSync(join(ROOT, f), 'utf8'))
+  .join('\n');
 const SCRIPTS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
 /** The commands of .ci/run, its comments left out. */
 const CI = readFileSync(join(ROOT, '.ci/run'), 'utf8')
@@ -73,6 +85,10 @@ const SKIPPED: Record<string, string> = {
     'needs a ClickHouse cluster "prod" at ch-1, and no ClickHouse server installs here: the cluster DDL is checked by test/collector/cluster-ddl.test.ts, the server path by test/collector/clickhouse-url.test.ts',
   'apt-get install -y chromium':
     "installs a system package as root from Debian's mirrors; .ci/run does it when Chromium is missing (checked below)",
+  'npx fntrace schema --clickhouse-cluster prod --clickhouse-database fntrace --retention-days 30 > fntrace-schema.sql':
+    'shell redirection into a file in the working directory; the command before it is `npx fntrace schema --clickhouse-cluster NAME`, run here, with the default database and retention spelled out',
+  'clickhouse-client --host ch-1 --user admin --ask-password --multiquery < fntrace-schema.sql':
+    "ClickHouse's own client, for a cluster at ch-1, which does not install here; test/collector/schema-command.test.ts applies the output of `fntrace schema` to the embedded engine instead",
   'clickhouse-client --multiquery':
     "ClickHouse's own client, for a server, which does not install here; test/collector/schema-command.test.ts applies the output of `fntrace schema` to the embedded engine instead",
 };

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { envOf, flagOf, optionNames, resolveCollectorOptions } from '../collector/src/config.js';
+import { envOf, flagOf, optionNames, resolveCollectorOptions } from '../collector/src/config/options.js';
 import { spanBatch } from './collector/otlp-json-body.js';
 import { freePort } from './collector/process.js';
 import { POISON, spanLine, writeSegment } from './collector/spool-rows.js';

@@ -2,9 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isLoopback } from './auth.js';
-import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorOptions } from './config.js';
-import { COLLECTOR_ERROR_CODES, CollectorError, invalidOption } from './errors.js';
+import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorOptions } from './config/options.js';
+import { CollectorError, dataDirLocked, invalidOption, isError } from './errors.js';
+import { isLoopback } from './http/auth.js';
 import { buildServer } from './server.js';
 import { lockDataDir } from './spool/lock.js';
 import { openStore } from './store/clickhouse.js';
@@ -207,12 +207,11 @@ quarantineRetry.action(async (flags: Record<string, unknown>) => {
     }
     unlock = await lockDataDir(dataDir);
   } catch (err) {
-    if ((err as CollectorError).code === COLLECTOR_ERROR_CODES.DATA_DIR_LOCKED)
+    if (isError(err, 'DATA_DIR_LOCKED'))
       fail(
-        new CollectorError(
-          COLLECTOR_ERROR_CODES.DATA_DIR_LOCKED,
-          500,
-          `${(err as Error).message}: stop the collector that uses it, then run retry again (retry inserts through the same store and rewrites the quarantine)`,
+        dataDirLocked(
+          dataDir!,
+          'stop the collector that uses it, then run retry again (retry inserts through the same store and rewrites the quarantine)',
         ),
       );
     fail(err);

@@ -3,8 +3,8 @@
  * instance; the `fntrace` command runs it.
  */
 
-export type { CollectorOptions } from './config.js';
-export { envOf, flagOf, optionsSchema, resolveCollectorOptions } from './config.js';
+export type { CollectorOptions } from './config/options.js';
+export { envOf, flagOf, optionsSchema, resolveCollectorOptions } from './config/options.js';
 export { COLLECTOR_ERROR_CODES, CollectorError } from './errors.js';
 export type { BuildOptions, CollectorServer } from './server.js';
 export { buildServer } from './server.js';

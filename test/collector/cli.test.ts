@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envOf, flagOf, optionNames, optionsSchema } from '../../collector/src/config.js';
+import { envOf, flagOf, optionNames, optionsSchema } from '../../collector/src/config/options.js';
 import { exited, killWhenDone, tempDir } from '../helpers/cleanup.js';
 import { spanBatch } from './otlp-json-body.js';
 import { CLI, countStored, freePort, startCollector, waitReady } from './process.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { resolveCollectorOptions } from '../../collector/src/config.js';
+import { resolveCollectorOptions } from '../../collector/src/config/options.js';
 import { openStore } from '../../collector/src/store/clickhouse.js';
 import { migrate } from '../../collector/src/store/migrations.js';
 import { tempDir } from '../helpers/cleanup.js';

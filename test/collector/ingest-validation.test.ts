@@ -3,7 +3,7 @@ import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { resolveCollectorOptions } from '../../collector/src/config.js';
+import { resolveCollectorOptions } from '../../collector/src/config/options.js';
 import {
   type HandLog,
   type HandSpan,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveCollectorOptions } from '../../collector/src/config.js';
+import { resolveCollectorOptions } from '../../collector/src/config/options.js';
 import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
 import { migrate } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';

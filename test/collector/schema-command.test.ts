@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { resolveCollectorOptions } from '../../collector/src/config.js';
+import { resolveCollectorOptions } from '../../collector/src/config/options.js';
 import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
 import { MIGRATIONS, migrate } from '../../collector/src/store/migrations.js';
 import { tempDir } from '../helpers/cleanup.js';

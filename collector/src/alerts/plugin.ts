@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { type ErrorBody, errorAnswer, unauthorizedAnswer } from '../query/answers.js';
+import { badQuery, notFound, ruleConflict } from '../errors.js';
+import { apiErrorHandler, errorAnswer, unauthorizedAnswer } from '../http/api-errors.js';
 import { type SchemaTypes, stringify } from '../query/schema-types.js';
 import { alertPreview, historyList, noContent, ruleAnswer, ruleList, silenceAnswer, silenceList } from './answers.js';
 import type { AlertEngine } from './engine.js';
 import { historyQuerystring, idParams, ruleBody, silenceBody } from './parameters.js';
-import { type AlertRule, parseRule, RuleError } from './rule.js';
+import { type AlertRule, parseRule } from './rule.js';
 
 /**
  * A channel URL as the API shows it: its origin and the last four characters. The rest is a
@@ -39,24 +40,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
   const { engine } = deps;
   const app = plain.withTypeProvider<SchemaTypes>();
   app.setSerializerCompiler(stringify);
-  /** A rule that parseRule refused, as the API says it; anything else is not a refusal. */
-  const refusal = (err: unknown): ErrorBody => {
-    if (err instanceof RuleError)
-      return { statusCode: 400, code: err.code, error: 'Bad Request', message: err.message };
-    throw err;
-  };
-  const conflict = (message: string): ErrorBody => ({
-    statusCode: 409,
-    code: 'FNTRACE_ERR_COL_BAD_RULE',
-    error: 'Conflict',
-    message,
-  });
-  const notFound = (message: string): ErrorBody => ({
-    statusCode: 404,
-    code: 'FNTRACE_ERR_COL_NOT_FOUND',
-    error: 'Not Found',
-    message,
-  });
+  app.setErrorHandler(apiErrorHandler);
   // The rule schema documents these bodies (OpenAPI); parseRule validates them, because it
   // refuses unknown fields (a typo must not be dropped silently) and names the field. So
   // `req.body` is typed by the schema but unchecked: only parseRule's result is a rule.
@@ -91,13 +75,8 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
       ...documentOnly,
     },
     async (req, reply) => {
-      let rule: AlertRule;
-      try {
-        rule = parseRule(structuredClone(req.body));
-      } catch (err) {
-        return reply.code(400).send(refusal(err));
-      }
-      if (engine.ruleById(rule.id)) return reply.code(409).send(conflict(`a rule "${rule.id}" exists`));
+      const rule = parseRule(structuredClone(req.body));
+      if (engine.ruleById(rule.id)) throw ruleConflict(`a rule "${rule.id}" exists`);
       await engine.saveRule(rule);
       return reply.code(201).send({ rule: shown(rule) });
     },
@@ -117,8 +96,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
     async (req, reply) => {
       const { id } = req.params;
       const existing = engine.ruleById(id);
-      if (existing?.source === 'file')
-        return reply.code(409).send(conflict(`rule "${id}" comes from the rules file; edit the file`));
+      if (existing?.source === 'file') throw ruleConflict(`rule "${id}" comes from the rules file; edit the file`);
       // a rule read back from this API and sent again keeps its channel URLs: a masked URL
       // that is the mask of one the rule has stands for that one
       const body = structuredClone(req.body) as { channels?: unknown };
@@ -130,12 +108,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
           return prior ? { ...c, url: prior.url } : c;
         });
       }
-      let rule: AlertRule;
-      try {
-        rule = parseRule({ ...body, id });
-      } catch (err) {
-        return reply.code(400).send(refusal(err));
-      }
+      const rule = parseRule({ ...body, id });
       await engine.saveRule(rule);
       return { rule: shown(rule) };
     },
@@ -153,8 +126,8 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
     async (req, reply) => {
       const { id } = req.params;
       const existing = engine.ruleById(id);
-      if (!existing) return reply.code(404).send(notFound(`no rule "${id}"`));
-      if (existing.source === 'file') return reply.code(409).send(conflict(`rule "${id}" comes from the rules file`));
+      if (!existing) throw notFound(`no rule "${id}"`);
+      if (existing.source === 'file') throw ruleConflict(`rule "${id}" comes from the rules file`);
       await engine.deleteRule(id);
       return reply.code(204).send(null);
     },
@@ -170,15 +143,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
       },
       ...documentOnly,
     },
-    async (req, reply) => {
-      let rule: AlertRule;
-      try {
-        rule = parseRule(structuredClone(req.body));
-      } catch (err) {
-        return reply.code(400).send(refusal(err));
-      }
-      return engine.preview(rule);
-    },
+    async (req) => engine.preview(parseRule(structuredClone(req.body))),
   );
 
   app.get(
@@ -203,15 +168,9 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
     },
     async (req, reply) => {
       const b = req.body;
-      if (!engine.ruleById(b.ruleId)) return reply.code(404).send(notFound(`no rule "${b.ruleId}"`));
+      if (!engine.ruleById(b.ruleId)) throw notFound(`no rule "${b.ruleId}"`);
       const untilMs = b.until ? Date.parse(b.until) : engine.now() + (b.durationMinutes ?? 60) * 60_000;
-      if (!Number.isFinite(untilMs))
-        return reply.code(400).send({
-          statusCode: 400,
-          code: 'FNTRACE_ERR_COL_BAD_QUERY',
-          error: 'Bad Request',
-          message: 'until must be ISO-8601',
-        });
+      if (!Number.isFinite(untilMs)) throw badQuery('until must be ISO-8601');
       const silence = { id: randomUUID(), ruleId: b.ruleId, group: b.group, untilMs, comment: b.comment };
       await engine.silence(silence);
       return reply.code(201).send({ silence });
@@ -229,7 +188,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
     },
     async (req, reply) => {
       const s = engine.activeSilences().find((x) => x.id === req.params.id);
-      if (!s) return reply.code(404).send(notFound('no such active silence'));
+      if (!s) throw notFound('no such active silence');
       await engine.silence(s, true);
       return reply.code(204).send(null);
     },

@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
-import { parseDuration } from '../query/time-range.js';
-import { PATTERNS, schemaErrorText, valueAt } from '../schema-errors.js';
+import { parseDuration } from '../config/duration.js';
+import { PATTERNS, schemaErrorText, valueAt } from '../config/schema-errors.js';
+import { badRule } from '../errors.js';
 import type { AlertRule } from './answers.js';
 
 /**
@@ -89,18 +90,6 @@ export type { AlertRule };
 const ajv = new Ajv({ useDefaults: true, allErrors: false });
 const validateRule = ajv.compile(ruleSchema);
 
-export class RuleError extends Error {
-  readonly code = 'FNTRACE_ERR_COL_BAD_RULE';
-  readonly statusCode = 400;
-  constructor(
-    message: string,
-    /** JSON pointer of the field, e.g. `/rules/2/threshold`. */
-    readonly path: string,
-  ) {
-    super(message);
-  }
-}
-
 export const slug = (name: string) =>
   name
     .toLowerCase()
@@ -108,24 +97,33 @@ export const slug = (name: string) =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 63) || 'rule';
 
-/** Defaults, validation, and the id. Throws RuleError naming the field. NOTE: fills defaults into `input`. */
+/**
+ * Defaults, validation, and the id. Throws a `BAD_RULE` CollectorError naming the field (its
+ * `field` is the JSON pointer, e.g. `/rules/2/threshold`). NOTE: fills defaults into `input`.
+ */
 export function parseRule(input: unknown, path = ''): AlertRule {
   if (!validateRule(input)) {
     const e = validateRule.errors![0]!;
     const where = `${path}${e.instancePath}`;
     // a rule body's own fields are named by the text ("threshold" is required); nested ones by path
     const text = schemaErrorText(e, valueAt(input, e.instancePath));
-    throw new RuleError(where ? `${where}: ${text}` : text, where);
+    throw badRule(where ? `${where}: ${text}` : text, where);
   }
   const rule = input as unknown as AlertRule;
-  for (const k of ['window', 'interval', 'for', 'repeatInterval'] as const) parseDuration(rule[k], k);
-  if (parseDuration(rule.window, 'window') < 10_000)
-    throw new RuleError(`${path}/window: must be at least 10s`, `${path}/window`);
+  for (const k of ['window', 'interval', 'for', 'repeatInterval'] as const)
+    if (parseDuration(rule[k]) === undefined)
+      throw badRule(`${path}/${k}: must look like 30s, 5m, 1h or 1d (got ${JSON.stringify(rule[k])})`, `${path}/${k}`);
+  if (ms(rule.window) < 10_000) throw badRule(`${path}/window: must be at least 10s`, `${path}/window`);
   rule.id ??= slug(rule.name);
   return rule;
 }
 
-export const ms = (d: string) => parseDuration(d, 'duration');
+/** Milliseconds of a duration of a parsed rule (parseRule checked them all). */
+export function ms(d: string): number {
+  const value = parseDuration(d);
+  if (value === undefined) throw new Error(`not a duration: ${JSON.stringify(d)}`);
+  return value;
+}
 
 export function compare(value: number, c: AlertRule['comparator'], threshold: number): boolean {
   switch (c) {

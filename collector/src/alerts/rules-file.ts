@@ -1,6 +1,7 @@
 import { isMap, isSeq } from 'yaml';
-import { parseYamlText, readYamlFile, type YamlFile } from '../option-files.js';
-import { type AlertRule, parseRule, RuleError } from './rule.js';
+import { parseYamlText, readYamlFile, type YamlFile } from '../config/option-files.js';
+import { badRule, isError } from '../errors.js';
+import { type AlertRule, parseRule } from './rule.js';
 
 /**
  * `--alert-rules rules.yaml`: a YAML (or JSON) file with `rules: [...]`, validated at
@@ -25,13 +26,12 @@ function rulesOf({ doc, data, fail }: YamlFile): AlertRule[] {
   plain.rules.forEach((r, i) => {
     try {
       const rule = parseRule(r, `/rules/${i}`);
-      if (ids.has(rule.id))
-        throw new RuleError(`/rules/${i}/id: "${rule.id}" is used by another rule`, `/rules/${i}/id`);
+      if (ids.has(rule.id)) throw badRule(`/rules/${i}/id: "${rule.id}" is used by another rule`, `/rules/${i}/id`);
       ids.add(rule.id);
       rules.push(rule);
     } catch (err) {
-      if (!(err instanceof RuleError)) throw err;
-      fail(err.path, err.message);
+      if (!isError(err, 'BAD_RULE')) throw err;
+      fail(err.field, err.message);
     }
   });
   return rules;

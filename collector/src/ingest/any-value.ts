@@ -1,4 +1,4 @@
-import { OtlpDecodeError } from '../errors.js';
+import { badOtlp, type CollectorError } from '../errors.js';
 import { idState, linkUsable } from './item-rules.js';
 import type { Attrs, SpanEvents, SpanLinks } from './rows.js';
 import { timeString } from './time.js';
@@ -22,8 +22,8 @@ import * as wire from './wire.js';
  */
 export const MAX_ANY_VALUE_DEPTH = 64;
 
-export function tooDeep(where = ''): OtlpDecodeError {
-  return new OtlpDecodeError(`invalid OTLP: AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels${where}`);
+export function tooDeep(where = ''): CollectorError {
+  return badOtlp(`invalid OTLP: AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels${where}`);
 }
 
 /** Plain form of a double: JS shortest round-trip form, and the names the exporter uses for non-finite values. */

@@ -1,3 +1,5 @@
+import type { ItemRefusalReason } from './refusals.js';
+
 /**
  * What a span or log record must be for the store to keep it until retention ends, checked
  * before the request is acknowledged: the collector's first promise is that an acknowledged
@@ -37,21 +39,13 @@
  * no view; times past 2^63 ns are stored as the latest time DateTime64(9) holds).
  */
 
-/** The `reason` label of `fntrace_refused_items_total` for an item refused here. */
-export type RefusalReason =
-  | 'invalid'
-  | 'timestamp_zero'
-  | 'timestamp_out_of_range'
-  | 'too_far_in_future'
-  | 'older_than_retention';
-
 export type ItemKind = 'span' | 'log record';
 
 /** One rule an item broke. Constant objects, so a request's tally keys on them. */
 export interface Refusal {
   readonly action: 'refuse';
   readonly item: ItemKind;
-  readonly reason: RefusalReason;
+  readonly reason: ItemRefusalReason;
   /** the rule, in words: what the item must be */
   readonly rule: string;
 }
@@ -78,7 +72,7 @@ export function newTally(): Tally {
   return { rejected: 0, errors: [], refused: new Map(), corrected: new Map() };
 }
 
-const refusal = (item: ItemKind, reason: RefusalReason, rule: string): Refusal =>
+const refusal = (item: ItemKind, reason: ItemRefusalReason, rule: string): Refusal =>
   Object.freeze({ action: 'refuse', item, reason, rule });
 
 /**

@@ -12,10 +12,10 @@
  * - doubles as numbers or strings, including `"NaN"`, `"Infinity"`, `"-Infinity"`;
  * - bytes in base64 (standard or URL-safe).
  *
- * A value of the wrong JSON type anywhere throws an `OtlpDecodeError` naming its path: like a
+ * A value of the wrong JSON type anywhere throws a `BAD_OTLP` CollectorError naming its path: like a
  * malformed protobuf, the request is refused as a whole (400) rather than stored half-read.
  */
-import { OtlpDecodeError } from '../errors.js';
+import { badOtlp } from '../errors.js';
 import {
   arrayJson,
   doubleJson,
@@ -65,8 +65,6 @@ import {
 } from './rows.js';
 import { timeStringOf } from './time.js';
 
-export { OtlpDecodeError } from '../errors.js';
-
 type Obj = Record<string, unknown>;
 
 /**
@@ -75,7 +73,7 @@ type Obj = Record<string, unknown>;
  * attribute objects.
  *
  * @param window the request's time rules; default {@link UNCHECKED} (the receiver always passes the collector's)
- * @throws {OtlpDecodeError} when the body is not an object or a field has the wrong JSON type
+ * @throws {CollectorError} `BAD_OTLP` when the body is not an object or a field has the wrong JSON type
  */
 export function decodeTracesJson(body: unknown, window: TimeWindow = UNCHECKED): Decoded<SpanRow> {
   const out: Decoded<SpanRow> = { rows: [], ...newTally() };
@@ -95,7 +93,7 @@ export function decodeTracesJson(body: unknown, window: TimeWindow = UNCHECKED):
  * are counted in `rejected`. Rows of one resource or scope share its attribute objects.
  *
  * @param window the request's time rules; default {@link UNCHECKED}
- * @throws {OtlpDecodeError} when the body is not an object or a field has the wrong JSON type
+ * @throws {CollectorError} `BAD_OTLP` when the body is not an object or a field has the wrong JSON type
  */
 export function decodeLogsJson(body: unknown, window: TimeWindow = UNCHECKED): Decoded<LogRow> {
   const out: Decoded<LogRow> = { rows: [], ...newTally() };
@@ -116,7 +114,7 @@ export function decodeLogsJson(body: unknown, window: TimeWindow = UNCHECKED): D
 
 function fail(path: string, expected: string, value: unknown): never {
   const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-  throw new OtlpDecodeError(`invalid OTLP/JSON: ${path || 'request body'} must be ${expected}, not ${got}`);
+  throw badOtlp(`invalid OTLP/JSON: ${path || 'request body'} must be ${expected}, not ${got}`);
 }
 
 function join(path: string, name: string): string {

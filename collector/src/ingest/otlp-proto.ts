@@ -31,8 +31,6 @@ import {
 import { durationString, timeString, uint64Text } from './time.js';
 import * as wire from './wire.js';
 
-export { OtlpDecodeError } from '../errors.js';
-
 /**
  * The row sink of the protobuf walk (otlp-walk.ts): each span or log record an export request
  * holds, as the `SpanRow` / `LogRow` the stored tables take (rows.ts). The ingest path writes
@@ -47,7 +45,7 @@ export { OtlpDecodeError } from '../errors.js';
  * and rows of one scope one `ScopeAttributes` object: treat rows as read-only.
  *
  * @param window the request's time rules; default {@link UNCHECKED} (the receiver always passes the collector's)
- * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
+ * @throws {CollectorError} `BAD_OTLP` when the body is not a well-formed protobuf message
  */
 export function decodeTracesProto(body: Uint8Array, window: TimeWindow = UNCHECKED): Decoded<SpanRow> {
   const out: Decoded<SpanRow> = { rows: [], ...newTally() };
@@ -74,7 +72,7 @@ export function decodeTracesProto(body: Uint8Array, window: TimeWindow = UNCHECK
  * `rejected`; the rest are kept. Attribute objects are shared as in {@link decodeTracesProto}.
  *
  * @param window the request's time rules; default {@link UNCHECKED}
- * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
+ * @throws {CollectorError} `BAD_OTLP` when the body is not a well-formed protobuf message
  */
 export function decodeLogsProto(body: Uint8Array, window: TimeWindow = UNCHECKED): Decoded<LogRow> {
   const out: Decoded<LogRow> = { rows: [], ...newTally() };

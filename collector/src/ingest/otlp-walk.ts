@@ -1,4 +1,4 @@
-import { OtlpDecodeError } from '../errors.js';
+import { badOtlp, isError } from '../errors.js';
 import { readAttributes, serviceNameOf } from './any-value.js';
 import {
   type Correction,
@@ -167,7 +167,7 @@ type ItemReader = (s: number, e: number) => void;
  * Walks an ExportTraceServiceRequest, handing each span to `sink`. Spans the rules refuse
  * (bad ids, and with a checked `window` times the store cannot keep) are counted in `tally`.
  *
- * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
+ * @throws {CollectorError} `BAD_OTLP` when the body is not a well-formed protobuf message
  */
 export function walkTraces<T extends Tally>(body: Buffer, w: TimeWindow, sink: Sink<SpanFields>, tally: T): T {
   return walk(body, 'ExportTraceServiceRequest', sink, (s, e) => readSpan(s, e, w, sink, tally), tally);
@@ -191,8 +191,8 @@ function walk<T extends Tally>(body: Buffer, what: string, sink: Sink<never>, it
       } else wire.skip(tag, end);
     }
   } catch (err) {
-    if (err instanceof OtlpDecodeError)
-      throw new OtlpDecodeError(err.message.replace(/^invalid protobuf/, `invalid protobuf ${what}`));
+    if (isError(err, 'BAD_OTLP'))
+      throw badOtlp(err.message.replace(/^invalid protobuf/, `invalid protobuf ${what}`), err.cause);
     throw err;
   } finally {
     wire.end();

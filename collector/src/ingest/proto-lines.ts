@@ -53,7 +53,7 @@ export interface SpoolLines extends Tally {
  * `window`, times the store cannot keep) are counted in `rejected` and left out.
  *
  * @param window the request's time rules; default {@link UNCHECKED}
- * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
+ * @throws {CollectorError} `BAD_OTLP` when the body is not a well-formed protobuf message
  */
 export function tracesProtoToLines(body: Uint8Array, window: TimeWindow = UNCHECKED): SpoolLines {
   const src = asBuffer(body);
@@ -65,7 +65,7 @@ export function tracesProtoToLines(body: Uint8Array, window: TimeWindow = UNCHEC
  * with a checked `window`, times the store cannot keep) are counted in `rejected` and left out.
  *
  * @param window the request's time rules; default {@link UNCHECKED}
- * @throws {OtlpDecodeError} when the body is not a well-formed protobuf message
+ * @throws {CollectorError} `BAD_OTLP` when the body is not a well-formed protobuf message
  */
 export function logsProtoToLines(body: Uint8Array, window: TimeWindow = UNCHECKED): SpoolLines {
   const src = asBuffer(body);

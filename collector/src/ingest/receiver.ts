@@ -1,25 +1,29 @@
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BEARER_CHALLENGE, bearerCheck } from '../auth.js';
-import { type CollectorOptions, durationMs } from '../config.js';
+import { type CollectorOptions, durationMs } from '../config/options.js';
 import {
+  badOtlp,
   bodyTooLarge,
-  COLLECTOR_ERROR_CODES as CODES,
   CollectorError,
   decompressedTooLarge,
-  OtlpDecodeError,
+  ingestFailed,
+  isError,
   overloaded,
+  shuttingDown,
   unauthorized,
   unsupportedEncoding,
   unsupportedMediaType,
+  unsupportedSignal,
 } from '../errors.js';
-import type { Metrics } from '../metrics.js';
+import { BEARER_CHALLENGE, bearerCheck } from '../http/auth.js';
+import type { Metrics } from '../http/metrics.js';
 import type { Signal, Spool } from '../spool/spool.js';
 import { itemRules, type TimeWindow } from './item-rules.js';
 import { decodeLogsJson, decodeTracesJson } from './otlp-json.js';
 import { fromRows, logsProtoToLines, type SpoolLines, tracesProtoToLines } from './proto-lines.js';
 import { encodeLogsResponse, encodeStatus, encodeTraceResponse } from './proto-response.js';
+import type { RefusalReason } from './refusals.js';
 import { type Answer, RecentRequests } from './retries.js';
 
 /**
@@ -59,7 +63,7 @@ async function decompress(body: Buffer, encoding: string | undefined, limit: num
     return await (e === 'gzip' ? gunzipAsync : inflateAsync)(body, { maxOutputLength: limit });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw decompressedTooLarge(limit);
-    throw new CollectorError(CODES.BAD_OTLP, 400, `request body is not valid ${e}: ${(err as Error).message}`);
+    throw badOtlp(`request body is not valid ${e}: ${(err as Error).message}`, err);
   }
 }
 
@@ -82,6 +86,7 @@ export interface ReceiverDeps {
 
 export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): Promise<void> {
   const { options, spool, metrics } = deps;
+  const refused = (signal: Signal, reason: RefusalReason, n = 1) => metrics.refused.inc({ signal, reason }, n);
   let inflight = 0;
   const recent = new RecentRequests(options.retryWindowMs);
   const rules = itemRules({
@@ -105,12 +110,7 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
     if (result !== 'ok') throw unauthorized('ingest', result, SEND_INGEST_TOKEN);
     // An SDK exporting every signal to this endpoint sends metrics too: say plainly that they
     // are not kept (rather than a bare 404, or a 200 that would drop them silently).
-    if (req.routeOptions.url === '/v1/metrics')
-      throw new CollectorError(
-        CODES.UNSUPPORTED_SIGNAL,
-        404,
-        'fntrace keeps traces and logs, not metrics: send metrics elsewhere (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or turn them off (OTEL_METRICS_EXPORTER=none)',
-      );
+    if (req.routeOptions.url === '/v1/metrics') throw unsupportedSignal();
   });
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, req, reply) => {
@@ -119,13 +119,11 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
     if (error instanceof CollectorError) err = error;
     else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') err = unsupportedMediaType(req.headers['content-type']);
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') err = bodyTooLarge(options.bodyLimitBytes);
-    else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
-      err = new CollectorError(CODES.BAD_OTLP, 400, error.message);
-    else if (error.statusCode && error.statusCode < 500)
-      err = new CollectorError(CODES.BAD_OTLP, error.statusCode, error.message);
+    // the rest of fastify's client errors (an empty JSON body, a wrong content-length, …)
+    else if (error.statusCode && error.statusCode < 500) err = badOtlp(error.message, error);
     else {
       req.log.error({ err: error }, 'ingest failed');
-      err = new CollectorError(CODES.STORAGE, 500, 'internal error while ingesting; retry later', 1);
+      err = ingestFailed();
     }
     const signal = req.url.startsWith('/v1/logs') ? 'logs' : req.url.startsWith('/v1/metrics') ? 'metrics' : 'traces';
     metrics.requests.inc({ signal, status: String(err.statusCode) });
@@ -134,10 +132,9 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
 
   const handle = (signal: Signal) => async (req: FastifyRequest, reply: FastifyReply) => {
     const kind = kindOf(req);
-    if (deps.isClosing())
-      throw new CollectorError(CODES.SHUTTING_DOWN, 503, 'the collector is shutting down; retry later', 5);
+    if (deps.isClosing()) throw shuttingDown();
     if (inflight >= options.maxInflightRequests) {
-      metrics.refused.inc({ signal, reason: 'overloaded' });
+      refused(signal, 'overloaded');
       throw overloaded(options.maxInflightRequests);
     }
     inflight++;
@@ -151,10 +148,7 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
           options.maxDecompressedBytes,
         );
       } catch (err) {
-        metrics.refused.inc({
-          signal,
-          reason: (err as CollectorError).statusCode === 413 ? 'too_large' : 'undecodable',
-        });
+        refused(signal, (err as CollectorError).statusCode === 413 ? 'too_large' : 'undecodable');
         throw err;
       }
       // a retry of a request already stored gets the same answer, and nothing is stored twice
@@ -184,26 +178,22 @@ export async function receiverPlugin(app: FastifyInstance, deps: ReceiverDeps): 
       // the request's time window: retention and future skew counted from its arrival
       decoded = toSpoolLines(signal, kind, body, rules.at(Date.now()));
     } catch (err) {
-      metrics.refused.inc({ signal, reason: 'undecodable' });
-      if (err instanceof OtlpDecodeError || err instanceof SyntaxError)
-        throw new CollectorError(
-          CODES.BAD_OTLP,
-          400,
-          `could not decode the OTLP ${kind} body: ${(err as Error).message}`,
-        );
+      refused(signal, 'undecodable');
+      if (isError(err, 'BAD_OTLP') || err instanceof SyntaxError)
+        throw badOtlp(`could not decode the OTLP ${kind} body: ${(err as Error).message}`, err);
       throw err;
     }
     metrics.decodePaths.inc({ signal, path: decoded.path });
     metrics.received.inc({ signal }, decoded.rows + decoded.rejected);
-    for (const [refusal, n] of decoded.refused) metrics.refused.inc({ signal, reason: refusal.reason }, n);
+    for (const [refusal, n] of decoded.refused) refused(signal, refusal.reason, n);
     for (const [correction, n] of decoded.corrected)
       metrics.corrected.inc({ signal, correction: correction.reason }, n);
     if (decoded.rows > 0) {
       try {
         await spool.append(signal, decoded.text);
       } catch (err) {
-        const reason = (err as CollectorError).code === CODES.SPOOL_FULL ? 'spool_full' : 'spool_error';
-        metrics.refused.inc({ signal, reason }, decoded.rows);
+        const reason = isError(err, 'SPOOL_FULL') ? 'spool_full' : 'spool_error';
+        refused(signal, reason, decoded.rows);
         throw err;
       }
       metrics.accepted.inc({ signal }, decoded.rows);

@@ -1,4 +1,4 @@
-import { OtlpDecodeError } from '../errors.js';
+import { badOtlp, type CollectorError } from '../errors.js';
 import { int64Text } from './time.js';
 
 /**
@@ -53,8 +53,8 @@ export const TAG_1_LEN = (1 << 3) | LEN;
 export const TAG_2_LEN = (2 << 3) | LEN;
 export const TAG_3_LEN = (3 << 3) | LEN;
 
-export function malformed(detail: string): OtlpDecodeError {
-  return new OtlpDecodeError(`invalid protobuf: ${detail}`);
+export function malformed(detail: string): CollectorError {
+  return badOtlp(`invalid protobuf: ${detail}`);
 }
 
 // The errors are made by functions of their own: the hot readers below stay small enough

@@ -1,6 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { errorAnswer, unauthorizedAnswer } from '../http/api-errors.js';
 import type { InvocationFacts, TraceSummary } from '../stitch/trace-facts.js';
 import type { Same } from './schema-types.js';
+
+export type { ErrorBody } from '../http/api-errors.js';
 
 /**
  * What the query API answers, as JSON Schema: every route's `response` (OpenAPI documents
@@ -14,26 +17,6 @@ import type { Same } from './schema-types.js';
  * Times: `…UnixNano` are decimal strings of nanoseconds since the epoch (exact; a double is
  * not), `…Ms` are milliseconds as numbers.
  */
-
-/** Every refusal and failure of the API: `FNTRACE_ERR_COL_*` codes (README, "Errors"). */
-export const errorBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['statusCode', 'code', 'error', 'message'],
-  properties: {
-    statusCode: { type: 'integer' },
-    code: { type: 'string', description: 'stable, e.g. FNTRACE_ERR_COL_BAD_QUERY' },
-    error: { type: 'string', description: 'the HTTP reason phrase' },
-    message: { type: 'string', description: 'what was wrong, naming the parameter or field' },
-  },
-} as const;
-export type ErrorBody = FromSchema<typeof errorBody>;
-
-/** `errorBody` documenting one status of a route (OpenAPI takes the description for the answer's). */
-export const errorAnswer = <D extends string>(description: D) => ({ ...errorBody, description });
-
-/** Every `/api` route's answer without an accepted token, when the collector has `--api-token`. */
-export const unauthorizedAnswer = errorAnswer('the collector runs with --api-token and no accepted bearer token came');
 
 /** The error answers every query route can give. */
 export const queryErrors = {

@@ -1,8 +1,9 @@
+import { badQuery } from '../errors.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Metrics, MetricsPoint } from './overview-answers.js';
 import type { MetricsQuery } from './parameters.js';
 import { queryRows } from './spans.js';
-import { BadRequest, nsParam, parseDuration, timeRange } from './time-range.js';
+import { durationParam, nsParam, timeRange } from './time-range.js';
 
 const STEPS = [10, 30, 60, 300, 900, 3600, 21600, 86400];
 
@@ -17,10 +18,10 @@ export async function metrics(store: Store, q: MetricsQuery): Promise<Metrics> {
   const rangeS = Number((endNs - startNs) / 1_000_000_000n);
   // about 60 buckets unless asked otherwise
   const step = q.step
-    ? Math.round(parseDuration(q.step, 'step') / 1000)
+    ? Math.round(durationParam(q.step, 'step') / 1000)
     : (STEPS.find((s) => rangeS / s <= 60) ?? 86400);
-  if (step < 1) throw new BadRequest('step must be at least 1s');
-  if (rangeS / step > 2000) throw new BadRequest(`step ${step}s gives more than 2000 buckets over this range`);
+  if (step < 1) throw badQuery('step must be at least 1s');
+  if (rangeS / step > 2000) throw badQuery(`step ${step}s gives more than 2000 buckets over this range`);
   const params: Record<string, unknown> = { start: nsParam(startNs), end: nsParam(endNs), step };
   // the window the buckets cover, epoch ms, so that a chart spans it even where no bucket has data
   const range = { start: Number(startNs / 1_000_000n), end: Number(endNs / 1_000_000n) };

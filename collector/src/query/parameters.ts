@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { PATTERNS } from '../schema-errors.js';
+import { PATTERNS } from '../config/schema-errors.js';
 import { POINTS_LIMIT } from './trace-search.js';
 
 /**

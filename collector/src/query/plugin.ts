@@ -1,9 +1,10 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type SchemaError, schemaErrorText, valueAt } from '../schema-errors.js';
+import { notFound } from '../errors.js';
+import { apiErrorHandler, errorAnswer } from '../http/api-errors.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
-import { errorAnswer, invocationList, logList, queryErrors, searchPage, tracePoints } from './answers.js';
+import { invocationList, logList, queryErrors, searchPage, tracePoints } from './answers.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
 import { metrics } from './metrics.js';
@@ -23,25 +24,9 @@ import { type SchemaTypedApp, type SchemaTypes, stringify } from './schema-types
 import { serviceMap } from './service-map.js';
 import { listOperations, listServices } from './services.js';
 import { traceWindow } from './spans.js';
-import { BadRequest } from './time-range.js';
 import { journey as journeyAnswer, traceLogs, traceView as traceViewAnswer } from './trace-answers.js';
 import { POINTS_LIMIT, tracePoints as points, searchTraces } from './trace-search.js';
 import { traceView } from './trace-view.js';
-
-interface RequestSchemaError {
-  validation?: SchemaError[];
-  validationContext?: string;
-}
-
-/** A request that failed its route's schema, in words: `attr must be key=value (got "x")`. */
-function describeRequestError(error: RequestSchemaError, req: FastifyRequest): string {
-  const first = error.validation![0]!;
-  const source = error.validationContext === 'params' ? req.params : req.query;
-  // the parameter's name, without a repeated parameter's index (attr/0 → attr)
-  const name = first.instancePath.replace(/^\//, '').replace(/\/\d+$/, '');
-  const text = schemaErrorText(first, valueAt(source, first.instancePath));
-  return name ? `${name} ${text}` : text;
-}
 
 /**
  * The query API (`/api/...`, JSON), and the OpenAPI document of the whole API at
@@ -79,21 +64,7 @@ async function queryRoutes(
 ): Promise<void> {
   const { store } = deps;
   app.setSerializerCompiler(stringify);
-  app.setErrorHandler((error: Error & RequestSchemaError & { statusCode?: number; code?: string }, req, reply) => {
-    if (error instanceof BadRequest || error.validation) {
-      const message = error.validation ? describeRequestError(error, req) : error.message;
-      return reply
-        .code(400)
-        .send({ statusCode: 400, code: 'FNTRACE_ERR_COL_BAD_QUERY', error: 'Bad Request', message });
-    }
-    req.log.error({ err: error }, 'query failed');
-    return reply.code(500).send({
-      statusCode: 500,
-      code: 'FNTRACE_ERR_COL_STORAGE',
-      error: 'Internal Server Error',
-      message: 'the query failed; see the collector log',
-    });
-  });
+  app.setErrorHandler(apiErrorHandler);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -134,13 +105,7 @@ async function queryRoutes(
     async (req, reply) => {
       const { traceId } = req.params;
       const view = await traceView(store, traceId.toLowerCase(), deps);
-      if (!view)
-        return reply.code(404).send({
-          statusCode: 404,
-          code: 'FNTRACE_ERR_COL_NOT_FOUND',
-          error: 'Not Found',
-          message: `no spans of trace ${traceId}`,
-        });
+      if (!view) throw notFound(`no spans of trace ${traceId}`);
       return view;
     },
   );
@@ -158,13 +123,7 @@ async function queryRoutes(
     async (req, reply) => {
       const { traceId } = req.params;
       const result = await journey(store, traceId.toLowerCase(), req.query.maxTraces);
-      if (!result)
-        return reply.code(404).send({
-          statusCode: 404,
-          code: 'FNTRACE_ERR_COL_NOT_FOUND',
-          error: 'Not Found',
-          message: `no trace ${traceId}`,
-        });
+      if (!result) throw notFound(`no trace ${traceId}`);
       return result;
     },
   );

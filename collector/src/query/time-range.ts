@@ -1,3 +1,6 @@
+import { parseDuration } from '../config/duration.js';
+import { badQuery } from '../errors.js';
+
 /**
  * Time ranges of API requests: `start`/`end` as ISO-8601 or epoch milliseconds, or
  * `since` as a duration back from now (`15m`, `1h`, `7d`). Default: the last hour.
@@ -8,34 +11,27 @@ export interface TimeRange {
   endNs: bigint;
 }
 
-const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
-
-export class BadRequest extends Error {
-  readonly statusCode = 400;
-  readonly code = 'FNTRACE_ERR_COL_BAD_QUERY';
-}
-
 export function parseInstant(value: string, name: string): bigint {
   const v = value.trim();
   if (/^\d{1,16}$/.test(v)) return BigInt(v) * 1_000_000n;
   const ms = Date.parse(v);
-  if (Number.isNaN(ms))
-    throw new BadRequest(`${name} must be ISO-8601 or epoch milliseconds, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms)) throw badQuery(`${name} must be ISO-8601 or epoch milliseconds, got ${JSON.stringify(value)}`);
   return BigInt(ms) * 1_000_000n;
 }
 
-export function parseDuration(value: string, name: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(value.trim());
-  if (!m) throw new BadRequest(`${name} must look like 30s, 15m, 1h or 7d, got ${JSON.stringify(value)}`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+/** Milliseconds of the duration parameter `name` (`since`, `step`). */
+export function durationParam(value: string, name: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw badQuery(`${name} must look like 30s, 15m, 1h or 7d, got ${JSON.stringify(value)}`);
+  return ms;
 }
 
 export function timeRange(q: { start?: string; end?: string; since?: string }, now = Date.now()): TimeRange {
   const endNs = q.end ? parseInstant(q.end, 'end') : BigInt(now) * 1_000_000n;
   let startNs: bigint;
   if (q.start) startNs = parseInstant(q.start, 'start');
-  else startNs = endNs - BigInt(Math.round(parseDuration(q.since ?? '1h', 'since') * 1e6));
-  if (startNs > endNs) throw new BadRequest('start must not be after end');
+  else startNs = endNs - BigInt(Math.round(durationParam(q.since ?? '1h', 'since') * 1e6));
+  if (startNs > endNs) throw badQuery('start must not be after end');
   return { startNs, endNs };
 }
 

@@ -1,8 +1,9 @@
+import { badQuery } from '../errors.js';
 import type { Store } from '../store/clickhouse.js';
 import type { TracePoints } from './answers.js';
 import type { SearchQuery } from './parameters.js';
 import { queryRows } from './spans.js';
-import { BadRequest, nsParam, timeRange } from './time-range.js';
+import { nsParam, timeRange } from './time-range.js';
 import { SUMMARY_SELECT, type TraceSummary, toSummary } from './trace-view.js';
 
 /**
@@ -36,7 +37,7 @@ function decodeCursor(s: string): Cursor {
     if (typeof c.v !== 'string' || !/^-?\d+$/.test(c.v) || typeof c.id !== 'string') throw new Error('shape');
     return c;
   } catch {
-    throw new BadRequest('cursor is not one this API returned');
+    throw badQuery('cursor is not one this API returned');
   }
 }
 
@@ -73,7 +74,7 @@ function searchFilters(store: Store, q: SearchQuery) {
   if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
   const attrs = (q.attr === undefined ? [] : Array.isArray(q.attr) ? q.attr : [q.attr]).map((a) => {
     const eq = a.indexOf('=');
-    if (eq <= 0) throw new BadRequest(`attr must be key=value, got ${JSON.stringify(a)}`);
+    if (eq <= 0) throw badQuery(`attr must be key=value, got ${JSON.stringify(a)}`);
     return { key: a.slice(0, eq), value: a.slice(eq + 1) };
   });
   // The resource side of `key=value` counts only when some resource in the window has the key.
@@ -97,8 +98,7 @@ function searchFilters(store: Store, q: SearchQuery) {
     ['spanMinDurationMs', 'spanMaxDurationMs'],
   ] as const) {
     const [lo, hi] = [q[min], q[max]];
-    if (lo !== undefined && hi !== undefined && lo > hi)
-      throw new BadRequest(`${min} (${lo}) is more than ${max} (${hi})`);
+    if (lo !== undefined && hi !== undefined && lo > hi) throw badQuery(`${min} (${lo}) is more than ${max} (${hi})`);
   }
   // span durations are filters on the same span as the others: "a DynamoDB call over 500 ms"
   if (q.spanMinDurationMs !== undefined)

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import type { CollectorOptions } from '../config.js';
+import type { CollectorOptions } from '../config/options.js';
 
 /**
  * The ClickHouse client: the embedded engine (chDB, in `<data>/clickhouse`) by default,

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
-import { readYamlFile } from '../option-files.js';
-import { PATTERNS, schemaErrorText, valueAt } from '../schema-errors.js';
+import { readYamlFile } from '../config/option-files.js';
+import { PATTERNS, schemaErrorText, valueAt } from '../config/schema-errors.js';
 
 /**
  * The price table behind each invocation's estimated cost: per provider (`cloud.provider`)

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../http/metrics.js';
 import type { Segment, Spool } from '../spool/spool.js';
 import type { Store } from './clickhouse.js';
 import { insertRows } from './insert.js';

@@ -1,6 +1,6 @@
 // Bundled by the query bench (esbuild, from source) so its child process opens the engine,
 // creates the schema and runs the query API's own functions exactly as the collector does.
-export { resolveCollectorOptions } from '../../../collector/src/config.ts';
+export { resolveCollectorOptions } from '../../../collector/src/config/options.ts';
 export { metrics } from '../../../collector/src/query/metrics.ts';
 export { serviceMap } from '../../../collector/src/query/service-map.ts';
 export { loadTraceSpans } from '../../../collector/src/query/spans.ts';

@@ -6,7 +6,8 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeLogsJson, decodeTracesJson, OtlpDecodeError } from '../../../collector/src/ingest/otlp-json.js';
+import { CollectorError } from '../../../collector/src/errors.js';
+import { decodeLogsJson, decodeTracesJson } from '../../../collector/src/ingest/otlp-json.js';
 import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
 import {
   ATTR_CASES,
@@ -320,15 +321,19 @@ describe('malformed OTLP/JSON', () => {
     ['a status that is a string', () => oneSpan({ status: 'ERROR' }), /status must be an object/],
   ];
   for (const [what, body, message] of cases) {
-    it(`throws OtlpDecodeError on ${what}`, () => {
+    it(`throws BAD_OTLP on ${what}`, () => {
       let caught: unknown;
       try {
         decodeTracesJson(body());
       } catch (err) {
         caught = err;
       }
-      expect(caught).toBeInstanceOf(OtlpDecodeError);
-      expect(caught).toMatchObject({ code: 'FNTRACE_ERR_COL_BAD_OTLP', message: expect.stringMatching(message) });
+      expect(caught).toBeInstanceOf(CollectorError);
+      expect(caught).toMatchObject({
+        code: 'FNTRACE_ERR_COL_BAD_OTLP',
+        statusCode: 400,
+        message: expect.stringMatching(message),
+      });
     });
   }
 
@@ -339,7 +344,9 @@ describe('malformed OTLP/JSON', () => {
   });
 
   it('throws on malformed log requests', () => {
-    expect(() => decodeLogsJson({ resourceLogs: 'x' })).toThrow(OtlpDecodeError);
+    expect(() => decodeLogsJson({ resourceLogs: 'x' })).toThrow(
+      expect.objectContaining({ code: 'FNTRACE_ERR_COL_BAD_OTLP' }),
+    );
     expect(() => decodeLogsJson(oneLog({ body: 'plain string' }))).toThrow(/logRecords\[0\]\.body must be an object/);
     expect(() => decodeLogsJson(oneLog({ severityNumber: 'LOUD' }))).toThrow(
       /severityNumber must be an integer or one of/,

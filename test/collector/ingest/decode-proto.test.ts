@@ -1,6 +1,7 @@
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeLogsProto, decodeTracesProto, OtlpDecodeError } from '../../../collector/src/ingest/otlp-proto.js';
+import { CollectorError } from '../../../collector/src/errors.js';
+import { decodeLogsProto, decodeTracesProto } from '../../../collector/src/ingest/otlp-proto.js';
 import type { LogRow, SpanRow } from '../../../collector/src/ingest/rows.js';
 import {
   ATTR_CASES,
@@ -446,19 +447,23 @@ describe('malformed protobuf', () => {
   ];
 
   for (const [what, body, message] of cases) {
-    it(`throws OtlpDecodeError on ${what}`, () => {
+    it(`throws BAD_OTLP on ${what}`, () => {
       let caught: unknown;
       try {
         decodeTracesProto(body());
       } catch (err) {
         caught = err;
       }
-      expect(caught).toBeInstanceOf(OtlpDecodeError);
-      expect(caught).toMatchObject({ code: 'FNTRACE_ERR_COL_BAD_OTLP', message: expect.stringMatching(message) });
+      expect(caught).toBeInstanceOf(CollectorError);
+      expect(caught).toMatchObject({
+        code: 'FNTRACE_ERR_COL_BAD_OTLP',
+        statusCode: 400,
+        message: expect.stringMatching(message),
+      });
     });
   }
 
-  it('throws OtlpDecodeError on AnyValues nested too deep', () => {
+  it('throws BAD_OTLP on AnyValues nested too deep', () => {
     const nest = (depth: number): AV => (depth === 0 ? { s: 'x' } : { arr: [nest(depth - 1)] });
     const ok = handTraceRequest([{ traceId: TRACE_A, spanId: SPAN_A, attrs: [['deep', nest(60)]] }]);
     expect(decodeTracesProto(ok).rows[0]!.SpanAttributes.deep).toBe(`${'['.repeat(60)}"x"${']'.repeat(60)}`);

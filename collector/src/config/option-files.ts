@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import { invalidOption } from './errors.js';
+import { invalidOption } from '../errors.js';
 
 /**
  * A YAML (or JSON) file named by an option (`--alert-rules`, `--prices`), read for validation

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { Spool } from '../spool/spool.js';
+import type { Store } from '../store/clickhouse.js';
+import type { Quarantine } from '../store/quarantine.js';
+import type { Writer } from '../store/writer.js';
 import type { Metrics } from './metrics.js';
-import type { Spool } from './spool/spool.js';
-import type { Store } from './store/clickhouse.js';
-import type { Quarantine } from './store/quarantine.js';
-import type { Writer } from './store/writer.js';
 
 /**
  * `/healthz` (the process answers), `/readyz` (storage reachable and the spool below its

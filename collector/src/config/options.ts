@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
-import { tokenProblem } from './auth.js';
-import { invalidOption } from './errors.js';
+import { invalidOption } from '../errors.js';
+import { tokenProblem } from '../http/auth.js';
+import { parseDuration } from './duration.js';
 import { PATTERNS, schemaErrorText } from './schema-errors.js';
 
 /**
@@ -262,13 +263,11 @@ export function resolveCollectorOptions(
   return Object.freeze(copy) as unknown as CollectorOptions;
 }
 
-const DURATION_UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
-
-/** Milliseconds of a whole duration option (`30s`, `5m`, `1h`, `1d`), as validated by the schema. */
+/** Milliseconds of a duration option (`30s`, `5m`, `1h`, `1d`), which the schema has validated. */
 export function durationMs(text: string): number {
-  const m = /^(\d+)(s|m|h|d)$/.exec(text);
-  if (!m) throw new Error(`not a duration: ${JSON.stringify(text)}`);
-  return Number(m[1]) * DURATION_UNIT_MS[m[2]!]!;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`not a duration: ${JSON.stringify(text)}`);
+  return ms;
 }
 
 /** A URL with its password replaced, for logs and error messages. */

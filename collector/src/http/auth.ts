@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { unauthorized } from './errors.js';
+import { unauthorized } from '../errors.js';
+import { sendApiError } from './api-errors.js';
 
 /**
  * Bearer tokens for OTLP ingest (`--ingest-token`) and for the API, `/metrics` and the
@@ -75,10 +76,10 @@ export function apiGuard(
     if (!route.startsWith('/api/') && route !== '/metrics') return undefined;
     const result = authorized(req.headers.authorization);
     if (result === 'ok') return undefined;
-    const err = unauthorized('API', result, 'send the header Authorization: Bearer <token> (the --api-token)');
-    return reply
-      .code(401)
-      .header('www-authenticate', BEARER_CHALLENGE)
-      .send({ statusCode: 401, code: err.code, error: 'Unauthorized', message: err.message });
+    reply.header('www-authenticate', BEARER_CHALLENGE);
+    return sendApiError(
+      reply,
+      unauthorized('API', result, 'send the header Authorization: Bearer <token> (the --api-token)'),
+    );
   };
 }

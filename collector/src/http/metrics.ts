@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { REFUSAL_REASONS } from '../ingest/refusals.js';
 
 /**
  * The collector's Prometheus metrics (`GET /metrics`): what was received, accepted,
@@ -32,7 +33,7 @@ export function createMetrics() {
     }),
     refused: new Counter({
       name: 'fntrace_refused_items_total',
-      help: 'spans or log records not accepted, by reason (invalid, timestamp_zero, timestamp_out_of_range, too_far_in_future, older_than_retention, spool_full, spool_error, overloaded, too_large, undecodable)',
+      help: `spans or log records not accepted, by reason (${Object.keys(REFUSAL_REASONS).join(', ')}; undecodable, too_large and overloaded count requests)`,
       labelNames: ['signal', 'reason'] as const,
       registers: [registry],
     }),
@@ -50,7 +51,7 @@ export function createMetrics() {
     }),
     decodePaths: new Counter({
       name: 'fntrace_decoded_requests_total',
-      help: 'export requests decoded, by path: direct (protobuf written straight to the spool) or rows (OTLP/JSON, and protobuf the direct writer hands to the row decoder: repeated attribute keys, refused ids)',
+      help: 'export requests decoded, by path: direct (every item of a protobuf request written straight to the spool) or rows (OTLP/JSON, and protobuf with an item the direct writer hands to the row builder: repeated attribute keys, a field given twice)',
       labelNames: ['signal', 'path'] as const,
       registers: [registry],
     }),

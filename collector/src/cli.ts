@@ -5,10 +5,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { envOf, flagOf, optionNames, optionsSchema, redactUrl, resolveCollectorOptions } from './config/options.js';
 import { CollectorError, dataDirLocked, invalidOption, isError } from './errors.js';
 import { isLoopback } from './http/auth.js';
+import { installStatements, SCHEMA_VERSION } from './schema.js';
 import { buildServer } from './server.js';
 import { lockDataDir } from './spool/lock.js';
 import { openStore } from './store/clickhouse.js';
-import { installStatements, MIGRATIONS } from './store/migrations.js';
 import { loadPrices } from './store/prices.js';
 import { Quarantine, type QuarantineEntry } from './store/quarantine.js';
 import { assertSchemaCurrent, type EntryOutcome, retryQuarantine } from './store/quarantine-retry.js';
@@ -130,7 +130,7 @@ schema.action((flags: Record<string, unknown>) => {
   const statements = installStatements({ database, cluster, retentionDays, mapBuckets, prices });
   const where = cluster ? `database ${database} on cluster ${cluster}` : `database ${database}`;
   process.stdout.write(
-    `-- fntrace schema, migration ${MIGRATIONS.at(-1)?.version}, ${where}, retention ${retentionDays ? `${retentionDays} days` : 'none'}\n\n${statements.join(';\n\n')};\n`,
+    `-- fntrace schema, migration ${SCHEMA_VERSION}, ${where}, retention ${retentionDays ? `${retentionDays} days` : 'none'}\n\n${statements.join(';\n\n')};\n`,
   );
 });
 
@@ -220,7 +220,7 @@ quarantineRetry.action(async (flags: Record<string, unknown>) => {
   try {
     const store = await openStore(options);
     try {
-      await assertSchemaCurrent(store);
+      await assertSchemaCurrent(store, SCHEMA_VERSION);
       await held.open();
       const result = await retryQuarantine(store, held, (o) => process.stdout.write(`${describeOutcome(o)}\n`));
       if (result.stoppedBy)

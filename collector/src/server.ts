@@ -1,11 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { AlertEngine } from './alerts/engine.js';
-import { alertsPlugin } from './alerts/plugin.js';
+import type { AlertEngine } from './alerts/engine.js';
 import { loadRulesFile } from './alerts/rules-file.js';
+import { alertsStage } from './alerts/stage.js';
 import { readOptionFile } from './config/option-files.js';
-import { type CollectorOptions, redactUrl, resolveCollectorOptions } from './config/options.js';
+import { type CollectorOptions, resolveCollectorOptions } from './config/options.js';
 import { invalidOption } from './errors.js';
 import { apiGuard } from './http/auth.js';
 import { dashboardPlugin } from './http/dashboard.js';
@@ -13,21 +11,15 @@ import { healthPlugin } from './http/health.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { receiverPlugin } from './ingest/receiver.js';
 import { queryPlugin } from './query/plugin.js';
-import { lockDataDir } from './spool/lock.js';
-import { Spool } from './spool/spool.js';
-import { openStore, type Store } from './store/clickhouse.js';
-import { migrate } from './store/migrations.js';
+import { MIGRATIONS } from './schema.js';
+import { spoolStage } from './spool/plugin.js';
+import type { Spool } from './spool/spool.js';
+import type { Store } from './store/clickhouse.js';
+import { storeStage } from './store/plugin.js';
 import { loadPrices } from './store/prices.js';
-import { Quarantine } from './store/quarantine.js';
-import { Writer } from './store/writer.js';
+import type { Writer } from './store/writer.js';
 
-/**
- * Builds the collector as a fastify instance without listening (tests use `inject()` or
- * `listen({ port: 0 })`). Stages are plugins registered in data-path order: ingest →
- * spool → store. Background work (the spool writer) starts when the server is ready and
- * stops when it closes; closing stops new ingest, syncs the spool, then stores what it can
- * within `drainTimeoutMs` (the rest stays in the spool for the next start).
- */
+/** The collector: its fastify instance and resolved options. */
 export interface CollectorServer {
   app: FastifyInstance;
   options: CollectorOptions;
@@ -63,6 +55,14 @@ function tlsFiles(options: CollectorOptions): { cert: Buffer; key: Buffer } | un
 const badTlsPair = (err: unknown) =>
   invalidOption('--tls-cert', `and --tls-key are not a PEM certificate and its key (${(err as Error).message})`);
 
+/**
+ * Builds the collector as a fastify instance without listening (tests use `inject()` or
+ * `listen({ port: 0 })`). Its stages are plugins registered in data-path order — spool,
+ * store and writer, then ingest and the API's routes, then alerts — each opening what it owns
+ * as it registers. Background work (the writer, alert evaluation) starts when the server is
+ * ready and stops when it closes; closing stops new ingest, seals the spool, then stores what
+ * it can within `drainTimeoutMs` (the rest stays in the spool for the next start).
+ */
 export function buildServer(
   input: Partial<Record<keyof CollectorOptions, unknown>> = {},
   build: BuildOptions = {},
@@ -84,12 +84,7 @@ export function buildServer(
     throw badTlsPair(err);
   }
   const metrics = createMetrics();
-  let store: Store | undefined;
-  let spool: Spool | undefined;
-  let writer: Writer | undefined;
   let closing = false;
-  let unlock: (() => Promise<void>) | undefined;
-  let engine: AlertEngine | undefined;
   // added before any route, so it sees them all
   const guard = apiGuard(options.apiToken);
   if (guard) app.addHook('onRequest', guard);
@@ -97,76 +92,40 @@ export function buildServer(
   const fileRules = options.alertRules ? loadRulesFile(options.alertRules) : [];
   const prices = loadPrices(options.prices);
 
-  app.register(async () => {
-    const dataDir = resolve(options.data);
-    await mkdir(dataDir, { recursive: true });
-    unlock = await lockDataDir(dataDir);
-    spool = new Spool({
-      dir: join(dataDir, 'spool'),
-      maxBytes: options.spoolMaxBytes,
-      segmentBytes: options.segmentBytes,
-      segmentMaxAgeMs: options.segmentMaxAgeMs,
-      // seal for age only while the writer is idle: under load, batches grow instead
-      mayAgeSeal: () => !writer || (!writer.inserting && spool?.segments().length === 0),
-    });
-    const recovered = await spool.open();
-    if (recovered.recovered > 0) {
-      app.log.info(recovered, 'spool segments from a previous run will be stored');
-    }
-    store = await openStore(options);
-    const applied = await migrate(store, options.retentionDays, (msg) => app.log.info(msg), {
-      mapBuckets: options.mapBuckets,
-      prices,
-    });
-    app.log.info(
-      {
-        storage: options.clickhouseUrl ? redactUrl(options.clickhouseUrl) : `embedded (${join(dataDir, 'clickhouse')})`,
-        database: options.clickhouseDatabase,
-        cluster: options.clickhouseCluster || undefined,
-        migrations: applied,
-      },
-      'storage ready',
-    );
-    const quarantine = new Quarantine(join(dataDir, 'quarantine'));
-    const held = await quarantine.open();
-    for (const signal of ['traces', 'logs'] as const) metrics.quarantineRows.set({ signal }, held.bySignal[signal]);
-    if (held.rows > 0)
-      app.log.warn(
-        held,
-        `${held.rows} rows the store refused wait in ${quarantine.dir} (fntrace quarantine list; fntrace quarantine retry)`,
-      );
-    writer = new Writer(store, spool, metrics, app.log, quarantine);
-    const s = spool;
-    await app.register(receiverPlugin, { options, spool: s, metrics, isClosing: () => closing });
-    await app.register(healthPlugin, { store, spool: s, writer, metrics, quarantine });
-    await app.register(queryPlugin, { store, orphanGraceMs: options.orphanGraceMs, prices });
-    engine = new AlertEngine({
-      store,
-      log: app.log,
-      publicUrl: options.publicUrl || `${https ? 'https' : 'http'}://${options.host}:${options.port}`,
-      now: build.now,
-      minLagMs: build.alertMinLagMs,
-      retryBaseMs: build.alertRetryBaseMs,
-    });
-    engine.setFileRules(fileRules);
-    await engine.load();
-    await app.register(alertsPlugin, { engine });
-    await app.register(dashboardPlugin);
+  // The stages in data-path order; each opens what it owns as it registers, starts its
+  // background work when the server is ready, and stops it on close — in the reverse order
+  // (fastify closes plugins last in, first out), so storage outlives whatever feeds it.
+  app.register(spoolStage, { options });
+  app.register(storeStage, {
+    options,
+    metrics,
+    migrations: MIGRATIONS,
+    prices,
+    drainTimeoutMs: build.drainTimeoutMs ?? 10_000,
   });
-
-  app.addHook('onReady', async () => {
-    writer?.start();
-    if (options.alerts) engine?.start(build.alertTickMs ?? 1000);
+  // the routes read the stages' decorations once these have registered
+  app.register(receiverPlugin, (parent) => ({ options, spool: parent.spool, metrics, isClosing: () => closing }));
+  app.register(healthPlugin, (parent) => ({
+    store: parent.store,
+    spool: parent.spool,
+    writer: parent.writer,
+    metrics,
+    quarantine: parent.quarantine,
+  }));
+  app.register(queryPlugin, (parent) => ({ store: parent.store, orphanGraceMs: options.orphanGraceMs, prices }));
+  app.register(alertsStage, {
+    fileRules,
+    evaluate: options.alerts,
+    tickMs: build.alertTickMs ?? 1000,
+    publicUrl: options.publicUrl || `${https ? 'https' : 'http'}://${options.host}:${options.port}`,
+    now: build.now,
+    minLagMs: build.alertMinLagMs,
+    retryBaseMs: build.alertRetryBaseMs,
   });
+  app.register(dashboardPlugin);
+  // new ingest is refused from the moment closing starts, before any stage closes
   app.addHook('preClose', async () => {
     closing = true;
-  });
-  app.addHook('onClose', async () => {
-    await engine?.stop();
-    await spool?.close();
-    await writer?.stop(Date.now() + (build.drainTimeoutMs ?? 10_000));
-    await store?.close();
-    await unlock?.();
   });
 
   return {
@@ -182,9 +141,8 @@ export function buildServer(
       }
     },
     parts() {
-      if (!store || !spool || !writer || !engine)
-        throw new Error('collector is not ready yet: await app.ready() first');
-      return { store, spool, writer, metrics, engine };
+      if (!app.hasDecorator('alertEngine')) throw new Error('collector is not ready yet: await app.ready() first');
+      return { store: app.store, spool: app.spool, writer: app.writer, metrics, engine: app.alertEngine };
     },
   };
 }

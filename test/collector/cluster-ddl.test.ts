@@ -1,13 +1,8 @@
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clusterKeyStatements,
-  installStatements,
-  MIGRATIONS,
-  mapBucketStatements,
-  pricesStatements,
-} from '../../collector/src/store/migrations.js';
+import { installStatements, MIGRATIONS } from '../../collector/src/schema.js';
+import { clusterKeyStatements, mapBucketStatements, pricesStatements } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
 import { useTempDir } from '../helpers/cleanup.js';
 

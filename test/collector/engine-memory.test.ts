@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { resolveCollectorOptions } from '../../collector/src/config/options.js';
+import { migrate } from '../../collector/src/schema.js';
 import { openStore } from '../../collector/src/store/clickhouse.js';
-import { migrate } from '../../collector/src/store/migrations.js';
 import { tempDir } from '../helpers/cleanup.js';
 
 // --engine-max-memory-bytes bounds the whole embedded engine (queries, inserts and merges), a

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveCollectorOptions } from '../../collector/src/config/options.js';
+import { migrate } from '../../collector/src/schema.js';
 import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
-import { migrate } from '../../collector/src/store/migrations.js';
 import { schemaStatements } from '../../collector/src/store/schema.js';
 import { TRACES_SORTING_KEY } from '../../collector/src/store/tables.js';
 import { TRACE_VIEWS } from '../../collector/src/store/views.js';

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { resolveCollectorOptions } from '../../collector/src/config/options.js';
+import { MIGRATIONS, migrate } from '../../collector/src/schema.js';
 import { openStore, type Store } from '../../collector/src/store/clickhouse.js';
-import { MIGRATIONS, migrate } from '../../collector/src/store/migrations.js';
 import { tempDir } from '../helpers/cleanup.js';
 import { CLI } from './process.js';
 

@@ -1,4 +1,5 @@
 import type { Store } from '../store/clickhouse.js';
+import type { Migration } from '../store/migrations.js';
 import type { HistoryEntry, Silence } from './answers.js';
 import type { AlertRule } from './rule.js';
 import type { AlertState } from './state-machine.js';
@@ -21,7 +22,16 @@ export interface Notification {
   attempts: number;
 }
 
-export function alertSchemaStatements(db: string, cluster: string, retentionDays: number): string[] {
+/** The alerts' tables, which the collector adds to the store's migrations (schema.ts). */
+export const ALERT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 2,
+    name: 'alerts: state, history, silences, rules, notifications; otel_traces.IngestedAt',
+    statements: (o) => alertSchemaStatements(o.database, o.cluster, o.retentionDays),
+  },
+];
+
+function alertSchemaStatements(db: string, cluster: string, retentionDays: number): string[] {
   const on = cluster ? ` ON CLUSTER \`${cluster}\`` : '';
   const engine = (kind: string, name: string, args = '') =>
     cluster

@@ -32,13 +32,6 @@ export interface SpoolOptions {
   maxBytes: number;
   segmentBytes: number;
   segmentMaxAgeMs: number;
-  /**
-   * Whether an open segment may be sealed for its age now. The server says yes only while
-   * the writer is idle: under load the open segment keeps filling (up to `segmentBytes`)
-   * while the previous insert runs, so inserts grow with load — each insert into ClickHouse
-   * has a fixed cost of a few hundred ms whatever its size. Default: always.
-   */
-  mayAgeSeal?: () => boolean;
 }
 
 interface Waiter {
@@ -78,6 +71,7 @@ const SEGMENT = /^(\d{12})-[0-9a-f]{16}-(traces|logs)\.(open|jsonl)$/;
  */
 export class Spool {
   private readonly options: SpoolOptions;
+  private mayAgeSeal: () => boolean = () => true;
   private readonly lanes: Record<Signal, Lane>;
   private readonly ready: Segment[] = [];
   private seq = 0;
@@ -183,6 +177,16 @@ export class Spool {
   }
 
   /** Refuse new appends, finish the pending ones and seal the open segments. */
+  /**
+   * Whether an open segment may be sealed for its age now; by default, always. The writer's
+   * stage says yes only while the writer is idle: under load the open segment keeps filling
+   * (up to `segmentBytes`) while the previous insert runs, so inserts grow with load — each
+   * insert into ClickHouse has a fixed cost of a few hundred ms whatever its size.
+   */
+  gateAgeSeal(mayAgeSeal: () => boolean): void {
+    this.mayAgeSeal = mayAgeSeal;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
@@ -196,7 +200,7 @@ export class Spool {
   }
 
   private sealOld(): void {
-    if (this.options.mayAgeSeal && !this.options.mayAgeSeal() && !this.closing) return;
+    if (!this.mayAgeSeal() && !this.closing) return;
     const now = Date.now();
     for (const signal of SIGNALS) {
       const a = this.lanes[signal].active;

@@ -1,4 +1,3 @@
-import { alertSchemaStatements } from '../alerts/store.js';
 import type { Store } from './clickhouse.js';
 import { columnDdl, SPAN_TABLE } from './columns.js';
 import { DEFAULT_PRICES, type Price, pricesComment } from './prices.js';
@@ -21,7 +20,10 @@ const MESSAGING_COLUMNS = columnDdl(SPAN_TABLE, ['MessagingDestination', 'Messag
  * Versioned schema migrations, run at start-up. Each migration is a list of statements
  * applied in order; the versions applied are recorded in `fntrace_schema_migrations`, so
  * a restart applies only what is new. Statements are idempotent (`IF NOT EXISTS`), so a
- * crash halfway through a migration is repaired by running it again.
+ * crash halfway through a migration is repaired by running it again. Each stage declares
+ * the migrations of its own tables (these: spans, logs and their views; the alerts' in
+ * alerts/store.ts), and the collector hands them all to {@link migrate} as one plan
+ * (schema.ts), so that no stage imports another's tables.
  */
 export interface Migration {
   version: number;
@@ -31,13 +33,9 @@ export interface Migration {
   run?: (store: Store, o: SchemaOptions, log: (msg: string) => void) => Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [
+/** The migrations of the spans', logs' and views' tables (version 2 is the alerts'). */
+export const STORE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', statements: schemaStatements },
-  {
-    version: 2,
-    name: 'alerts: state, history, silences, rules, notifications; otel_traces.IngestedAt',
-    statements: (o) => alertSchemaStatements(o.database, o.cluster, o.retentionDays),
-  },
   {
     version: 3,
     name: 'dedup window on the tables materialized views fill (a replayed segment is counted once)',
@@ -233,12 +231,12 @@ function migrationsTableStatements(database: string, cluster: string): string[] 
  * database on which the collector finds nothing to migrate. On an empty database migration 4
  * copies nothing (every table is created with its current key), so its statements are all it runs.
  */
-export function installStatements(o: SchemaOptions): string[] {
+export function installStatements(migrations: readonly Migration[], o: SchemaOptions): string[] {
   const sqlString = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
   // a statement run twice (CREATE DATABASE IF NOT EXISTS) is printed once
   const statements = new Set([
     ...migrationsTableStatements(o.database, o.cluster),
-    ...MIGRATIONS.flatMap((m) => [
+    ...migrations.flatMap((m) => [
       ...m.statements(o),
       `INSERT INTO \`${o.database}\`.fntrace_schema_migrations (version, name) VALUES (${m.version}, ${sqlString(m.name)})`,
     ]),
@@ -246,8 +244,23 @@ export function installStatements(o: SchemaOptions): string[] {
   return [...statements];
 }
 
+/**
+ * The migrations of every stage as one plan, in version order.
+ * @throws when two stages declare the same version
+ */
+export function schemaPlan(...stages: (readonly Migration[])[]): readonly Migration[] {
+  const plan = stages.flat().sort((a, b) => a.version - b.version);
+  plan.forEach((m, i) => {
+    if (i > 0 && plan[i - 1]!.version === m.version)
+      throw new Error(`migration ${m.version} is declared twice ("${plan[i - 1]!.name}", "${m.name}")`);
+  });
+  return plan;
+}
+
+/** Applies the migrations of `plan` the store has not had yet; resolves to their versions. */
 export async function migrate(
   store: Store,
+  plan: readonly Migration[],
   retentionDays: number,
   log: (msg: string) => void = () => {},
   layout: { mapBuckets?: boolean; prices?: readonly Price[] } = {},
@@ -270,7 +283,7 @@ export async function migrate(
     mapBuckets: canBucket,
     prices: layout.prices,
   };
-  for (const m of MIGRATIONS) {
+  for (const m of plan) {
     if (m.version <= current) continue;
     for (const statement of m.statements(o)) await store.client.command({ query: statement });
     await m.run?.(store, o, log);

@@ -6,7 +6,7 @@ export { serviceMap } from '../../../collector/src/query/service-map.ts';
 export { loadTraceSpans } from '../../../collector/src/query/spans.ts';
 export { searchTraces, tracePoints } from '../../../collector/src/query/trace-search.ts';
 export { traceView } from '../../../collector/src/query/trace-view.ts';
+export { migrate } from '../../../collector/src/schema.ts';
 export { openStore } from '../../../collector/src/store/clickhouse.ts';
 export { columnList, SPAN_COLUMNS } from '../../../collector/src/store/columns.ts';
-export { migrate } from '../../../collector/src/store/migrations.ts';
 export { DEFAULT_PRICES } from '../../../collector/src/store/prices.ts';

@@ -1,39 +1,51 @@
 import type { StoredSpan } from '../stitch/span-model.js';
 import type { Store } from '../store/clickhouse.js';
+import type { ColumnName, RowOf, SPAN_TABLE } from '../store/columns.js';
 
 /**
  * Reading spans back. A trace's time range comes first from `otel_traces_trace_id_ts`
  * (one row per trace), so the span query touches only the partitions that hold it.
  */
-const SPAN_COLUMNS = `TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName,
-  toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, toString(Duration) AS durationNs,
-  SpanAttributes, ResourceAttributes, ScopeName, ScopeVersion, StatusCode, StatusMessage,
-  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimes, Events.Name AS eventNames,
-  Events.Attributes AS eventAttributes, Links.TraceId AS linkTraceIds, Links.SpanId AS linkSpanIds,
-  Links.Attributes AS linkAttributes`;
 
-interface SpanRow {
-  TraceId: string;
-  SpanId: string;
-  ParentSpanId: string;
-  SpanName: string;
-  SpanKind: string;
-  ServiceName: string;
-  startNs: string;
-  durationNs: string;
-  SpanAttributes: Record<string, string>;
-  ResourceAttributes: Record<string, string>;
-  ScopeName: string;
-  ScopeVersion: string;
-  StatusCode: string;
-  StatusMessage: string;
-  eventTimes: string[];
-  eventNames: string[];
-  eventAttributes: Record<string, string>[];
-  linkTraceIds: string[];
-  linkSpanIds: string[];
-  linkAttributes: Record<string, string>[];
-}
+type SpanColumn = ColumnName<typeof SPAN_TABLE>;
+
+/** The columns of `otel_traces` (columns.ts) a trace view reads as they are stored. */
+const AS_STORED = [
+  'TraceId',
+  'SpanId',
+  'ParentSpanId',
+  'SpanName',
+  'SpanKind',
+  'ServiceName',
+  'SpanAttributes',
+  'ResourceAttributes',
+  'ScopeName',
+  'ScopeVersion',
+  'StatusCode',
+  'StatusMessage',
+  'Events.Name',
+  'Events.Attributes',
+  'Links.TraceId',
+  'Links.SpanId',
+  'Links.Attributes',
+] as const satisfies readonly SpanColumn[];
+
+/** The columns it reads in another form: times as exact nanoseconds, in decimal text. */
+const AS_TEXT = {
+  startNs: ['Timestamp', 'toString(toUnixTimestamp64Nano(Timestamp))'],
+  durationNs: ['Duration', 'toString(Duration)'],
+  eventTimes: ['Events.Timestamp', 'arrayMap(t -> toString(toUnixTimestamp64Nano(t)), `Events.Timestamp`)'],
+} as const satisfies Record<string, readonly [SpanColumn, string]>;
+
+const SPAN_SELECT = [
+  ...AS_STORED.map((name) => `\`${name}\``),
+  ...Object.entries(AS_TEXT).map(([alias, [, sql]]) => `${sql} AS ${alias}`),
+].join(', ');
+
+/** A span as the query answers it: the stored columns in their spool forms (the same JSON forms). */
+type SpanRow = Pick<RowOf<typeof SPAN_TABLE>, (typeof AS_STORED)[number]> & {
+  [A in keyof typeof AS_TEXT]: RowOf<typeof SPAN_TABLE>[(typeof AS_TEXT)[A][0]];
+};
 
 export function toStoredSpan(r: SpanRow): StoredSpan {
   return {
@@ -50,15 +62,15 @@ export function toStoredSpan(r: SpanRow): StoredSpan {
     scope: { name: r.ScopeName, version: r.ScopeVersion },
     statusCode: r.StatusCode,
     statusMessage: r.StatusMessage,
-    events: r.eventNames.map((name, i) => ({
+    events: r['Events.Name'].map((name, i) => ({
       timeNs: BigInt(r.eventTimes[i] ?? '0'),
       name,
-      attributes: r.eventAttributes[i] ?? {},
+      attributes: r['Events.Attributes'][i] ?? {},
     })),
-    links: r.linkTraceIds.map((traceId, i) => ({
+    links: r['Links.TraceId'].map((traceId, i) => ({
       traceId,
-      spanId: r.linkSpanIds[i] ?? '',
-      attributes: r.linkAttributes[i] ?? {},
+      spanId: r['Links.SpanId'][i] ?? '',
+      attributes: r['Links.Attributes'][i] ?? {},
     })),
   };
 }
@@ -93,7 +105,7 @@ export async function loadTraceSpans(store: Store, traceId: string): Promise<Sto
     store,
     `WITH (SELECT (toUnixTimestamp(min(Start)) - 1, toUnixTimestamp(max(End)) + 2)
              FROM ${db}.otel_traces_trace_id_ts WHERE TraceId = {traceId:String}) AS window
-     SELECT ${SPAN_COLUMNS} FROM ${db}.otel_traces
+     SELECT ${SPAN_SELECT} FROM ${db}.otel_traces
      WHERE TraceId = {traceId:String}
        AND Timestamp >= toDateTime64(window.1, 9) AND Timestamp <= toDateTime64(window.2, 9)
      LIMIT 1 BY SpanId

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, fmt, fmtRatio, machine, markdownTable, peerVersions, ROOT, TMP } from './lib/common.mjs';
+import { dashboardSection, dashboardSummaryRow } from './lib/dashboard-report.mjs';
 import {
   BYTES_HEADERS,
   bytesRows,
@@ -31,6 +32,7 @@ const BENCHES = [
   'ingest',
   'query',
   'alert-latency',
+  'dashboard-render',
 ];
 const PEERS = [
   '@opentelemetry/api',
@@ -435,6 +437,8 @@ const md = [
   '',
   safe('alert-latency', alertSection, results['alert-latency']),
   '',
+  safe('dashboard-render', dashboardSection, results['dashboard-render']),
+  '',
   'Raw figures (every round and sample) are in `.bench-tmp/*.json` after a run.',
   '',
 ].join('\n');
@@ -533,6 +537,7 @@ function readmeRows() {
       '—',
       `≤ lag floor + interval (${a.params.interval})`,
     ]);
+  if (results['dashboard-render']) rows.push(dashboardSummaryRow(results['dashboard-render']));
   return markdownTable(['measure', 'fntrace', 'stock OpenTelemetry / baseline', 'ratio', 'goal'], rows);
 }
 

@@ -6,6 +6,7 @@ import { tempDir } from '../../helpers/cleanup.js';
 import { send } from '../fixtures.js';
 import { useCollector } from '../helpers.js';
 import { CLI } from '../process.js';
+import { entrySpans as spans } from './entry-spans.js';
 import { startWebhookReceiver, until } from './webhook-receiver.js';
 
 // The real collector evaluating rules made through its API, spans sent through OTLP, and a
@@ -16,35 +17,6 @@ beforeAll(async () => {
   hooks = await startWebhookReceiver();
 });
 afterAll(() => hooks?.close());
-
-let seq = 0;
-/** `n` entry spans of `service` that ended just now, each `durationMs` long. */
-function spans(service: string, n: number, durationMs: number, error = false) {
-  const now = BigInt(Date.now() - 200) * 1_000_000n;
-  return {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: n }, (_, i) => {
-              seq++;
-              return {
-                traceId: seq.toString(16).padStart(32, '0'),
-                spanId: seq.toString(16).padStart(16, '0'),
-                name: 'GET /checkout',
-                kind: 2,
-                startTimeUnixNano: String(now - BigInt(durationMs) * 1_000_000n - BigInt(i) * 1000n),
-                endTimeUnixNano: String(now - BigInt(i) * 1000n),
-                status: error ? { code: 2, message: 'boom' } : {},
-              };
-            }),
-          },
-        ],
-      },
-    ],
-  };
-}
 
 async function createRule(rule: object) {
   const res = await fetch(`${c.url}/api/alerts/rules`, {
@@ -127,7 +99,7 @@ describe('alerts end to end', () => {
       minSamples: 4,
       channels: [{ type: 'webhook', url: `${hooks.url}/errors` }],
     });
-    await send(c.url, spans('alert-errors', 8, 10, true));
+    await send(c.url, spans('alert-errors', 8, 10, { error: true }));
     const delivered = await until('three attempts', () =>
       hooks.on('/errors').length >= 3 ? hooks.on('/errors') : undefined,
     );
@@ -146,7 +118,7 @@ describe('alerts end to end', () => {
     await until(
       'the error rule to resolve',
       () => {
-        void send(c.url, spans('alert-errors', 8, 10, false));
+        void send(c.url, spans('alert-errors', 8, 10));
         return hooks.on('/errors').find((r) => r.body.kind === 'resolved');
       },
       40_000,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type CollectorServer } from '../../../collector/src/index.js';
 import { useTempDir } from '../../helpers/cleanup.js';
 import { send } from '../fixtures.js';
+import { entrySpans } from './entry-spans.js';
 import { startWebhookReceiver } from './webhook-receiver.js';
 
 // Restarts in each state, on a controllable clock: state, pending notifications and the
@@ -28,33 +29,6 @@ async function stop() {
 async function drained() {
   const { spool } = server!.parts();
   while (spool.totalBytes > 0) await new Promise((r) => setTimeout(r, 20));
-}
-
-let seq = 0;
-function spans(service: string, endMs: number, durationMs: number, n = 5) {
-  return {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: n }, (_, i) => {
-              seq++;
-              const end = BigInt(endMs) * 1_000_000n - BigInt(i) * 1000n;
-              return {
-                traceId: (seq + 0x1000).toString(16).padStart(32, '0'),
-                spanId: (seq + 0x1000).toString(16).padStart(16, '0'),
-                name: 'op',
-                kind: 2,
-                startTimeUnixNano: String(end - BigInt(durationMs) * 1_000_000n),
-                endTimeUnixNano: String(end),
-              };
-            }),
-          },
-        ],
-      },
-    ],
-  };
 }
 
 const rule = (name: string, service: string, extra: object = {}) => ({
@@ -92,7 +66,7 @@ describe('restarts', () => {
     let engine = await start();
     const { parseRule } = await import('../../../collector/src/alerts/rule.js');
     await engine.saveRule(parseRule(rule('restart p95', 'restart-svc', { for: '3s', interval: '1s' })));
-    await send(url, spans('restart-svc', Date.now() - 10_000, 800, 15));
+    await send(url, entrySpans('restart-svc', 15, 800, { endMs: Date.now() - 10_000 }));
     await drained();
     await tickAt(engine);
     expect(stateOf(engine, 'restart-p95')).toBe('pending');
@@ -114,7 +88,7 @@ describe('restarts', () => {
 
     // fast invocations outnumber the slow ones twentyfold: p95 drops, and it resolves once
     engine = await start();
-    await send(url, spans('restart-svc', Date.now() - 10_000, 20, 400));
+    await send(url, entrySpans('restart-svc', 400, 20, { endMs: Date.now() - 10_000 }));
     await drained();
     await tickAt(engine);
     expect(stateOf(engine, 'restart-p95')).toBe('resolved');
@@ -128,7 +102,7 @@ describe('restarts', () => {
     const { parseRule } = await import('../../../collector/src/alerts/rule.js');
     hooks.failNext('/outbox-svc', 100); // the receiver is down for now
     await engine.saveRule(parseRule(rule('outbox p95', 'outbox-svc', { for: '0s' })));
-    await send(url, spans('outbox-svc', clock - 12_000, 900, 20));
+    await send(url, entrySpans('outbox-svc', 20, 900, { endMs: clock - 12_000 }));
     await drained();
     await engine.tick();
     await new Promise((r) => setTimeout(r, 300)); // a few failed attempts
@@ -144,7 +118,7 @@ describe('restarts', () => {
     expect(got.length).toBe(failedTries + 1);
     expect(new Set(got.map((r) => r.idempotencyKey)).size).toBe(1);
     // evaluating again while firing does not send the same transition again
-    await send(url, spans('outbox-svc', clock - 12_000, 900, 20));
+    await send(url, entrySpans('outbox-svc', 20, 900, { endMs: clock - 12_000 }));
     await drained();
     await engine.tick();
     await engine.idle();
@@ -159,19 +133,19 @@ describe('late spans', () => {
     const engine = await start();
     const { parseRule } = await import('../../../collector/src/alerts/rule.js');
     // spans have been arriving about a minute after they ended (functions that froze before flushing)
-    await send(url, spans('lag-warmup', clock - 60_000, 10, 200));
+    await send(url, entrySpans('lag-warmup', 200, 10, { endMs: clock - 60_000 }));
     await drained();
     await engine.saveRule(
       parseRule(rule('late p95', 'late-svc', { for: '0s', interval: '1s', window: '30s', threshold: 15_000 })),
     );
     // the window now due holds fast (10 s) invocations that have come in...
-    await send(url, spans('late-svc', clock - 75_000, 10_000, 10));
+    await send(url, entrySpans('late-svc', 10, 10_000, { endMs: clock - 75_000 }));
     await drained();
     await engine.tick();
     expect(engine.lastLagMs).toBeGreaterThan(70_000);
     expect(stateOf(engine, 'late-p95')).toBe('inactive');
     // ...and then its slow (20 s) ones, late: the same window now fires
-    await send(url, spans('late-svc', clock - 76_000, 20_000, 10));
+    await send(url, entrySpans('late-svc', 10, 20_000, { endMs: clock - 76_000 }));
     await drained();
     clock += 1000;
     await engine.tick();

@@ -270,16 +270,14 @@ export function spanTimes(
   return undefined;
 }
 
+/** The low and high 32-bit halves of a time below 2^64, as the protobuf paths hold it. */
+const low = (t: bigint) => Number(t & 0xffff_ffffn);
+const high = (t: bigint) => Number(t >> 32n);
+
 /** {@link spanTimes} of times the OTLP/JSON decoder holds as BigInts (below 2^64). */
 export function spanTimesOf(start: bigint, end: bigint, w: TimeWindow): Refusal | Correction | undefined {
   if (!w.checked) return undefined;
-  return spanTimes(
-    Number(start & 0xffff_ffffn),
-    Number(start >> 32n),
-    Number(end & 0xffff_ffffn),
-    Number(end >> 32n),
-    w,
-  );
+  return spanTimes(low(start), high(start), low(end), high(end), w);
 }
 
 /**
@@ -312,13 +310,7 @@ export function logTime(
 /** {@link logTime} of BigInt times. */
 export function logTimeOf(time: bigint, observed: bigint, w: TimeWindow): Refusal | undefined {
   if (!w.checked) return undefined;
-  return logTime(
-    Number(time & 0xffff_ffffn),
-    Number(time >> 32n),
-    Number(observed & 0xffff_ffffn),
-    Number(observed >> 32n),
-    w,
-  );
+  return logTime(low(time), high(time), low(observed), high(observed), w);
 }
 
 /** Counts one refused item under its rule. */

@@ -51,18 +51,8 @@ import {
   UNCHECKED,
   wellFormed,
 } from './item-rules.js';
-import {
-  type Attrs,
-  blankLogRow,
-  blankSpanRow,
-  type Decoded,
-  type LogRow,
-  newEvents,
-  newLinks,
-  type ResourceInfo,
-  type ScopeInfo,
-  type SpanRow,
-} from './rows.js';
+import type { Attrs, Decoded, LogRow, ResourceInfo, ScopeInfo, SpanRow } from './rows.js';
+import { blankLogRow, blankSpanRow } from './rows.js';
 import { timeStringOf } from './time.js';
 
 type Obj = Record<string, unknown>;
@@ -349,9 +339,7 @@ function decodeSpan(
   const traceId = hexId(span, 'traceId', 'trace_id', path, 16);
   const spanId = hexId(span, 'spanId', 'span_id', path, 8);
   const parentId = hexId(span, 'parentSpanId', 'parent_span_id', path, 8);
-  const events = newEvents();
-  const links = newLinks();
-  const row = blankSpanRow(res, scope, events, links);
+  const { row, events, links } = blankSpanRow(res, scope);
   // read every field before refusing, so a wrong-typed field fails the request the same way whatever the ids
   row.TraceState = str(span, 'traceState', 'trace_state', path);
   row.SpanName = str(span, 'name', 'name', path);

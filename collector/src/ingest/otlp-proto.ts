@@ -17,17 +17,8 @@ import {
   UNCHECKED,
 } from './item-rules.js';
 import { type LogFields, type Sink, type SpanFields, usable, walkLogs, walkTraces } from './otlp-walk.js';
-import {
-  blankLogRow,
-  blankSpanRow,
-  type Decoded,
-  type LogRow,
-  newEvents,
-  newLinks,
-  type ResourceInfo,
-  type ScopeInfo,
-  type SpanRow,
-} from './rows.js';
+import type { Decoded, LogRow, ResourceInfo, ScopeInfo, SpanRow } from './rows.js';
+import { blankLogRow, blankSpanRow } from './rows.js';
 import { durationString, timeString, uint64Text } from './time.js';
 import * as wire from './wire.js';
 
@@ -109,9 +100,7 @@ export function spanRow(
   scope: ScopeInfo,
   correction: Correction | undefined,
 ): SpanRow {
-  const events = newEvents();
-  const links = newLinks();
-  const row = blankSpanRow(res, scope, events, links);
+  const { row, events, links } = blankSpanRow(res, scope);
   row.Timestamp = timeString(f.startLo, f.startHi);
   if (f.traceLen === 16) row.TraceId = wire.hex(f.traceAt, 16);
   if (f.spanLen === 8) row.SpanId = wire.hex(f.spanAt, 8);

@@ -301,9 +301,17 @@ const STATUS_TEXT = [0, 1, 2].map((c) =>
 /** room for a row's fixed-size parts (span or log record): keys, ids, times */
 const FIXED_ROOM = 512;
 
-// ——— span ———
-
-function spanSink(result: SpoolLines): Sink<SpanFields> {
+/**
+ * The spool writer as a sink of the walk (otlp-walk.ts): a kept item is written straight from
+ * the wire bytes (`write`), or — when `write` meets what it does not handle and throws BY_ROW —
+ * built as a row in its place (`row`, the row sink's builder) and written from that; a refused
+ * item is still read whole by the row builder, so a malformed one fails the request.
+ */
+function directSink<F>(
+  result: SpoolLines,
+  write: (f: F, correction: Correction | undefined, tail: Buffer) => void,
+  row: (f: F, res: ResourceInfo, scope: ScopeInfo, correction: Correction | undefined) => object,
+): Sink<F> {
   let res: ResourceInfo;
   let scope: ScopeInfo;
   let tail: Buffer = EMPTY;
@@ -317,19 +325,24 @@ function spanSink(result: SpoolLines): Sink<SpanFields> {
       buf = wire.bytes();
       const rowStart = o;
       try {
-        writeSpan(f, correction, tail, result);
+        write(f, correction, tail);
       } catch (err) {
         if (err !== BY_ROW) throw err;
         o = rowStart;
         extraAttrs = '';
-        writeRow(spanRow(f, res, scope, correction), result);
+        writeRow(row(f, res, scope, correction), result);
       }
     },
     refused(f) {
-      spanRow(f, res, scope, undefined);
+      row(f, res, scope, undefined);
     },
   };
 }
+
+// ——— span ———
+
+const spanSink = (result: SpoolLines) =>
+  directSink<SpanFields>(result, (f, correction, tail) => writeSpan(f, correction, tail, result), spanRow);
 
 function writeSpan(f: SpanFields, correction: Correction | undefined, tail: Buffer, result: SpoolLines): void {
   // end before start: stored with end = start (Duration 0), the end sent kept beside it
@@ -514,14 +527,19 @@ function putPlainValue(lenAt: number, parentEnd: number): void {
 
 // ——— events and links: read with the shared readers, written as the row sink's arrays ———
 
-function spanEvents(s: number, e: number): void {
-  const events = newEvents();
+/** Reads each length-delimited field number `field` of the span at `s`..`e` with `read`. */
+function eachOf(s: number, e: number, field: number, read: (end: number) => void): void {
   wire.seek(s);
   while (wire.position() < e) {
     const tag = wire.varint(e);
-    if (tag === ((11 << 3) | 2)) readEvent(e, events);
+    if (tag === ((field << 3) | 2)) read(e);
     else wire.skip(tag, e);
   }
+}
+
+function spanEvents(s: number, e: number): void {
+  const events = newEvents();
+  eachOf(s, e, 11, (end) => readEvent(end, events));
   putText(
     `,"Events.Timestamp":${JSON.stringify(events.timestamps)},"Events.Name":${JSON.stringify(events.names)}` +
       `,"Events.Attributes":${JSON.stringify(events.attrs)}` +
@@ -531,12 +549,7 @@ function spanEvents(s: number, e: number): void {
 
 function spanLinks(s: number, e: number): void {
   const links = newLinks();
-  wire.seek(s);
-  while (wire.position() < e) {
-    const tag = wire.varint(e);
-    if (tag === ((13 << 3) | 2)) readLink(e, links);
-    else wire.skip(tag, e);
-  }
+  eachOf(s, e, 13, (end) => readLink(end, links));
   if (links.traceIds.length === 0) return;
   putText(
     `,"Links.TraceId":${JSON.stringify(links.traceIds)},"Links.SpanId":${JSON.stringify(links.spanIds)}` +
@@ -562,32 +575,12 @@ const LOG_K = {
   dropped: logKey('DroppedAttributesCount'),
 };
 
-function logSink(result: SpoolLines): Sink<LogFields> {
-  let res: ResourceInfo;
-  let scope: ScopeInfo;
-  let tail: Buffer = EMPTY;
-  return {
-    scope(r, s) {
-      res = r;
-      scope = s;
-      tail = scopeTail(r, s);
-    },
-    item(f) {
-      buf = wire.bytes();
-      const rowStart = o;
-      try {
-        writeLogRecord(f, tail, result);
-      } catch (err) {
-        if (err !== BY_ROW) throw err;
-        o = rowStart;
-        writeRow(logRow(f, res, scope), result);
-      }
-    },
-    refused(f) {
-      logRow(f, res, scope);
-    },
-  };
-}
+const logSink = (result: SpoolLines) =>
+  directSink<LogFields>(
+    result,
+    (f, _correction, tail) => writeLogRecord(f, tail, result),
+    (f, res, scope) => logRow(f, res, scope),
+  );
 
 function writeLogRecord(f: LogFields, tail: Buffer, result: SpoolLines): void {
   // several bodies: the row sink reads (and may refuse) each, and keeps the last

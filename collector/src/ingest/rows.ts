@@ -87,13 +87,8 @@ export const newLinks = (): SpanLinks => ({
   dropped: [],
 });
 
-/**
- * A span row of `res` and `scope` with every other column at its default: the decoders set
- * the span's own columns on it. Rows of one resource share its attribute object, rows of one
- * scope the scope's: treat rows as read-only.
- */
-export function blankSpanRow(res: ResourceInfo, scope: ScopeInfo, events: SpanEvents, links: SpanLinks): SpanRow {
-  const row = blankRow(SPAN_TABLE) as SpanRow;
+/** The columns a span or log row takes from its resource and scope, set on `row`. */
+function ofScope<R extends SpanRow | LogRow>(row: R, res: ResourceInfo, scope: ScopeInfo): R {
   row.ServiceName = res.serviceName;
   row.ResourceAttributes = res.attrs;
   row.ResourceSchemaUrl = res.schemaUrl;
@@ -101,6 +96,22 @@ export function blankSpanRow(res: ResourceInfo, scope: ScopeInfo, events: SpanEv
   row.ScopeVersion = scope.version;
   row.ScopeAttributes = scope.attrs;
   row.ScopeSchemaUrl = scope.schemaUrl;
+  return row;
+}
+
+/**
+ * A span row of `res` and `scope` with every other column at its default, and its events and
+ * links, whose arrays are the row's: the decoders set the span's own columns on the row and
+ * push its events and links. Rows of one resource share its attribute object, rows of one
+ * scope the scope's: treat rows as read-only.
+ */
+export function blankSpanRow(
+  res: ResourceInfo,
+  scope: ScopeInfo,
+): { row: SpanRow; events: SpanEvents; links: SpanLinks } {
+  const events = newEvents();
+  const links = newLinks();
+  const row = ofScope(blankRow(SPAN_TABLE) as SpanRow, res, scope);
   row['Events.Timestamp'] = events.timestamps;
   row['Events.Name'] = events.names;
   row['Events.Attributes'] = events.attrs;
@@ -111,20 +122,12 @@ export function blankSpanRow(res: ResourceInfo, scope: ScopeInfo, events: SpanEv
   row['Links.Attributes'] = links.attrs;
   row['Links.Flags'] = links.flags;
   row['Links.DroppedAttributesCount'] = links.dropped;
-  return row;
+  return { row, events, links };
 }
 
 /** A log row of `res` and `scope`, the record's own columns at their defaults (see {@link blankSpanRow}). */
 export function blankLogRow(res: ResourceInfo, scope: ScopeInfo): LogRow {
-  const row = blankRow(LOG_TABLE) as LogRow;
-  row.ServiceName = res.serviceName;
-  row.ResourceAttributes = res.attrs;
-  row.ResourceSchemaUrl = res.schemaUrl;
-  row.ScopeName = scope.name;
-  row.ScopeVersion = scope.version;
-  row.ScopeAttributes = scope.attrs;
-  row.ScopeSchemaUrl = scope.schemaUrl;
-  return row;
+  return ofScope(blankRow(LOG_TABLE) as LogRow, res, scope);
 }
 
 /**

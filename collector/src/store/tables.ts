@@ -11,6 +11,7 @@ export interface TableDef {
   columns: string;
   /** `MergeTree`, `AggregatingMergeTree`, ... (made Replicated on a cluster) */
   engine: string;
+  /** what follows `ENGINE = …`: partitioning, keys, TTL and settings (see {@link tail}) */
   tail: string;
   /** sharding key of the Distributed table on a cluster */
   shardBy: string;
@@ -68,6 +69,26 @@ export const MAP_BUCKET_SETTINGS = `map_serialization_version = 'with_buckets', 
 /** The plain layout, for turning `--map-buckets` off again (parts written since merge back to it). */
 export const MAP_PLAIN_SETTINGS = "map_serialization_version = 'basic'";
 
+/**
+ * The clauses after a table's engine. Every table is dropped by whole parts when its TTL
+ * passes (`ttl_only_drop_parts`) and remembers its last 10,000 inserts' tokens, so a spool
+ * segment inserted again after a crash is stored once (`non_replicated_deduplication_window`;
+ * replicated tables do it anyway). `settings` come before those two, `more` after them.
+ */
+function tail(
+  t: { partitionBy: string; primaryKey?: string; orderBy: string; ttl: string; settings?: string[] },
+  more = '',
+): string {
+  const settings = [...(t.settings ?? []), 'ttl_only_drop_parts = 1', 'non_replicated_deduplication_window = 10000'];
+  return [
+    `PARTITION BY ${t.partitionBy}`,
+    ...(t.primaryKey ? [`PRIMARY KEY (${t.primaryKey})`] : []),
+    `ORDER BY (${t.orderBy})`,
+    t.ttl,
+    `SETTINGS ${settings.join(', ')}${more}`,
+  ].join('\n');
+}
+
 /** The tables of the schema; `ttl(expr)` is the TTL clause retention gives a table. */
 export function tableDefs(o: SchemaOptions, ttl: (expr: string) => string): TableDef[] {
   return [
@@ -84,10 +105,20 @@ export function tableDefs(o: SchemaOptions, ttl: (expr: string) => string): Tabl
     INDEX idx_message MessagingMessageId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_correlation CorrelationId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',
-      tail: `PARTITION BY toDate(Timestamp)
-ORDER BY (${TRACES_SORTING_KEY})
-${ttl('toDateTime(Timestamp)')}
-SETTINGS index_granularity = 2048, ${TRACES_BLOCK_SETTING}, ${TRACES_MERGE_SETTING}, ${TRACES_MERGE_BLOCK_SETTING}, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000${o.mapBuckets ? `,\n  ${MAP_BUCKET_SETTINGS}` : ''}`,
+      tail: tail(
+        {
+          partitionBy: 'toDate(Timestamp)',
+          orderBy: TRACES_SORTING_KEY,
+          ttl: ttl('toDateTime(Timestamp)'),
+          settings: [
+            'index_granularity = 2048',
+            TRACES_BLOCK_SETTING,
+            TRACES_MERGE_SETTING,
+            TRACES_MERGE_BLOCK_SETTING,
+          ],
+        },
+        o.mapBuckets ? `,\n  ${MAP_BUCKET_SETTINGS}` : '',
+      ),
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -97,10 +128,12 @@ SETTINGS index_granularity = 2048, ${TRACES_BLOCK_SETTING}, ${TRACES_MERGE_SETTI
     Start SimpleAggregateFunction(min, DateTime) CODEC(ZSTD(1)),
     End SimpleAggregateFunction(max, DateTime) CODEC(ZSTD(1))`,
       engine: 'AggregatingMergeTree',
-      tail: `PARTITION BY toStartOfWeek(Start)
-ORDER BY (TraceId)
-${ttl('toDateTime(Start)')}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
+      tail: tail({
+        partitionBy: 'toStartOfWeek(Start)',
+        orderBy: 'TraceId',
+        ttl: ttl('toDateTime(Start)'),
+        settings: ['index_granularity = 8192'],
+      }),
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -117,11 +150,13 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_dedup
     INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8,
     INDEX idx_correlation CorrelationId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',
-      tail: `PARTITION BY toDate(TimestampTime)
-PRIMARY KEY (ServiceName, TimestampTime)
-ORDER BY (ServiceName, TimestampTime, Timestamp)
-${ttl('TimestampTime')}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
+      tail: tail({
+        partitionBy: 'toDate(TimestampTime)',
+        primaryKey: 'ServiceName, TimestampTime',
+        orderBy: 'ServiceName, TimestampTime, Timestamp',
+        ttl: ttl('TimestampTime'),
+        settings: ['index_granularity = 8192'],
+      }),
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -150,10 +185,11 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_dedup
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_invocation InvocationId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',
-      tail: `PARTITION BY toDate(Timestamp)
-ORDER BY (FunctionName, Timestamp)
-${ttl('toDateTime(Timestamp)')}
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
+      tail: tail({
+        partitionBy: 'toDate(Timestamp)',
+        orderBy: 'FunctionName, Timestamp',
+        ttl: ttl('toDateTime(Timestamp)'),
+      }),
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -175,10 +211,7 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
       // Rows of one trace from different inserts merge when they fall in the same ten
       // minutes; queries sum them by TraceId either way. The time-first key lets a search
       // read only the summaries of its window (SUMMARY_SORTING_KEY).
-      tail: `PARTITION BY toDate(Bucket)
-ORDER BY (${SUMMARY_SORTING_KEY})
-${ttl('Bucket')}
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
+      tail: tail({ partitionBy: 'toDate(Bucket)', orderBy: SUMMARY_SORTING_KEY, ttl: ttl('Bucket') }),
       shardBy: 'cityHash64(TraceId)',
     },
     {
@@ -192,10 +225,11 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
     LinkType LowCardinality(String),
     INDEX idx_from FromTraceId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',
-      tail: `PARTITION BY toDate(Timestamp)
-ORDER BY (ToTraceId, Timestamp)
-${ttl('toDateTime(Timestamp)')}
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
+      tail: tail({
+        partitionBy: 'toDate(Timestamp)',
+        orderBy: 'ToTraceId, Timestamp',
+        ttl: ttl('toDateTime(Timestamp)'),
+      }),
       shardBy: 'cityHash64(ToTraceId)',
     },
     {
@@ -211,10 +245,11 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
     System LowCardinality(String),
     Destination LowCardinality(String)`,
       engine: 'MergeTree',
-      tail: `PARTITION BY toDate(Timestamp)
-ORDER BY (MessageId, Timestamp)
-${ttl('toDateTime(Timestamp)')}
-SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000`,
+      tail: tail({
+        partitionBy: 'toDate(Timestamp)',
+        orderBy: 'MessageId, Timestamp',
+        ttl: ttl('toDateTime(Timestamp)'),
+      }),
       shardBy: 'cityHash64(MessageId)',
     },
   ];

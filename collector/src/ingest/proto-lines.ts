@@ -309,7 +309,7 @@ const FIXED_ROOM = 512;
  */
 function directSink<F>(
   result: SpoolLines,
-  write: (f: F, correction: Correction | undefined, tail: Buffer) => void,
+  write: (f: F, correction: Correction | undefined, tail: Buffer, result: SpoolLines) => void,
   row: (f: F, res: ResourceInfo, scope: ScopeInfo, correction: Correction | undefined) => object,
 ): Sink<F> {
   let res: ResourceInfo;
@@ -325,7 +325,7 @@ function directSink<F>(
       buf = wire.bytes();
       const rowStart = o;
       try {
-        write(f, correction, tail);
+        write(f, correction, tail, result);
       } catch (err) {
         if (err !== BY_ROW) throw err;
         o = rowStart;
@@ -341,8 +341,7 @@ function directSink<F>(
 
 // ——— span ———
 
-const spanSink = (result: SpoolLines) =>
-  directSink<SpanFields>(result, (f, correction, tail) => writeSpan(f, correction, tail, result), spanRow);
+const spanSink = (result: SpoolLines) => directSink<SpanFields>(result, writeSpan, spanRow);
 
 function writeSpan(f: SpanFields, correction: Correction | undefined, tail: Buffer, result: SpoolLines): void {
   // end before start: stored with end = start (Duration 0), the end sent kept beside it
@@ -576,13 +575,9 @@ const LOG_K = {
 };
 
 const logSink = (result: SpoolLines) =>
-  directSink<LogFields>(
-    result,
-    (f, _correction, tail) => writeLogRecord(f, tail, result),
-    (f, res, scope) => logRow(f, res, scope),
-  );
+  directSink<LogFields>(result, writeLogRecord, (f, res, scope) => logRow(f, res, scope));
 
-function writeLogRecord(f: LogFields, tail: Buffer, result: SpoolLines): void {
+function writeLogRecord(f: LogFields, _correction: Correction | undefined, tail: Buffer, result: SpoolLines): void {
   // several bodies: the row sink reads (and may refuse) each, and keeps the last
   if (f.bodyCount > 1) throw BY_ROW;
   ensure(FIXED_ROOM + tail.length);

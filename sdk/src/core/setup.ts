@@ -35,6 +35,20 @@ export interface Platform {
    * have without fntrace.
    */
   onShutdown?(shutdown: () => Promise<void>, budgetMs: number): void;
+  /**
+   * Extra fields for every log line written inside an invocation, for the platform's own log
+   * viewer to correlate it (Cloud Logging's `logging.googleapis.com/trace`, say). `level` is
+   * pino's level number.
+   */
+  logFields?(line: LogLineIds): Record<string, unknown>;
+}
+
+/** What a log line knows of where it was written: the active span's ids, and its level. */
+export interface LogLineIds {
+  traceId?: string;
+  spanId?: string;
+  sampled?: boolean;
+  level: number;
 }
 
 export interface Sdk {
@@ -46,6 +60,8 @@ export interface Sdk {
   /** Resource attributes of every span and log record. */
   readonly resource: Readonly<Record<string, string | number>>;
   readonly isSecret: KeyMatcher;
+  /** The platform's extra log line fields ({@link Platform.logFields}). */
+  readonly logFields: Platform['logFields'];
 }
 
 // Kept on globalThis so the ESM and CJS builds, if both get loaded, share one SDK
@@ -122,6 +138,7 @@ export function initSdk(platform: Platform): Sdk {
     exporter,
     resource: Object.freeze(resourceAttrs),
     isSecret,
+    logFields: platform.logFields,
   });
   holder.sdk = sdk;
   holder.atFirstInvocation = platform.instrument?.(sdk);

@@ -29,31 +29,52 @@ function capture(line: string): void {
   sdk.exporter.enqueueLog(line);
 }
 
-function mixin(): Record<string, unknown> {
+/** The `function` field: the platform's function name once the SDK knows it. */
+function functionName(): string {
+  const sdk = currentSdk();
+  const name = sdk?.resource['faas.name'];
+  return typeof name === 'string' ? name : (processEnv().AWS_LAMBDA_FUNCTION_NAME ?? sdkConfig().serviceName);
+}
+
+function mixin(_merge: object, level: number): Record<string, unknown> {
   const ctx = context.active();
+  const out: Record<string, unknown> = { function: functionName() };
   const invocation = getInvocation(ctx);
   const span = trace.getSpanContext(ctx);
-  if (!invocation && !span) return {};
-  const record = getRecord(ctx);
-  const out: Record<string, unknown> = {};
-  if (span && trace.isSpanContextValid(span)) {
+  const valid = span !== undefined && trace.isSpanContextValid(span);
+  if (valid) {
     out.trace_id = span.traceId;
     out.span_id = span.spanId;
     // sampled is the common case and stays implicit; say so only when the trace is not sampled
     if ((span.traceFlags & 1) === 0) out.trace_flags = span.traceFlags;
   }
   if (invocation) {
+    const record = getRecord(ctx);
     out.correlation_id = record?.correlationId ?? invocation.correlationId;
     out.invocation_id = invocation.invocationId;
     out.cold_start = invocation.coldStart;
+    if (record?.messageId) out.message_id = record.messageId;
   }
-  if (record?.messageId) out.message_id = record.messageId;
+  const extra = currentSdk()?.logFields;
+  if (extra) {
+    try {
+      Object.assign(
+        out,
+        extra(
+          valid
+            ? { traceId: span.traceId, spanId: span.spanId, sampled: (span.traceFlags & 1) === 1, level }
+            : { level },
+        ),
+      );
+    } catch {
+      // a platform's fields must never break logging
+    }
+  }
   return out;
 }
 
 function createLogger(): Logger {
   const cfg = sdkConfig();
-  const env = processEnv();
   const isSecret = makeKeyMatcher(cfg.redactKeys);
   const stdout = pino.destination({ dest: 1, sync: true });
   const destination = {
@@ -69,7 +90,8 @@ function createLogger(): Logger {
   return pino(
     {
       level: cfg.logLevel,
-      base: { service: cfg.serviceName, function: env.AWS_LAMBDA_FUNCTION_NAME ?? cfg.serviceName },
+      // `function` comes from the mixin: the platform's name for it is known once wrap() ran
+      base: { service: cfg.serviceName },
       mixin,
       formatters: {
         level: (label) => ({ level: label }),

@@ -2,7 +2,7 @@
 // OTLP/protobuf load for many minutes, the way a busy account's functions feed it. It answers
 // what a one-minute bench cannot: does memory stay flat, does the spool stay small, does the
 // engine keep up as parts and merges pile up, and is every acknowledged span stored exactly
-// once at the end. Not part of `npm test` (it runs for minutes); `npm run soak -- --help`.
+// once at the end. Not part of `npm test` (it runs for minutes); `npm run soak -- --only steady`.
 //
 // Requests of 500 spans with 20 attributes each (test/bench/lib/ingest-spans.mjs, as the
 // OpenTelemetry JS exporter encodes them) are encoded as they are sent, at the rate asked
@@ -15,7 +15,6 @@ import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { fmt, round, TMP } from '../bench/lib/common.mjs';
 import {
   bundleCollectorSource,
@@ -28,9 +27,10 @@ import {
   waitSpoolEmpty,
 } from '../bench/lib/ingest-collector.mjs';
 import { encodeRequest, windowStartNs } from '../bench/lib/ingest-spans.mjs';
+import { parseCli, positive } from './lib/cli.mjs';
 
 const SPANS_PER_REQUEST = 500;
-const HELP = `npm run soak -- [options]
+const HELP = `node test/soak/ingest-soak.mjs [options]   (or: npm run soak -- --only steady --minutes <n> --rate <n>)
 
 Runs the built collector (collector/dist/cli.js, default options, embedded engine) under a
 steady OTLP/protobuf load, prints its memory, spool and progress as it goes, and checks at
@@ -48,39 +48,21 @@ Exit status: 0 when every acknowledged span was stored once and storage reported
 error; 1 otherwise; 2 for bad options. The figures are written to .bench-tmp/soak.json.`;
 
 function options() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        minutes: { type: 'string', default: '10' },
-        rate: { type: 'string', default: '10000' },
-        concurrency: { type: 'string', default: '4' },
-        every: { type: 'string', default: '10' },
-        keep: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`soak: ${err.message}\n\n${HELP}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const positive = (name, integer) => {
-    const n = Number(values[name]);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      console.error(`soak: --${name} must be a positive ${integer ? 'integer' : 'number'} (got ${values[name]})`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const values = parseCli(
+    {
+      minutes: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '4' },
+      every: { type: 'string', default: '10' },
+      keep: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
   return {
-    minutes: positive('minutes', false),
-    rate: positive('rate', false),
-    concurrency: positive('concurrency', true),
-    everySec: positive('every', false),
+    minutes: positive(values, 'minutes', false),
+    rate: positive(values, 'rate', false),
+    concurrency: positive(values, 'concurrency', true),
+    everySec: positive(values, 'every', false),
     keep: values.keep,
   };
 }

@@ -7,5 +7,7 @@ const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3
  */
 export function parseDuration(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
-  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : undefined;
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2]!]! : Number.NaN;
+  // beyond 10,000 years is a mistake whatever the caller: not a duration
+  return ms <= 3.2e14 ? ms : undefined;
 }

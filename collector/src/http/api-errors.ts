@@ -73,3 +73,14 @@ export function apiErrorHandler(
   req.log.error({ err: error }, 'API request failed');
   return sendApiError(reply, queryFailed());
 }
+
+/**
+ * Refuses a query parameter that became ±Infinity (`limit=Infinity`, `1e999`): Ajv coerces such
+ * strings to numbers and then skips `minimum`/`maximum` for non-finite values, so a route's
+ * schema alone lets them through to the store. Added as a `preHandler` hook of the API's scopes.
+ */
+export async function finiteParameters(req: FastifyRequest): Promise<void> {
+  for (const [name, value] of Object.entries((req.query ?? {}) as Record<string, unknown>))
+    for (const v of Array.isArray(value) ? value : [value])
+      if (typeof v === 'number' && !Number.isFinite(v)) throw badQuery(`${name} must be a finite number (got ${v})`);
+}

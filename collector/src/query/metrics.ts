@@ -21,6 +21,7 @@ export async function metrics(store: Store, q: MetricsQuery): Promise<Metrics> {
     ? Math.round(durationParam(q.step, 'step') / 1000)
     : (STEPS.find((s) => rangeS / s <= 60) ?? 86400);
   if (step < 1) throw badQuery('step must be at least 1s');
+  if (step > 366 * 86400) throw badQuery('step must be at most 366d');
   if (rangeS / step > 2000) throw badQuery(`step ${step}s gives more than 2000 buckets over this range`);
   const params: Record<string, unknown> = { start: nsParam(startNs), end: nsParam(endNs), step };
   // the window the buckets cover, epoch ms, so that a chart spans it even where no bucket has data

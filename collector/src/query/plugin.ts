@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';
-import { apiErrorHandler, errorAnswer } from '../http/api-errors.js';
+import { apiErrorHandler, errorAnswer, finiteParameters } from '../http/api-errors.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
 import { invocationList, logList, queryErrors, searchPage, tracePoints } from './answers.js';
@@ -65,6 +65,7 @@ async function queryRoutes(
   const { store } = deps;
   app.setSerializerCompiler(stringify);
   app.setErrorHandler(apiErrorHandler);
+  app.addHook('preHandler', finiteParameters);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -102,7 +103,7 @@ async function queryRoutes(
         response: { 200: traceViewAnswer, ...queryErrors, 404: noTrace },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const { traceId } = req.params;
       const view = await traceView(store, traceId.toLowerCase(), deps);
       if (!view) throw notFound(`no spans of trace ${traceId}`);
@@ -120,7 +121,7 @@ async function queryRoutes(
         response: { 200: journeyAnswer, ...queryErrors, 404: noTrace },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const { traceId } = req.params;
       const result = await journey(store, traceId.toLowerCase(), req.query.maxTraces);
       if (!result) throw notFound(`no trace ${traceId}`);

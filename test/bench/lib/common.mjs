@@ -14,7 +14,8 @@ export const ROOT = resolve(BENCH_DIR, '../..');
 export const TMP = join(ROOT, '.bench-tmp');
 export const SDK_SRC = join(ROOT, 'sdk/src');
 
-mkdirSync(TMP, { recursive: true });
+// not under vitest: tests import some of these helpers, and leave nothing in the repository
+if (!process.env.VITEST) mkdirSync(TMP, { recursive: true });
 
 /**
  * esbuild with a few retries: the SDK source may be mid-edit while the bench runs,

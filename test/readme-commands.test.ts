@@ -80,6 +80,7 @@ const SKIPPED: Record<string, string> = {
   'npm run bench': 'the benchmarks take tens of minutes, and rewrite docs/benchmarks.md and the table in README.md',
   'npm run bench -- --report':
     "rewrites README.md and docs/benchmarks.md from the last bench run's results, which a clean checkout does not have",
+  'npm run soak -- --only steady': 'ten minutes of steady load by default (`npm run soak -- --help`, run here, says)',
   'npm run soak':
     'about 30 minutes: four reliability scenarios at full length (as `npm run soak -- --help`, run here, says); short versions run in test/soak/',
   'npx fntrace collector --host 0.0.0.0 --clickhouse-url http://fntrace:secret@ch-1:8123 --clickhouse-cluster prod':

@@ -17,6 +17,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bundleSource,
+  ensureTmp,
   fmt,
   fmtRatio,
   isMain,
@@ -46,7 +47,7 @@ export const PUBLISHED = {
 
 /** The child, with its progress lines (stderr) passed through; its result comes back in a file. */
 function runQueryChild(env) {
-  const out = join(TMP, `query-child-${process.pid}-${Date.now()}.json`);
+  const out = join(ensureTmp(), `query-child-${process.pid}-${Date.now()}.json`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(LIB_DIR, 'query-child.mjs')], {
       cwd: ROOT,

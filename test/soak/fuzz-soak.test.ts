@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cleanup.js';
-import { type FuzzFailure, fuzzSoak } from './fuzz-soak.mjs';
+import { fuzzSoak } from './fuzz-soak.mjs';
 
 describe('soak, short: hostile bodies and API parameters', () => {
   it('answers no 5xx to 2,000 mutated OTLP bodies nor to any API parameter, stays ready, then stores spans', async () => {

@@ -15,7 +15,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fmt, round, TMP } from '../bench/lib/common.mjs';
+import { ensureTmp, fmt, round, TMP } from '../bench/lib/common.mjs';
 import {
   bundleCollectorSource,
   collectorMetrics,
@@ -185,7 +185,7 @@ async function main() {
     exit,
     progress,
   };
-  writeFileSync(join(TMP, 'soak.json'), `${JSON.stringify(result, null, 1)}\n`);
+  writeFileSync(join(ensureTmp(), 'soak.json'), `${JSON.stringify(result, null, 1)}\n`);
 
   console.log(
     `soak: acknowledged ${fmt(acked, 0)} spans; stored ${stored ? fmt(stored.rows, 0) : '—'} rows, ${stored ? fmt(stored.distinctSpans, 0) : '—'} distinct`,

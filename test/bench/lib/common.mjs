@@ -14,8 +14,14 @@ export const ROOT = resolve(BENCH_DIR, '../..');
 export const TMP = join(ROOT, '.bench-tmp');
 export const SDK_SRC = join(ROOT, 'sdk/src');
 
-// not under vitest: tests import some of these helpers, and leave nothing in the repository
-if (!process.env.VITEST) mkdirSync(TMP, { recursive: true });
+/**
+ * TMP, made when first written to: a bench's or soak's `--help`, and the tests that import
+ * these helpers, leave nothing in the repository. (esbuild makes its output's folder itself.)
+ */
+export function ensureTmp() {
+  mkdirSync(TMP, { recursive: true });
+  return TMP;
+}
 
 /**
  * esbuild with a few retries: the SDK source may be mid-edit while the bench runs,
@@ -104,7 +110,7 @@ export function lambdaContext(i) {
  * stderr collected. The child writes its result as JSON to the file named by BENCH_OUT.
  */
 export function runChild(args, env, { name = 'child', timeoutMs = 240_000 } = {}) {
-  const out = join(TMP, `${name}-${process.pid}-${Date.now()}.json`);
+  const out = join(ensureTmp(), `${name}-${process.pid}-${Date.now()}.json`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
@@ -136,6 +142,7 @@ export function runChild(args, env, { name = 'child', timeoutMs = 240_000 } = {}
 
 /** Called in a child: hand the result to the parent. */
 export function writeChildResult(result) {
+  mkdirSync(dirname(process.env.BENCH_OUT), { recursive: true });
   writeFileSync(process.env.BENCH_OUT, JSON.stringify(result));
 }
 
@@ -204,7 +211,7 @@ export function peerVersions(names) {
 
 /** Write a bench's JSON result to .bench-tmp/<name>.json and return its path. */
 export function writeResult(name, result) {
-  const file = join(TMP, `${name}.json`);
+  const file = join(ensureTmp(), `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ ...result, machine: machine(), at: new Date().toISOString() }, null, 2)}\n`);
   return file;
 }

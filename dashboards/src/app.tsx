@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { onUnauthorized, storedToken, storeToken } from './api.js';
+import { FiringBadge, useFiringCount } from './components/firing-count.js';
+import { TraceByPrefix, TraceIdBox } from './components/trace-id-box.js';
 import { AlertsPage } from './pages/alerts.js';
 import { LogsPage } from './pages/logs.js';
 import { MapPage } from './pages/map.js';
@@ -16,6 +18,21 @@ const NAV = [
   ['logs', 'Logs'],
   ['alerts', 'Alerts'],
 ] as const;
+
+/** The pages, with how many alerts are firing beside "Alerts". */
+function MainNav({ page }: { page: string }) {
+  const count = useFiringCount(page);
+  return (
+    <nav aria-label="Main">
+      {NAV.map(([id, label]) => (
+        <a key={id} href={href(id)} aria-current={page === id ? 'page' : undefined}>
+          {label}
+          {id === 'alerts' && <FiringBadge {...count} />}
+        </a>
+      ))}
+    </nav>
+  );
+}
 
 /**
  * Shown instead of the page when the collector refused an API call for want of a token
@@ -79,13 +96,18 @@ export function App() {
         <a class="brand" href={href('traces')}>
           fntrace
         </a>
-        <nav aria-label="Main">
-          {NAV.map(([id, label]) => (
-            <a key={id} href={href(id)} aria-current={page === id ? 'page' : undefined}>
-              {label}
-            </a>
-          ))}
-        </nav>
+        {refused ? (
+          <nav aria-label="Main">
+            {NAV.map(([id, label]) => (
+              <a key={id} href={href(id)} aria-current={page === id ? 'page' : undefined}>
+                {label}
+              </a>
+            ))}
+          </nav>
+        ) : (
+          <MainNav key={generation} page={page} />
+        )}
+        {!refused && <TraceIdBox page={`${route.page}/${route.rest.join('/')}`} />}
         {hasToken && (
           <button type="button" class="forget-token" onClick={() => applyToken(undefined)}>
             Forget token
@@ -96,7 +118,11 @@ export function App() {
         {refused ? (
           <TokenPrompt rejected={hasToken} onToken={applyToken} />
         ) : route.page === 'trace' && route.rest[0] ? (
-          <TracePage traceId={route.rest[0]} params={route.params} />
+          route.rest[0].length === 32 ? (
+            <TracePage traceId={route.rest[0].toLowerCase()} params={route.params} />
+          ) : (
+            <TraceByPrefix prefix={route.rest[0]} params={route.params} />
+          )
         ) : route.page === 'services' ? (
           <ServicesPage params={route.params} />
         ) : route.page === 'map' ? (

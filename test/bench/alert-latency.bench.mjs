@@ -1,24 +1,30 @@
-// Time from the first bad span to the webhook call, at the default alert settings
-// (evaluation every 1 min, 5 min window, ingest-lag floor 5 s, "for" 0 s): a collector with
-// the embedded engine, a webhook receiver, and slow spans sent at a random moment of the
-// evaluation cycle. Also the cost of one rule's evaluation query on the data it holds.
+// How long a receiver waits at the default alert settings (evaluation every 1 min, 5 min
+// window, ingest-lag floor 5 s, "for" 0 s, noData "no_data"): a collector with the embedded
+// engine, a webhook receiver, and one batch of slow spans sent at a random moment of the
+// evaluation cycle, per episode. Measured from that batch (its spans are the first and the
+// last bad ones): first bad span → firing, and last bad span → the notification that ends the
+// episode — "no data" when nothing follows (the default), "resolved" when fast spans keep
+// coming (one every 5 s: too few to lower the p95 while the slow ones are in the window).
+// The episodes run side by side, each with its own rule and service. Also the cost of one
+// rule's evaluation query on the data it holds.
 //   node test/bench/alert-latency.bench.mjs
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
-import { bundleSource, isMain, ROOT, round, TMP, textTable, writeResult } from './lib/common.mjs';
+import { bundleSource, isMain, ROOT, round, textTable, writeResult } from './lib/common.mjs';
 
 const SAMPLES = Number(process.env.BENCH_ALERT_SAMPLES ?? 2);
 
 async function collectorModule() {
-  const outfile = join(TMP, 'alert-latency-collector.mjs');
+  // inside the collector's package, so that the packages only it installs (@fastify/static) resolve
+  const outfile = join(ROOT, 'collector/node_modules/.cache/fntrace-bench/alert-latency-collector.mjs');
   await bundleSource(join(ROOT, 'collector/src/index.ts'), outfile);
   return import(pathToFileURL(outfile).href);
 }
 
-function slowSpans(service, n, seq) {
+function spansOf(service, n, seq, durationMs) {
   const end = BigInt(Date.now()) * 1_000_000n;
   return JSON.stringify({
     resourceSpans: [
@@ -31,7 +37,7 @@ function slowSpans(service, n, seq) {
               spanId: (seq * 1000 + i + 1).toString(16).padStart(16, '0'),
               name: 'GET /checkout',
               kind: 2,
-              startTimeUnixNano: String(end - 900_000_000n),
+              startTimeUnixNano: String(end - BigInt(durationMs) * 1_000_000n),
               endTimeUnixNano: String(end),
             })),
           },
@@ -52,13 +58,22 @@ export async function run() {
   const hookUrl = await hooks.listen({ host: '127.0.0.1', port: 0 });
   const server = buildServer({ data: mkdtempSync(join(tmpdir(), 'fntrace-alert-bench-')), logLevel: 'warn' });
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
-  const samples = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const service = `bench-${i}`;
-    await fetch(`${url}/api/alerts/rules`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+  const post = (path, body) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const notified = async (service, kind) => {
+    for (;;) {
+      const n = got.find((g) => g.path === `/${service}` && g.body.kind === kind);
+      if (n) return n.at;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  let seq = 0;
+
+  /** One episode: a default rule, one batch of slow spans, and then nothing or a trickle of fast ones. */
+  async function episode(service, end) {
+    await post(
+      '/api/alerts/rules',
+      JSON.stringify({
         name: `p95 ${service}`,
         target: { service },
         signal: 'latency_p95',
@@ -66,20 +81,35 @@ export async function run() {
         threshold: 500,
         channels: [{ type: 'webhook', url: `${hookUrl}/${service}` }],
       }),
-    });
+    );
     // land at a random point of the rule's 1-minute evaluation cycle
     await new Promise((r) => setTimeout(r, 2000 + Math.random() * 58_000));
     const t0 = Date.now();
-    await fetch(`${url}/v1/traces`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: slowSpans(service, 20, i + 1),
-    });
-    while (!got.some((g) => g.path === `/${service}`)) await new Promise((r) => setTimeout(r, 50));
-    const ms = got.find((g) => g.path === `/${service}`).at - t0;
-    samples.push(ms);
-    console.log(`sample ${i + 1}: first slow span to webhook ${(ms / 1000).toFixed(1)} s`);
+    await post('/v1/traces', spansOf(service, 20, ++seq, 900));
+    let trickle;
+    if (end === 'resolved')
+      trickle = setInterval(() => void post('/v1/traces', spansOf(service, 1, ++seq, 20)).catch(() => {}), 5000);
+    try {
+      const firingMs = (await notified(service, 'firing')) - t0;
+      console.log(`${service}: first bad span to firing ${(firingMs / 1000).toFixed(1)} s`);
+      const endMs = (await notified(service, end)) - t0;
+      console.log(`${service}: last bad span to ${end} ${(endMs / 1000).toFixed(1)} s`);
+      return { service, end, firingMs, endMs };
+    } finally {
+      clearInterval(trickle);
+    }
   }
+
+  const episodes = await Promise.all(
+    Array.from({ length: SAMPLES }, (_, i) => [
+      episode(`bench-${i}`, 'no_data'),
+      episode(`bench-ok-${i}`, 'resolved'),
+    ]).flat(),
+  );
+  const samples = episodes.map((e) => e.firingMs);
+  const noDataMs = episodes.filter((e) => e.end === 'no_data').map((e) => e.endMs);
+  const resolvedMs = episodes.filter((e) => e.end === 'resolved').map((e) => e.endMs);
+
   // evaluation cost: one evaluation of a function-level and a span-level rule
   const { engine } = server.parts();
   const timings = [];
@@ -109,18 +139,28 @@ export async function run() {
   }
   await server.app.close();
   await hooks.close();
+  const sorted = (xs) => [...xs].sort((a, b) => a - b);
   const result = {
     bench: 'alert-latency',
-    params: { samples: SAMPLES, interval: '1m', window: '5m', minLagMs: 5000, for: '0s' },
-    samplesMs: samples,
-    medianMs: round(samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)], 0),
+    params: { samples: SAMPLES, interval: '1m', window: '5m', minLagMs: 5000, for: '0s', noData: 'no_data' },
+    // the bounds: a firing is seen at the first evaluation after the lag; an episode ends at
+    // the first evaluation after its last bad span has left the window (lag later)
+    boundsMs: { firing: 5000 + 60_000, end: 300_000 + 5000 + 60_000 },
+    samplesMs: sorted(samples),
+    medianMs: round(sorted(samples)[Math.floor(samples.length / 2)], 0),
     maxMs: Math.max(...samples),
+    noDataMs: sorted(noDataMs),
+    resolvedMs: sorted(resolvedMs),
     evaluationMs: timings,
   };
   console.log(
     textTable(
-      ['sample', 'first bad span → webhook'],
-      samples.map((s, i) => [String(i + 1), `${(s / 1000).toFixed(1)} s`]),
+      ['episode', 'first bad span → firing', 'last bad span → end of episode'],
+      episodes.map((e) => [
+        e.service,
+        `${(e.firingMs / 1000).toFixed(1)} s`,
+        `${(e.endMs / 1000).toFixed(1)} s (${e.end.replace('_', ' ')})`,
+      ]),
     ),
   );
   writeResult('alert-latency', result);

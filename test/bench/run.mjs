@@ -383,13 +383,21 @@ function querySection(r) {
 
 function alertSection(r) {
   if (!r) return '';
+  const secs = (xs) => xs.map((s) => `${(s / 1000).toFixed(1)} s`).join(', ');
   return [
     '## Alert latency (`test/bench/alert-latency.bench.mjs`)',
     '',
     para(
       `First bad span to the webhook call at the default settings (evaluation every ${r.params.interval}, ${r.params.window} window,`,
       `ingest-lag floor ${r.params.minLagMs / 1000} s, for ${r.params.for}), slow spans sent at a random point of the cycle:`,
-      `${r.samplesMs.map((s) => `${(s / 1000).toFixed(1)} s`).join(', ')}. The bound is the lag floor plus one interval.`,
+      `${secs(r.samplesMs)}. The bound is the lag floor plus one interval.`,
+      ...(r.noDataMs
+        ? [
+            `Last bad span to the notification that ends the episode: no data (nothing follows; noData ${r.params.noData})`,
+            `${secs(r.noDataMs)}; resolved (fast spans keep coming) ${secs(r.resolvedMs)}. The bound is the window plus the`,
+            `lag floor plus one interval (${(r.boundsMs.end / 1000).toFixed(0)} s).`,
+          ]
+        : []),
     ),
   ].join('\n');
 }
@@ -536,6 +544,14 @@ function readmeRows() {
       '—',
       '—',
       `≤ lag floor + interval (${a.params.interval})`,
+    ]);
+  if (a?.noDataMs)
+    rows.push([
+      'last bad span → no-data / resolved webhook, default settings',
+      `${a.noDataMs.map((s) => `${(s / 1000).toFixed(1)} s`).join(', ')} / ${a.resolvedMs.map((s) => `${(s / 1000).toFixed(1)} s`).join(', ')}`,
+      '—',
+      '—',
+      `≤ window + lag floor + interval (${(a.boundsMs.end / 1000).toFixed(0)} s)`,
     ]);
   if (results['dashboard-render']) rows.push(dashboardSummaryRow(results['dashboard-render']));
   return markdownTable(['measure', 'fntrace', 'stock OpenTelemetry / baseline', 'ratio', 'goal'], rows);

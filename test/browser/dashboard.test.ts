@@ -55,6 +55,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const spanRow = (name: string) =>
   page.locator('.span-row', { has: page.locator('.name', { hasText: new RegExp(`^${name}$`) }) });
 
@@ -145,6 +146,64 @@ describe('dashboard in Chromium', () => {
     await page.locator('.span-detail h2', { hasText: 'orders-queue process' }).waitFor();
     expect(await page.locator('.span-row.selected .name').textContent()).toBe('orders-queue process');
     await shot(page, 'trace-logs');
+  });
+
+  it("follows the journey in the Logs tab, marks the selected span's lines, and keeps span and tab in the URL", async () => {
+    const j = await api(c.url, `/api/traces/${orderTrace}/journey`);
+    const views = await Promise.all(j.traces.map((t: any) => api(c.url, `/api/traces/${t.traceId}`)));
+    const logsOf = await Promise.all(j.traces.map((t: any) => api(c.url, `/api/traces/${t.traceId}/logs`)));
+    const allLogs = logsOf.flatMap((l: any) => l.logs);
+    expect(views.length).toBe(3);
+
+    // whole journey: the logs of every trace drawn, each with its service; the header counts them all
+    await page.goto(`${c.url}/#/trace/${orderTrace}`);
+    await spanRow('POST /orders').first().waitFor();
+    const facts = page.locator('.trace-head .facts');
+    const invocations = views.reduce((n: number, v: any) => n + v.invocations.length, 0);
+    const cold = views.reduce((n: number, v: any) => n + v.invocations.filter((i: any) => i.coldStart).length, 0);
+    expect(await facts.textContent()).toContain('journey of 3 traces');
+    expect(await facts.textContent()).toContain(`${invocations} invocations · ${cold} cold start`);
+    await page.click('button[role=tab]:has-text("Logs")');
+    await page.waitForURL(/tab=logs/);
+    await page.waitForFunction((n) => document.querySelectorAll('ol.logs li.log').length === n, allLogs.length);
+    const services = await page.locator('ol.logs .log-svc').allTextContents();
+    expect(new Set(services)).toEqual(new Set(['orders-api', 'order-worker']));
+    await shot(page, 'trace-logs-journey');
+
+    // one trace: its logs only, and its own counts
+    await page.goto(`${c.url}/#/trace/${orderTrace}?journey=off&tab=logs`);
+    await page.waitForFunction((n) => document.querySelectorAll('ol.logs li.log').length === n, logsOf[0].logs.length);
+    expect(await facts.textContent()).not.toContain('journey of 3 traces');
+    expect(await facts.textContent()).toContain(`${plural(views[0].invocations.length, 'invocation')} · `);
+
+    // a span selected in the waterfall: its lines marked and in view, span and tab in the URL
+    await page.goto(`${c.url}/#/trace/${orderTrace}`);
+    const worker = spanRow('orders-queue process').first();
+    await worker.waitFor();
+    await worker.click();
+    const workerTrace = (await worker.getAttribute('data-span'))!;
+    // a span of the trace opened is named by its id; one of another trace by both ids
+    await page.waitForURL(new RegExp(`span=([0-9a-f]{32}%3A)?${workerTrace}`));
+    await page.click('button[role=tab]:has-text("Logs")');
+    const mine = allLogs.filter((l: any) => l.spanId === workerTrace);
+    expect(mine.length).toBeGreaterThan(0);
+    await page.waitForFunction((n) => document.querySelectorAll('ol.logs li.of-selected').length === n, mine.length);
+    expect(await page.locator('ol.logs li[aria-current=true]').count()).toBe(mine.length);
+    const line = (await page.locator('ol.logs li.of-selected').first().boundingBox())!;
+    const panel = (await page.locator('aside.detail').boundingBox())!;
+    expect(line.y).toBeGreaterThanOrEqual(panel.y);
+    expect(line.y + line.height).toBeLessThanOrEqual(panel.y + panel.height);
+    expect(await page.locator('.logs-note').textContent()).toContain(
+      `${plural(mine.length, 'line')} of orders-queue process marked`,
+    );
+
+    // the link shows the same: opened afresh, the span is selected and the Logs tab open
+    const shared = page.url();
+    await page.goto('about:blank');
+    await page.goto(shared);
+    await page.waitForFunction((n) => document.querySelectorAll('ol.logs li.of-selected').length === n, mine.length);
+    expect(await page.locator('.span-row.selected .name').textContent()).toBe('orders-queue process');
+    expect(await page.locator('button[role=tab][aria-selected=true]').textContent()).toMatch(/^Logs/);
   });
 
   it('toggles clock-skew correction and shows orphans under their virtual parent', async () => {

@@ -218,6 +218,13 @@ describe('every answer matches its schema', () => {
       await ok('GET', '/api/traces/{traceId}/logs', { params: { traceId } });
     }
     await ok('GET', '/api/traces/{traceId}/journey', { params: { traceId: 'd4'.repeat(16) }, query: 'maxTraces=2' });
+    // trace ids by a prefix, and a trace by a unique prefix of its id
+    const some = traces[0].traceId as string;
+    expect((await ok('GET', '/api/traces/ids', { query: `prefix=${some.slice(0, 31)}` })).traceIds).toEqual([
+      { traceId: some, startMs: expect.any(Number) },
+    ]);
+    await ok('GET', '/api/traces/ids', { query: 'prefix=0000&limit=1' });
+    expect((await ok('GET', '/api/traces/{traceId}', { params: { traceId: some.slice(0, 31) } })).traceId).toBe(some);
 
     // what the bodies held, so that each part of the schemas was exercised
     const bodies = seen.filter((a) => a.route === '/api/traces/{traceId}').map((a) => a.body as any);
@@ -241,6 +248,8 @@ describe('every answer matches its schema', () => {
     });
     await refused(404, 'GET', '/api/traces/{traceId}/journey', { params: { traceId: UNKNOWN_TRACE } });
     await refused(400, 'GET', '/api/traces/{traceId}/logs', { params: { traceId: 'xyz' } });
+    await refused(404, 'GET', '/api/traces/{traceId}/logs', { params: { traceId: 'fedcba98' } });
+    await refused(400, 'GET', '/api/traces/ids', { query: 'prefix=abc' });
   });
 
   it('lists services, operations, invocations and logs; draws metrics and the map', async () => {

@@ -142,7 +142,7 @@ describe('GET /api/traces', () => {
       'minDurationMs (200) is more than maxDurationMs (100)',
     );
     expect(await said('/api/traces/not-a-trace-id')).toBe(
-      'traceId must be a trace id of 32 hexadecimal digits (got "not-a-trace-id")',
+      'traceId must be a trace id (32 hexadecimal digits) or its first 4 or more (got "not-a-trace-id")',
     );
   });
 });

@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Same } from '../query/schema-types.js';
 import { ruleSchema } from './rule.js';
-import { STATE_NAMES } from './state-machine.js';
+import { NOTIFICATION_KINDS, STATE_NAMES } from './state-machine.js';
 
 /**
  * What the alert API answers, as JSON Schema (query/answers.ts says how these schemas are
@@ -57,13 +57,22 @@ export const alertRule = {
 } as const;
 export type AlertRule = FromSchema<typeof alertRule>;
 
-/** `{ rule }`: the rule created or replaced. */
+/** What may be wrong with a rule that was accepted anyway (target-check.ts). */
+const warnings = {
+  type: 'array',
+  items: string,
+  description:
+    'what may be wrong with the rule although it was accepted: a service or function that has not reported in its window',
+} as const;
+
+/** `{ rule, warnings }`: the rule created or replaced. */
 export const ruleAnswer = {
   type: 'object',
   additionalProperties: false,
-  required: ['rule'],
-  properties: { rule: alertRule },
+  required: ['rule', 'warnings'],
+  properties: { rule: alertRule, warnings },
 } as const;
+export type RuleAnswer = FromSchema<typeof ruleAnswer>;
 
 const state = { type: 'string', enum: STATE_NAMES } as const;
 
@@ -107,8 +116,9 @@ export const alertPreview = {
   type: 'object',
   additionalProperties: false,
   description: 'What the rule would have said over the last 24 hours; nothing is sent',
-  required: ['bucketMs', 'threshold', 'unit', 'points'],
+  required: ['bucketMs', 'threshold', 'unit', 'points', 'warnings'],
   properties: {
+    warnings,
     bucketMs: integer,
     threshold: number,
     unit: { type: 'string', description: 'what the values are in: ms, % or /s' },
@@ -123,7 +133,7 @@ export const alertPreview = {
           value: { type: ['number', 'null'], description: 'null: no data in the window' },
           samples: integer,
           state,
-          notify: { type: ['string', 'null'], enum: ['firing', 'resolved', 'repeat', null] },
+          notify: { type: ['string', 'null'], enum: [...NOTIFICATION_KINDS, null] },
         },
       },
     },

@@ -4,7 +4,7 @@ import type { AlertPreview, RuleStatus } from './answers.js';
 import { type AlertEvent, slackBody, UNITS, webhookBody } from './notify.js';
 import { type AlertRule, ms } from './rule.js';
 import { evaluateSignal, ingestLagMs } from './signals.js';
-import { type AlertState, initialState, step } from './state-machine.js';
+import { type AlertState, initialState, type NotificationKind, step } from './state-machine.js';
 import { AlertStore, type Notification, type Silence } from './store.js';
 
 /**
@@ -44,6 +44,11 @@ export class AlertEngine {
   private stopped = false;
   readonly now: () => number;
   lastLagMs = 0;
+
+  /** The store the rules read (target checks). */
+  get store(): Store {
+    return this.o.store;
+  }
 
   constructor(private readonly o: EngineOptions) {
     this.alertStore = new AlertStore(o.store);
@@ -197,7 +202,7 @@ export class AlertEngine {
     rule: AlertRule,
     group: string,
     state: AlertState,
-    kind: 'firing' | 'resolved' | 'repeat',
+    kind: NotificationKind,
     start: number,
     end: number,
     now: number,
@@ -305,7 +310,7 @@ export class AlertEngine {
    * of the rule's length (at most 288), and the states the state machine would have gone
    * through. No notification is sent.
    */
-  async preview(rule: AlertRule, now = this.now(), spanMs = 24 * 3600_000): Promise<AlertPreview> {
+  async preview(rule: AlertRule, now = this.now(), spanMs = 24 * 3600_000): Promise<Omit<AlertPreview, 'warnings'>> {
     const bucket = Math.max(ms(rule.window), Math.ceil(spanMs / 288));
     const from = now - spanMs;
     const values = await evaluateSignal(this.o.store, { ...rule, groupBy: 'none' }, from, now, bucket);

@@ -1,4 +1,5 @@
 import type { AlertRule } from './rule.js';
+import type { NotificationKind } from './state-machine.js';
 
 /**
  * Notification bodies. The generic webhook gets one documented JSON document; Slack gets
@@ -7,7 +8,7 @@ import type { AlertRule } from './rule.js';
  */
 export interface AlertEvent {
   notificationId: string;
-  kind: 'firing' | 'resolved' | 'repeat';
+  kind: NotificationKind;
   rule: AlertRule;
   group: string;
   state: string;
@@ -47,6 +48,9 @@ export function tracesLink(publicUrl: string, e: AlertEvent): string {
   return `${publicUrl.replace(/\/+$/, '')}/#/traces?${q}`;
 }
 
+export const ruleLink = (publicUrl: string, e: AlertEvent) =>
+  `${publicUrl.replace(/\/+$/, '')}/#/alerts?rule=${encodeURIComponent(e.rule.id)}`;
+
 /** The generic webhook payload (documented in the README). */
 export function webhookBody(publicUrl: string, e: AlertEvent) {
   return {
@@ -73,7 +77,7 @@ export function webhookBody(publicUrl: string, e: AlertEvent) {
     at: new Date(e.at).toISOString(),
     links: {
       traces: tracesLink(publicUrl, e),
-      rule: `${publicUrl.replace(/\/+$/, '')}/#/alerts?rule=${encodeURIComponent(e.rule.id)}`,
+      rule: ruleLink(publicUrl, e),
     },
   };
 }
@@ -81,8 +85,14 @@ export function webhookBody(publicUrl: string, e: AlertEvent) {
 export function slackBody(publicUrl: string, e: AlertEvent) {
   const unit = UNITS[e.rule.signal] ?? '';
   const value = e.value === undefined ? 'no data' : `${Number(e.value.toFixed(2))}${unit === '/s' ? '/s' : ` ${unit}`}`;
-  const head = e.kind === 'resolved' ? 'RESOLVED' : e.kind === 'repeat' ? 'STILL FIRING' : 'FIRING';
+  const head = { firing: 'FIRING', resolved: 'RESOLVED', no_data: 'NO DATA', repeat: 'STILL FIRING' }[e.kind];
   const group = e.group ? ` (${e.rule.groupBy} ${e.group})` : '';
+  if (e.kind === 'no_data') {
+    const enough = e.rule.minSamples > 1 ? `fewer than ${e.rule.minSamples} samples` : 'no samples';
+    return {
+      text: `[${head}] ${e.rule.name}${group}: ${e.rule.signal} had ${enough} over ${e.rule.window} while firing — <${ruleLink(publicUrl, e)}|rule>`,
+    };
+  }
   const text = `[${head}] ${e.rule.name}${group}: ${e.rule.signal} ${value} ${e.rule.comparator} ${e.rule.threshold} over ${e.rule.window} — <${tracesLink(publicUrl, e)}|offending traces>`;
   return { text };
 }

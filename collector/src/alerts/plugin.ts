@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { badQuery, notFound, ruleConflict } from '../errors.js';
-import { apiErrorHandler, errorAnswer, unauthorizedAnswer } from '../http/api-errors.js';
+import { apiErrorHandler, errorAnswer, finiteParameters, unauthorizedAnswer } from '../http/api-errors.js';
 import { type SchemaTypes, stringify } from '../query/schema-types.js';
 import { alertPreview, historyList, noContent, ruleAnswer, ruleList, silenceAnswer, silenceList } from './answers.js';
 import type { AlertEngine } from './engine.js';
 import { historyQuerystring, idParams, ruleBody, silenceBody } from './parameters.js';
 import { type AlertRule, parseRule } from './rule.js';
+import { targetWarnings } from './target-check.js';
 
 /**
  * A channel URL as the API shows it: its origin and the last four characters. The rest is a
@@ -41,6 +42,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
   const app = plain.withTypeProvider<SchemaTypes>();
   app.setSerializerCompiler(stringify);
   app.setErrorHandler(apiErrorHandler);
+  app.addHook('preHandler', finiteParameters);
   // The rule schema documents these bodies (OpenAPI); parseRule validates them, because it
   // refuses unknown fields (a typo must not be dropped silently) and names the field. So
   // `req.body` is typed by the schema but unchecked: only parseRule's result is a rule.
@@ -78,7 +80,9 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
       const rule = parseRule(structuredClone(req.body));
       if (engine.ruleById(rule.id)) throw ruleConflict(`a rule "${rule.id}" exists`);
       await engine.saveRule(rule);
-      return reply.code(201).send({ rule: shown(rule) });
+      return reply
+        .code(201)
+        .send({ rule: shown(rule), warnings: await targetWarnings(engine.store, rule, engine.now()) });
     },
   );
 
@@ -93,7 +97,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
       },
       ...documentOnly,
     },
-    async (req, reply) => {
+    async (req) => {
       const { id } = req.params;
       const existing = engine.ruleById(id);
       if (existing?.source === 'file') throw ruleConflict(`rule "${id}" comes from the rules file; edit the file`);
@@ -110,7 +114,7 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
       }
       const rule = parseRule({ ...body, id });
       await engine.saveRule(rule);
-      return { rule: shown(rule) };
+      return { rule: shown(rule), warnings: await targetWarnings(engine.store, rule, engine.now()) };
     },
   );
 
@@ -143,7 +147,14 @@ export async function alertsPlugin(plain: FastifyInstance, deps: { engine: Alert
       },
       ...documentOnly,
     },
-    async (req) => engine.preview(parseRule(structuredClone(req.body))),
+    async (req) => {
+      const rule = parseRule(structuredClone(req.body));
+      const [preview, warnings] = await Promise.all([
+        engine.preview(rule),
+        targetWarnings(engine.store, rule, engine.now()),
+      ]);
+      return { ...preview, warnings };
+    },
   );
 
   app.get(

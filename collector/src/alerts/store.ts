@@ -2,7 +2,7 @@ import type { Store } from '../store/clickhouse.js';
 import type { Migration } from '../store/migrations.js';
 import type { HistoryEntry, Silence } from './answers.js';
 import type { AlertRule } from './rule.js';
-import type { AlertState } from './state-machine.js';
+import type { AlertState, NotificationKind } from './state-machine.js';
 
 export type { Silence };
 
@@ -16,7 +16,7 @@ export interface Notification {
   id: string;
   ruleId: string;
   group: string;
-  kind: 'firing' | 'resolved' | 'repeat';
+  kind: NotificationKind;
   payload: string;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;

@@ -19,6 +19,10 @@ export const PATTERNS = {
   duration: { pattern: '^\\d+(\\.\\d+)?(s|m|h|d)$', words: 'a duration such as 30s, 15m, 1h or 7d' },
   wholeDuration: { pattern: '^\\d+(s|m|h|d)$', words: 'a whole duration such as 30s, 5m, 1h or 1d' },
   traceId: { pattern: '^[0-9a-fA-F]{32}$', words: 'a trace id of 32 hexadecimal digits' },
+  traceIdPrefix: {
+    pattern: '^[0-9a-fA-F]{4,32}$',
+    words: 'a trace id (32 hexadecimal digits) or its first 4 or more',
+  },
   keyValue: { pattern: '^[^=]+=.*$', words: 'key=value' },
   ruleId: {
     pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$',

@@ -186,3 +186,28 @@ export const logList = {
   required: ['logs'],
   properties: { logs: { type: 'array', items: logRecord } },
 } as const;
+
+/** `GET /api/traces/ids`: the trace ids that begin with a prefix, in id order. */
+export const traceIdList = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Trace ids that begin with the prefix; one is a unique prefix, several an ambiguous one',
+  required: ['prefix', 'traceIds', 'more'],
+  properties: {
+    prefix: string,
+    traceIds: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['traceId', 'startMs'],
+        properties: {
+          traceId: string,
+          startMs: { type: 'number', description: 'when the trace started, epoch ms (to the second)' },
+        },
+      },
+    },
+    more: { type: 'boolean', description: 'more trace ids than `limit` begin with the prefix' },
+  },
+} as const;
+export type TraceIdList = FromSchema<typeof traceIdList>;

@@ -14,13 +14,14 @@
 export type {
   AlertPreview,
   HistoryEntry,
+  RuleAnswer,
   RuleStatus,
   Silence,
 } from '../alerts/answers.js';
 export type { AlertRule, Signal } from '../alerts/rule.js';
 export type { InvocationFacts, TraceSummary } from '../stitch/trace-facts.js';
 export type { OrphanClass } from '../stitch/tree.js';
-export type { ErrorBody, LogRecord, SearchPage, TracePoint, TracePoints } from './answers.js';
+export type { ErrorBody, LogRecord, SearchPage, TraceIdList, TracePoint, TracePoints } from './answers.js';
 export type {
   MapEdge,
   MapNode,

@@ -4,6 +4,7 @@ import type { LogRecord } from './answers.js';
 import type { InvocationQuery, LogQuery } from './parameters.js';
 import { queryRows } from './spans.js';
 import { nsParam, timeRange } from './time-range.js';
+import { traceIdFilter } from './trace-ids.js';
 
 /**
  * `GET /api/invocations` and `GET /api/logs`, newest first, with simple filters.
@@ -54,7 +55,11 @@ export async function listInvocations(store: Store, q: InvocationQuery) {
   if (q.function) add('FunctionName = {fn:String}', 'fn', q.function);
   if (q.coldStart !== undefined) add('ColdStart = {cold:UInt8}', 'cold', q.coldStart ? 1 : 0);
   if (q.outcome) add('Outcome = {outcome:String}', 'outcome', q.outcome);
-  if (q.traceId) add('TraceId = {traceId:String}', 'traceId', q.traceId);
+  if (q.traceId) {
+    const f = await traceIdFilter(store, q.traceId);
+    where.push(f.sql);
+    Object.assign(params, f.params);
+  }
   if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
   const rows = await queryRows<Record<string, any>>(
     store,
@@ -83,7 +88,11 @@ export async function searchLogs(store: Store, q: LogQuery, order: 'asc' | 'desc
   if (q.service) add('ServiceName = {service:String}', 'service', q.service);
   if (q.level) add('SeverityNumber >= {sev:UInt8}', 'sev', SEVERITY_FLOOR[q.level] ?? 0);
   if (q.text) add('positionCaseInsensitiveUTF8(Body, {text:String}) > 0', 'text', q.text);
-  if (q.traceId) add('TraceId = {traceId:String}', 'traceId', q.traceId);
+  if (q.traceId) {
+    const f = await traceIdFilter(store, q.traceId);
+    where.push(f.sql);
+    Object.assign(params, f.params);
+  }
   if (q.correlationId) add('CorrelationId = {corr:String}', 'corr', q.correlationId);
   return queryRows<LogRecord>(
     store,

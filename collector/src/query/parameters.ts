@@ -20,13 +20,34 @@ const range = {
 } as const;
 
 /** `?start&end&since`: the time range of `/api/services`, `/api/map` and others. */
+/** The longest duration a filter takes: 100 days, in ms (its nanoseconds stay exact in a double). */
+const MAX_DURATION_MS = 8_640_000_000;
+
 export const rangeQuerystring = { type: 'object', properties: range } as const;
 export type RangeQuery = FromSchema<typeof rangeQuerystring>;
+
+/** A trace id, or a unique prefix of one (4 or more digits, as git takes an abbreviated object name). */
+const traceIdOrPrefix = {
+  type: 'string',
+  pattern: PATTERNS.traceIdPrefix.pattern,
+  description: 'a trace id, or 4 or more of its first digits when they begin only that trace',
+} as const;
 
 export const traceIdParams = {
   type: 'object',
   required: ['traceId'],
-  properties: { traceId: { type: 'string', pattern: PATTERNS.traceId.pattern } },
+  properties: { traceId: traceIdOrPrefix },
+} as const;
+
+/** `GET /api/traces/ids`: the trace ids that begin with some digits. */
+export const traceIdsQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['prefix'],
+  properties: {
+    prefix: { type: 'string', pattern: PATTERNS.traceIdPrefix.pattern },
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+  },
 } as const;
 
 export const serviceParams = {
@@ -43,16 +64,28 @@ const searchFilterProperties = {
   function: { type: 'string', description: 'faas.name' },
   trigger: { type: 'string', enum: ['http', 'pubsub', 'datasource', 'timer', 'other'] },
   status: { type: 'string', enum: ['ok', 'error'] },
-  minDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at least this long' },
-  maxDurationMs: { type: 'number', minimum: 0, description: 'the whole trace lasts at most this long' },
+  minDurationMs: {
+    type: 'number',
+    minimum: 0,
+    maximum: MAX_DURATION_MS,
+    description: 'the whole trace lasts at least this long',
+  },
+  maxDurationMs: {
+    type: 'number',
+    minimum: 0,
+    maximum: MAX_DURATION_MS,
+    description: 'the whole trace lasts at most this long',
+  },
   spanMinDurationMs: {
     type: 'number',
     minimum: 0,
+    maximum: MAX_DURATION_MS,
     description: 'a span lasts at least this long: the same span as the other span filters',
   },
   spanMaxDurationMs: {
     type: 'number',
     minimum: 0,
+    maximum: MAX_DURATION_MS,
     description: 'a span lasts at most this long: the same span as the other span filters',
   },
   coldStart: { type: 'boolean', description: 'only traces with a cold start' },
@@ -116,7 +149,7 @@ export const invocationsQuerystring = {
     function: { type: 'string' },
     coldStart: { type: 'boolean' },
     outcome: { type: 'string', enum: ['ok', 'error', 'timeout'] },
-    traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
+    traceId: traceIdOrPrefix,
     correlationId: { type: 'string' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   },
@@ -135,7 +168,7 @@ export const logsQuerystring = {
       description: 'this level and above',
     },
     text: { type: 'string', description: 'case-insensitive substring of the body' },
-    traceId: { type: 'string', pattern: PATTERNS.traceId.pattern },
+    traceId: traceIdOrPrefix,
     correlationId: { type: 'string' },
     limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
   },

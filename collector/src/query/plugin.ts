@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { apiErrorHandler, errorAnswer, finiteParameters } from '../http/api-errors.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
-import { invocationList, logList, queryErrors, searchPage, tracePoints } from './answers.js';
+import { invocationList, logList, queryErrors, searchPage, traceIdList, tracePoints } from './answers.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
 import { metrics } from './metrics.js';
@@ -19,12 +19,14 @@ import {
   searchQuerystring,
   serviceParams,
   traceIdParams,
+  traceIdsQuerystring,
 } from './parameters.js';
 import { type SchemaTypedApp, type SchemaTypes, stringify } from './schema-types.js';
 import { serviceMap } from './service-map.js';
 import { listOperations, listServices } from './services.js';
 import { traceWindow } from './spans.js';
 import { journey as journeyAnswer, traceLogs, traceView as traceViewAnswer } from './trace-answers.js';
+import { resolveTraceId, traceIdsWithPrefix } from './trace-ids.js';
 import { POINTS_LIMIT, tracePoints as points, searchTraces } from './trace-search.js';
 import { traceView } from './trace-view.js';
 
@@ -93,7 +95,24 @@ async function queryRoutes(
     async (req) => points(store, req.query),
   );
 
-  const noTrace = errorAnswer('no span of this trace is stored');
+  app.get(
+    '/api/traces/ids',
+    {
+      schema: {
+        summary:
+          'The trace ids that begin with a prefix (4 or more hexadecimal digits), as git resolves an abbreviated id',
+        querystring: traceIdsQuerystring,
+        response: { 200: traceIdList, ...queryErrors },
+      },
+    },
+    async (req) => {
+      const { prefix, limit } = req.query;
+      const found = await traceIdsWithPrefix(store, prefix, limit + 1);
+      return { prefix: prefix.toLowerCase(), traceIds: found.slice(0, limit), more: found.length > limit };
+    },
+  );
+
+  const noTrace = errorAnswer('no span of this trace is stored, or no trace id begins with the prefix given');
   app.get(
     '/api/traces/:traceId',
     {
@@ -104,8 +123,8 @@ async function queryRoutes(
       },
     },
     async (req) => {
-      const { traceId } = req.params;
-      const view = await traceView(store, traceId.toLowerCase(), deps);
+      const traceId = await resolveTraceId(store, req.params.traceId);
+      const view = await traceView(store, traceId, deps);
       if (!view) throw notFound(`no spans of trace ${traceId}`);
       return view;
     },
@@ -122,8 +141,8 @@ async function queryRoutes(
       },
     },
     async (req) => {
-      const { traceId } = req.params;
-      const result = await journey(store, traceId.toLowerCase(), req.query.maxTraces);
+      const traceId = await resolveTraceId(store, req.params.traceId);
+      const result = await journey(store, traceId, req.query.maxTraces);
       if (!result) throw notFound(`no trace ${traceId}`);
       return result;
     },
@@ -135,11 +154,11 @@ async function queryRoutes(
       schema: {
         summary: 'Logs of a trace, in time order, with span ids',
         params: traceIdParams,
-        response: { 200: traceLogs, ...queryErrors },
+        response: { 200: traceLogs, ...queryErrors, 404: errorAnswer('no trace id begins with the prefix given') },
       },
     },
     async (req) => {
-      const traceId = req.params.traceId.toLowerCase();
+      const traceId = await resolveTraceId(store, req.params.traceId);
       const window = await traceWindow(store, [traceId]);
       const hour = 3600;
       const start = window ? String((Number(window.start) - hour) * 1000) : undefined;

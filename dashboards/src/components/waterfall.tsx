@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { billed, ms, plural, shortId, usd } from '../format.js';
+import { billed, ms, plural, usd } from '../format.js';
 import type { JourneyEdge, TraceView } from '../view-model/types.js';
 import { buildWaterfall, type Row, toggle, visibleRange } from '../view-model/waterfall.js';
+import { CopyId } from './copy-id.js';
 
 /**
  * The waterfall: one row per span (plus trace headers, invocation bands and queue hops),
@@ -114,7 +115,7 @@ function RowView({
     return (
       <div class="row trace-row" style={style} data-trace={row.traceId}>
         <div class="label">
-          <a href={`#/trace/${row.traceId}`}>trace {shortId(row.traceId)}</a> {row.title}{' '}
+          <CopyId id={row.traceId} kind="trace" href={`#/trace/${row.traceId}`} label="trace " /> {row.title}{' '}
           <span class="muted">({plural(row.spanCount, 'span')})</span>
         </div>
         <div class="lane">
@@ -148,7 +149,7 @@ function RowView({
       <div class="row hop" style={style} data-hop={row.edge.messageId}>
         <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
           ⇢ queue {row.edge.destination ?? ''} <span class="muted">dwell {ms(row.durationMs)}</span>{' '}
-          <a href={`#/trace/${row.edge.fromTraceId}`}>from {shortId(row.edge.fromTraceId)}</a>
+          <CopyId id={row.edge.fromTraceId} kind="trace" href={`#/trace/${row.edge.fromTraceId}`} label="from " />
         </div>
         <div class="lane">
           <div class="bar dwell" style={pos(row.startMs, row.durationMs)} title={`dwell ${ms(row.durationMs)}`} />

@@ -1,55 +1,28 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, request } from '../api.js';
-import { Chart } from '../components/chart.js';
-import { dateTime, ms } from '../format.js';
+import { dateTime } from '../format.js';
 import { href } from '../router.js';
-import type { AlertPreview, HistoryEntry, RuleStatus, Signal, Silence } from '../view-model/types.js';
+import type { HistoryEntry, RuleStatus, ServiceList, Silence } from '../view-model/types.js';
+import { EMPTY, RuleForm, type RuleFormValues, valuesOf, Warnings } from './alert-form.js';
 
 /**
- * Alerts: every rule with its state (per group), silences, history; a form to create a
- * rule and to preview it — "what would this rule have said over the last 24 hours?" — drawn
- * on the signal's chart with the threshold, before it can page anyone.
+ * Alerts: every rule with its state (per group), silences, history; the rule form
+ * (alert-form.tsx) to create a rule or edit one made through the API — rules from the rules
+ * file are read-only here — with its preview over the last 24 hours.
  */
-
-/**
- * Every signal a rule can watch, in the order the form offers them, with what it measures.
- * Keyed by the collector's `Signal`: a signal added there and not here does not compile.
- */
-const SIGNALS = {
-  latency_p95: '95th percentile duration of requests, ms',
-  latency_p99: '99th percentile duration of requests, ms',
-  latency_p90: '90th percentile duration of requests, ms',
-  latency_p50: 'median duration of requests, ms',
-  error_rate: 'requests that failed, %',
-  throughput: 'requests per second',
-  cold_start_rate: 'invocations that started cold, %',
-  init_p95: '95th percentile init duration of cold starts, ms',
-  timeout_rate: 'invocations that timed out, %',
-} satisfies Record<Signal, string>;
-const SIGNAL_ORDER = Object.keys(SIGNALS) as Signal[];
-const EMPTY = {
-  name: '',
-  service: '',
-  function: '',
-  signal: 'latency_p95',
-  comparator: '>',
-  threshold: '500',
-  window: '5m',
-  for: '0s',
-  interval: '1m',
-  webhook: '',
-  slack: '',
-};
-
 export function AlertsPage({ params }: { params: URLSearchParams }) {
   const [rules, setRules] = useState<RuleStatus[]>([]);
   const [history, setHistory] = useState<HistoryEntry[]>([]);
-  const [form, setForm] = useState(EMPTY);
-  const [preview, setPreview] = useState<AlertPreview | undefined>();
+  const [services, setServices] = useState<string[]>([]);
   const [error, setError] = useState<string | undefined>();
   // what could not be loaded (rules, history): the empty-list lines are not shown then
   const [loadError, setLoadError] = useState<string | undefined>();
   const [version, setVersion] = useState(0);
+  // the form: a new rule, or the rule being edited; `formKey` makes it afresh
+  const [editing, setEditing] = useState<{ id: string; values: RuleFormValues } | undefined>();
+  const [formKey, setFormKey] = useState(0);
+  const [saved, setSaved] = useState<{ name: string; warnings: string[] } | undefined>();
+  const formRef = useRef<HTMLDivElement>(null);
   const selected = params.get('rule') ?? undefined;
 
   useEffect(() => {
@@ -67,22 +40,13 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
     const t = setInterval(() => setVersion((v) => v + 1), 5000);
     return () => clearInterval(t);
   }, [selected, version]);
+  useEffect(() => {
+    get<ServiceList>('services', { since: '24h' }).then(
+      (r) => setServices(r.services.map((s) => s.service)),
+      () => undefined,
+    );
+  }, []);
 
-  const body = () => ({
-    name: form.name,
-    target: Object.fromEntries(Object.entries({ service: form.service, function: form.function }).filter(([, v]) => v)),
-    signal: form.signal,
-    comparator: form.comparator,
-    // left empty it is left out, and the API says it is required (Number('') would be 0)
-    threshold: form.threshold.trim() === '' ? undefined : Number(form.threshold),
-    window: form.window,
-    for: form.for,
-    interval: form.interval,
-    channels: [
-      ...(form.webhook ? [{ type: 'webhook', url: form.webhook }] : []),
-      ...(form.slack ? [{ type: 'slack', url: form.slack }] : []),
-    ],
-  });
   const run = (fn: () => Promise<unknown>) => {
     setError(undefined);
     fn().then(
@@ -90,23 +54,18 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
       (e: Error) => setError(e.message),
     );
   };
-  const chart = useMemo(() => {
-    if (!preview) return undefined;
-    return {
-      x: preview.points.map((p) => p.t / 1000),
-      series: [
-        { label: form.signal, color: '#3a7bd5', values: preview.points.map((p) => p.value) },
-        { label: 'threshold', color: '#d64545', values: preview.points.map(() => preview.threshold) },
-      ],
-    };
-  }, [preview, form.signal]);
-  // editing the form clears the last error (it was about what is being changed)
-  const set = (k: keyof typeof EMPTY) => (e: Event) => {
-    setError(undefined);
-    setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
+  const edit = (r: RuleStatus) => {
+    setSaved(undefined);
+    setEditing({ id: r.rule.id, values: valuesOf(r.rule) });
+    setFormKey((k) => k + 1);
+    requestAnimationFrame(() => formRef.current?.scrollIntoView({ block: 'start' }));
   };
-  const fired = preview?.points.filter((p) => p.notify === 'firing').length ?? 0;
+  const closeForm = () => {
+    setEditing(undefined);
+    setFormKey((k) => k + 1);
+  };
   const nameOf = (id: string | undefined) => rules.find((r) => r.rule.id === id)?.rule.name ?? id ?? '';
+  const firing = (r: RuleStatus) => r.states.some((s) => s.state === 'firing');
 
   return (
     <section class="page">
@@ -128,13 +87,27 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
         </thead>
         <tbody>
           {rules.map((r) => (
-            <tr key={r.rule.id} data-rule={r.rule.id} class={r.rule.id === selected ? 'selected' : ''}>
+            <tr
+              key={r.rule.id}
+              data-rule={r.rule.id}
+              class={`${r.rule.id === selected ? 'selected' : ''}${firing(r) ? ' is-firing' : ''}`}
+            >
               <td>
                 <a href={href('alerts', { rule: r.rule.id })}>{r.rule.name}</a>
               </td>
               <td>
                 {r.rule.signal} {r.rule.comparator} {r.rule.threshold} over {r.rule.window}
                 {Object.entries(r.rule.target).map(([k, v]) => ` · ${k}=${v}`)}
+                <div class="muted rule-more">
+                  every {r.rule.interval}
+                  {r.rule.for !== '0s' ? ` for ${r.rule.for}` : ''} · min {r.rule.minSamples} sample
+                  {r.rule.minSamples === 1 ? '' : 's'} · no data: {r.rule.noData.replaceAll('_', ' ')}
+                  {r.rule.groupBy !== 'none' ? ` · by ${r.rule.groupBy}` : ''}
+                  {r.rule.excludeColdStarts ? ' · no cold starts' : ''} · {r.rule.severity} ·{' '}
+                  {r.rule.channels.length === 0
+                    ? 'no channel'
+                    : `${r.rule.channels.length} channel${r.rule.channels.length === 1 ? '' : 's'}`}
+                </div>
               </td>
               <td>
                 {r.states.length === 0 && <span class="badge">not evaluated yet</span>}
@@ -146,7 +119,7 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
                 ))}
                 {r.silencedUntil && <span class="badge silenced">silenced until {dateTime(r.silencedUntil)}</span>}
               </td>
-              <td>{r.source}</td>
+              <td>{r.source === 'file' ? 'rules file (read-only)' : 'API'}</td>
               <td>
                 {r.silencedUntil ? (
                   <button
@@ -178,12 +151,23 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
                   </button>
                 )}{' '}
                 {r.source === 'api' && (
-                  <button
-                    type="button"
-                    onClick={() => run(() => request('DELETE', `alerts/rules/${encodeURIComponent(r.rule.id)}`))}
-                  >
-                    Delete
-                  </button>
+                  <>
+                    <button type="button" aria-label={`Edit ${r.rule.name}`} onClick={() => edit(r)}>
+                      Edit
+                    </button>{' '}
+                    <button
+                      type="button"
+                      aria-label={`Delete ${r.rule.name}`}
+                      onClick={() =>
+                        run(async () => {
+                          await request('DELETE', `alerts/rules/${encodeURIComponent(r.rule.id)}`);
+                          if (editing?.id === r.rule.id) closeForm();
+                        })
+                      }
+                    >
+                      Delete
+                    </button>
+                  </>
                 )}
               </td>
             </tr>
@@ -194,99 +178,26 @@ export function AlertsPage({ params }: { params: URLSearchParams }) {
         <p class="empty">No rules yet. Create one below, or start the collector with --alert-rules rules.yaml.</p>
       )}
 
-      <h2>New rule</h2>
-      <form
-        class="filters"
-        aria-label="New alert rule"
-        onSubmit={(e) => {
-          e.preventDefault();
-          run(async () => {
-            await request('POST', 'alerts/rules', body());
-            setForm(EMPTY);
-            setPreview(undefined);
-          });
-        }}
-      >
-        <label>
-          Name
-          <input name="name" required value={form.name} onInput={set('name')} />
-        </label>
-        <label>
-          Service
-          <input name="service" value={form.service} onInput={set('service')} />
-        </label>
-        <label>
-          Function
-          <input name="function" value={form.function} onInput={set('function')} />
-        </label>
-        <label>
-          Signal
-          <select name="signal" value={form.signal} onChange={set('signal')}>
-            {SIGNAL_ORDER.map((s) => (
-              <option key={s} value={s} title={SIGNALS[s]}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Is
-          <select name="comparator" value={form.comparator} onChange={set('comparator')}>
-            {['>', '>=', '<', '<='].map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Threshold
-          <input name="threshold" type="number" step="any" required value={form.threshold} onInput={set('threshold')} />
-        </label>
-        <label>
-          Window
-          <input name="window" value={form.window} onInput={set('window')} />
-        </label>
-        <label>
-          For
-          <input name="for" value={form.for} onInput={set('for')} />
-        </label>
-        <label>
-          Webhook URL
-          <input name="webhook" type="url" value={form.webhook} onInput={set('webhook')} />
-        </label>
-        <label>
-          Slack URL
-          <input name="slack" type="url" value={form.slack} onInput={set('slack')} />
-        </label>
-        <button
-          type="button"
-          onClick={() =>
-            run(async () =>
-              setPreview(
-                await request<AlertPreview>('POST', 'alerts/preview', { ...body(), name: form.name || 'preview' }),
-              ),
-            )
-          }
-        >
-          Preview 24 h
-        </button>
-        <button type="submit">Create</button>
-      </form>
-      {preview && chart && (
-        <section class="preview" aria-label="Preview">
-          <p>
-            Over the last 24 h this rule would have fired <strong data-fired={fired}>{fired}</strong> time
-            {fired === 1 ? '' : 's'} (windows of {ms(preview.bucketMs)}).
-          </p>
-          <Chart
-            title={`${form.signal} vs threshold`}
-            x={chart.x}
-            series={chart.series}
-            unit={preview.unit === 'ms' ? ' ms' : preview.unit}
-          />
-        </section>
-      )}
+      <div ref={formRef}>
+        {saved && (
+          <div class="saved">
+            <p role="status">Saved rule “{saved.name}”.</p>
+            <Warnings warnings={saved.warnings} />
+          </div>
+        )}
+        <RuleForm
+          key={formKey}
+          editing={editing?.id}
+          initial={editing?.values ?? EMPTY}
+          services={services}
+          onSaved={(rule, warnings) => {
+            setSaved({ name: rule.name, warnings });
+            closeForm();
+            setVersion((v) => v + 1);
+          }}
+          onCancel={closeForm}
+        />
+      </div>
 
       <h2>History{selected ? ` of ${nameOf(selected)}` : ''}</h2>
       <table class="results" aria-label="Alert history">

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
+import { CopyId } from '../components/copy-id.js';
 import { LogFields } from '../components/log-fields.js';
 import { ServiceSelect } from '../components/service-select.js';
 import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
-import { dateTime, shortId } from '../format.js';
+import { dateTime } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { LogRecord } from '../view-model/types.js';
 
@@ -83,7 +84,7 @@ export function LogsPage({ params }: { params: URLSearchParams }) {
                 {l.body}
                 <LogFields attributes={l.attributes} />
               </td>
-              <td>{l.traceId ? <a href={href('trace', {}, l.traceId)}>{shortId(l.traceId)}</a> : '—'}</td>
+              <td>{l.traceId ? <CopyId id={l.traceId} kind="trace" href={href('trace', {}, l.traceId)} /> : '—'}</td>
             </tr>
           ))}
         </tbody>

@@ -1,15 +1,23 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get } from '../api.js';
+import { CopyButton, CopyId } from '../components/copy-id.js';
 import { LogFields } from '../components/log-fields.js';
 import { Waterfall } from '../components/waterfall.js';
-import { dateTime, ms, plural, shortId, time, usd } from '../format.js';
+import { dateTime, ms, plural, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
+import { mergeLogs, ofSpan, shownFacts } from '../view-model/shown-facts.js';
 import type { ApiSpan, Journey, LogRecord, TraceView } from '../view-model/types.js';
 import { spanKey } from '../view-model/waterfall.js';
 
 /**
  * One trace, or its whole journey (every trace joined to it by links, message ids and
- * correlation ids) as one waterfall; the selected span's details and the logs beside it.
+ * correlation ids) as one waterfall; the selected span's details and the logs beside it —
+ * the logs of every trace drawn, with their service, the selected span's lines marked.
+ *
+ * The URL holds the view: `journey=off`, `skew=raw`, the selected span (`span=<spanId>`, or
+ * `<traceId>:<spanId>` for a span of another trace of the journey) and the tab (`tab=logs`),
+ * so a link shows what its sender saw. Selecting replaces the URL rather than adding to the
+ * history; without `span` the trace's root is selected.
  */
 const MAX_JOURNEY_TRACES = 20;
 
@@ -18,22 +26,36 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
   const [journey, setJourney] = useState<Journey | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [logs, setLogs] = useState<LogRecord[]>([]);
-  const [selected, setSelected] = useState<string | undefined>();
-  const [tab, setTab] = useState<'span' | 'logs'>('span');
-  const shownTrace = useRef<string | undefined>(undefined);
   const journeyMode = params.get('journey') !== 'off';
   const skew = params.get('skew') !== 'raw';
+  const tab = params.get('tab') === 'logs' ? 'logs' : 'span';
+  const spanParam = params.get('span') ?? undefined;
   const setParam = (k: string, v: string | undefined) => {
     const next = new URLSearchParams(params);
     if (v === undefined) next.delete(k);
     else next.set(k, v);
     navigate(href('trace', next, traceId));
   };
+  /** Selection and tab: the URL is replaced, so Back leaves the trace rather than stepping through clicks. */
+  const replaceParams = (patch: Record<string, string | undefined>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) next.delete(k);
+      else next.set(k, v);
+    }
+    const to = href('trace', next, traceId);
+    if (location.hash !== to) location.replace(to);
+  };
+  const select = (key: string, extra: Record<string, string | undefined> = {}) => {
+    const [t, sid] = key.split(':');
+    replaceParams({ span: t === traceId ? sid : key, ...extra });
+  };
 
   useEffect(() => {
     let live = true;
     setError(undefined);
     setViews([]);
+    setLogs([]);
     (async () => {
       const [view, j] = await Promise.all([
         get<TraceView>(`traces/${traceId}`),
@@ -52,19 +74,17 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
       if (!live) return;
       const loaded = [view, ...more.filter((v): v is TraceView => v !== undefined)];
       setViews(loaded);
-      // the span selected before stays selected when only the journey was toggled and it is
-      // still shown; another trace opens with its root selected
-      const sameTrace = shownTrace.current === traceId;
-      shownTrace.current = traceId;
-      const shown = new Set(
-        loaded.flatMap((v) => v.spans.filter((s) => !s.virtual).map((s) => spanKey(v.traceId, s.spanId))),
+      // the logs of every trace drawn, so the Logs tab follows the journey
+      const lists = await Promise.all(
+        loaded.map((v) =>
+          get<{ logs: LogRecord[] }>(`traces/${v.traceId}/logs`).then(
+            (r) => r.logs,
+            () => [],
+          ),
+        ),
       );
-      const root = view.spans.find((s) => !s.virtual) as ApiSpan | undefined;
-      setSelected((cur) => (sameTrace && cur && shown.has(cur) ? cur : root && spanKey(traceId, root.spanId)));
+      if (live) setLogs(mergeLogs(lists));
     })().catch((e: Error) => live && setError(e.message));
-    get<{ logs: LogRecord[] }>(`traces/${traceId}/logs`)
-      .then((r) => live && setLogs(r.logs))
-      .catch(() => undefined);
     return () => {
       live = false;
     };
@@ -75,8 +95,21 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
     for (const v of views) for (const s of v.spans) if (!s.virtual) m.set(spanKey(v.traceId, s.spanId), s);
     return m;
   }, [views]);
-  const span = selected ? spans.get(selected) : undefined;
   const main = views[0];
+  // the span in the URL when it is drawn, else the trace's root
+  const wanted = spanParam ? (spanParam.includes(':') ? spanParam : spanKey(traceId, spanParam)) : undefined;
+  const root = main?.spans.find((s) => !s.virtual) as ApiSpan | undefined;
+  const selected = wanted && spans.has(wanted) ? wanted : root && spanKey(traceId, root.spanId);
+  const span = selected ? spans.get(selected) : undefined;
+  const facts = useMemo(() => shownFacts(views, skew), [views, skew]);
+  const marked = logs.filter((l) => ofSpan(l, selected)).length;
+
+  // the selected span's lines are brought into view when the Logs tab shows
+  const logList = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    if (tab !== 'logs') return;
+    logList.current?.querySelector('li.of-selected')?.scrollIntoView({ block: 'nearest' });
+  }, [tab, selected, logs]);
 
   if (error)
     return (
@@ -89,27 +122,34 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
         </p>
       </section>
     );
-  if (!main) return <p class="loading">Loading trace {shortId(traceId)}…</p>;
+  if (!main) return <p class="loading">Loading trace {traceId}…</p>;
   const s = main.summary;
+  const several = views.length > 1;
   return (
     <section class="page trace-page">
       <div class="trace-head">
         <h1>
-          {s ? `${s.rootService}: ${s.rootOperation}` : traceId} <span class="muted">trace {shortId(traceId)}</span>
+          {s ? `${s.rootService}: ${s.rootOperation}` : traceId}{' '}
+          <span class="muted">
+            <CopyId id={traceId} kind="trace" label="trace " />
+          </span>
         </h1>
-        {s && (
-          <p class="facts">
-            {dateTime(s.startMs)} · {ms(s.durationMs)} · {plural(s.spanCount, 'span')} · {plural(s.errorCount, 'error')}{' '}
-            · {plural(s.invocations, 'invocation')} · {plural(s.coldStarts, 'cold start')} · {usd(s.costUsd)}
-            {journey && journey.traces.length > 1 && (
-              <>
-                {' '}
-                · journey of {journey.traces.length} traces, {usd(journey.costUsd)}
-                {journey.truncated && ' (truncated)'}
-              </>
-            )}
-          </p>
-        )}
+        <p class="facts" data-shown={several ? 'journey' : 'trace'}>
+          {several && <strong>journey of {plural(facts.traces, 'trace')} · </strong>}
+          {dateTime(facts.startMs)} · {ms(facts.durationMs)} · {plural(facts.spans, 'span')} ·{' '}
+          {plural(facts.errors, 'error')} · {plural(facts.invocations, 'invocation')} ·{' '}
+          {plural(facts.coldStarts, 'cold start')} · {usd(facts.costUsd)}
+          {journey && journey.traces.length > views.length && (
+            <span class="muted">
+              {' '}
+              (
+              {journeyMode
+                ? `${journey.traces.length - views.length} more trace${journey.traces.length - views.length === 1 ? '' : 's'} of the journey not drawn`
+                : `this trace of a journey of ${journey.traces.length}`}
+              {journey.truncated && ', truncated'})
+            </span>
+          )}
+        </p>
         <div class="toggles">
           {journey && journey.traces.length > 1 && (
             <label class="check">
@@ -142,14 +182,24 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
           edges={journeyMode ? (journey?.edges ?? []) : []}
           skew={skew}
           selected={selected}
-          onSelect={setSelected}
+          onSelect={(key) => select(key)}
         />
         <aside class="detail" aria-label="Details">
           <div class="tabs" role="tablist">
-            <button type="button" role="tab" aria-selected={tab === 'span'} onClick={() => setTab('span')}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={tab === 'span'}
+              onClick={() => replaceParams({ tab: undefined })}
+            >
               Span
             </button>
-            <button type="button" role="tab" aria-selected={tab === 'logs'} onClick={() => setTab('logs')}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={tab === 'logs'}
+              onClick={() => replaceParams({ tab: 'logs' })}
+            >
               Logs ({logs.length})
             </button>
           </div>
@@ -160,24 +210,46 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
               <p class="muted">Select a span.</p>
             )
           ) : (
-            <ol class="logs" aria-label="Trace logs">
-              {logs.map((l, i) => (
-                <li key={i} class={`log sev-${l.severityText.toLowerCase()}`}>
-                  <button
-                    type="button"
-                    onClick={() => {
-                      if (l.spanId) setSelected(spanKey(l.traceId, l.spanId));
-                      setTab('span');
-                    }}
-                  >
-                    <span class="muted">{time(Number(BigInt(l.timeUnixNano) / 1_000_000n))}</span> {l.severityText}{' '}
-                    {l.body}
-                    <LogFields attributes={l.attributes} />
-                  </button>
-                </li>
-              ))}
-              {logs.length === 0 && <li class="muted">No logs for this trace.</li>}
-            </ol>
+            <>
+              <p class="muted logs-note">
+                {several ? `Logs of the ${views.length} traces drawn` : 'Logs of this trace'}
+                {span && ` · ${plural(marked, 'line')} of ${span.name} marked`}
+              </p>
+              <div class="log-head" aria-hidden="true">
+                <span>Time</span>
+                <span>Service</span>
+                <span>Level</span>
+              </div>
+              <ol class="logs" aria-label="Trace logs" ref={logList}>
+                {logs.map((l, i) => {
+                  const mine = ofSpan(l, selected);
+                  return (
+                    <li
+                      key={i}
+                      class={`log sev-${l.severityText.toLowerCase()}${mine ? ' of-selected' : ''}`}
+                      aria-current={mine ? 'true' : undefined}
+                    >
+                      <button
+                        type="button"
+                        onClick={() => {
+                          if (l.spanId) select(spanKey(l.traceId, l.spanId), { tab: undefined });
+                          else replaceParams({ tab: undefined });
+                        }}
+                      >
+                        <span class="log-time muted">{time(Number(BigInt(l.timeUnixNano) / 1_000_000n))}</span>
+                        <span class="log-svc">{l.service}</span>
+                        <span class="log-level">{l.severityText}</span>
+                        <span class="log-msg">
+                          {l.body}
+                          <LogFields attributes={l.attributes} />
+                        </span>
+                      </button>
+                    </li>
+                  );
+                })}
+                {logs.length === 0 && <li class="muted">No logs for {several ? 'these traces' : 'this trace'}.</li>}
+              </ol>
+            </>
           )}
         </aside>
       </div>
@@ -218,7 +290,10 @@ function SpanDetail({ span }: { span: ApiSpan }) {
         {span.status.message ? `: ${span.status.message}` : ''}
         {span.skewAdjustedMs !== undefined && ` · shifted ${ms(span.skewAdjustedMs)} for clock skew`}
       </p>
-      <p class="muted">span {span.spanId}</p>
+      <p class="muted">
+        span <code>{span.spanId}</code>
+        <CopyButton id={span.spanId} kind="span" />
+      </p>
       <Table title="Attributes" entries={span.attributes} />
       {span.events.length > 0 && (
         <details open>
@@ -241,7 +316,8 @@ function SpanDetail({ span }: { span: ApiSpan }) {
           <ul>
             {span.links.map((l) => (
               <li key={`${l.traceId}${l.spanId}`}>
-                <a href={href('trace', {}, l.traceId)}>trace {shortId(l.traceId)}</a> span {shortId(l.spanId)}{' '}
+                <CopyId id={l.traceId} kind="trace" href={href('trace', {}, l.traceId)} label="trace " /> span{' '}
+                <CopyId id={l.spanId} kind="span" />{' '}
                 <span class="muted">{l.attributes['fntrace.link.type'] ?? ''}</span>
               </li>
             ))}

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Chart } from '../components/chart.js';
+import { CopyId } from '../components/copy-id.js';
 import { ServiceSelect } from '../components/service-select.js';
 import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
@@ -251,6 +252,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
             <th class="num">Cold starts</th>
             <th class="num">Cost</th>
             <th>Start</th>
+            <th>Trace</th>
           </tr>
         </thead>
         <tbody>
@@ -268,6 +270,9 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
               <td class="num">{t.coldStarts}</td>
               <td class="num">{usd(t.costUsd)}</td>
               <td>{dateTime(t.startMs)}</td>
+              <td>
+                <CopyId id={t.traceId} kind="trace" />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -78,7 +78,8 @@ export interface Waterfall {
 
 export const spanKey = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
 
-function spanStart(s: ApiSpan, skew: boolean): number {
+/** Where a span is drawn: its skew-corrected start, or its raw one with correction off. */
+export function spanStart(s: ApiSpan, skew: boolean): number {
   if (skew || s.skewAdjustedMs === undefined) return s.startMs;
   return s.startMs - s.skewAdjustedMs;
 }

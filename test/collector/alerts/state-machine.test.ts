@@ -86,11 +86,73 @@ describe('alert state machine', () => {
       'firing',
       'firing',
     ]);
-    // an episode that ends in no data says so, and does not claim to be resolved
-    expect(run(rule({ for: '0s' }), [bad, empty]).map((s) => [s.state, s.notify])).toEqual([
+    // an episode that ends in no data says so (once), and does not claim to be resolved
+    expect(run(rule({ for: '0s' }), [bad, empty, empty]).map((s) => [s.state, s.notify])).toEqual([
       ['firing', 'firing'],
+      ['no_data', 'no_data'],
       ['no_data', undefined],
     ]);
+  });
+
+  it('tells a receiver of every change to an episode it knows of, and of nothing it does not', () => {
+    const r = rule({ for: '0s' });
+    const notes = (obs: Observation[], x = r) => run(x, obs).map((s) => [s.state, s.notify ?? '']);
+    // firing → no data → data back and fine: the episode the receiver holds open is resolved
+    expect(notes([bad, empty, good, good])).toEqual([
+      ['firing', 'firing'],
+      ['no_data', 'no_data'],
+      ['resolved', 'resolved'],
+      ['inactive', ''],
+    ]);
+    // firing → no data → data back and still bad: firing again
+    expect(notes([bad, empty, bad])).toEqual([
+      ['firing', 'firing'],
+      ['no_data', 'no_data'],
+      ['firing', 'firing'],
+    ]);
+    // with "for", the way back to firing goes through pending; if it clears there, resolved
+    expect(notes([bad, bad, bad, empty, bad, good], rule())).toEqual([
+      ['pending', ''],
+      ['pending', ''],
+      ['firing', 'firing'],
+      ['no_data', 'no_data'],
+      ['pending', ''],
+      ['resolved', 'resolved'],
+    ]);
+    // no data before anything fired, or while only pending: nothing to tell
+    expect(notes([empty, bad, empty, good], rule())).toEqual([
+      ['no_data', ''],
+      ['pending', ''],
+      ['no_data', ''],
+      ['inactive', ''],
+    ]);
+    // noData ok resolves; alerting keeps firing (and repeating); keep holds the state, repeating
+    expect(notes([bad, empty, empty], rule({ for: '0s', noData: 'ok' }))).toEqual([
+      ['firing', 'firing'],
+      ['resolved', 'resolved'],
+      ['inactive', ''],
+    ]);
+    const every2m = { for: '0s', repeatInterval: '2m' } as const;
+    expect(notes([bad, empty, empty, empty], rule({ ...every2m, noData: 'alerting' }))).toEqual([
+      ['firing', 'firing'],
+      ['firing', ''],
+      ['firing', 'repeat'],
+      ['firing', ''],
+    ]);
+    expect(notes([bad, empty, empty, empty, good], rule({ ...every2m, noData: 'keep' }))).toEqual([
+      ['firing', 'firing'],
+      ['firing', ''],
+      ['firing', 'repeat'],
+      ['firing', ''],
+      ['resolved', 'resolved'],
+    ]);
+  });
+
+  it('reads states saved before episodes were tracked: firing is an open episode', () => {
+    const { open: _open, ...legacy } = { ...initialState(0), state: 'firing' as const, seq: 1, lastNotifiedAt: 0 };
+    expect(step(rule({ for: '0s' }), legacy, empty, min)).toMatchObject({ notify: 'no_data', next: { open: true } });
+    const { open: _o, ...quiet } = { ...initialState(0), state: 'no_data' as const, seq: 2 };
+    expect(step(rule({ for: '0s' }), quiet, good, min).notify).toBeUndefined();
   });
 
   it('numbers transitions so each notification has its own id', () => {

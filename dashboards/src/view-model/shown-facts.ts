@@ -1,0 +1,67 @@
+import type { ApiSpan, LogRecord, TraceView } from './types.js';
+import { spanKey, spanStart } from './waterfall.js';
+
+/**
+ * What the trace page's header says: the facts of what the waterfall shows — one trace, or
+ * every trace of the journey that is drawn — with times as drawn (skew-corrected, or raw with
+ * correction off), so the header and the bars never disagree.
+ */
+export interface ShownFacts {
+  traces: number;
+  startMs: number;
+  durationMs: number;
+  spans: number;
+  errors: number;
+  invocations: number;
+  coldStarts: number;
+  costUsd: number;
+  services: string[];
+}
+
+export function shownFacts(views: readonly TraceView[], skew: boolean): ShownFacts {
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  let spans = 0;
+  let errors = 0;
+  const services = new Set<string>();
+  // an invocation is counted once even if two traces of the journey both name it
+  const invocations = new Map<string, TraceView['invocations'][number]>();
+  for (const v of views) {
+    for (const node of v.spans) {
+      if (node.virtual) continue;
+      const s = node as ApiSpan;
+      spans++;
+      if (s.status.code === 'Error') errors++;
+      services.add(s.service);
+      const at = spanStart(s, skew);
+      start = Math.min(start, at);
+      end = Math.max(end, at + s.durationMs);
+    }
+    for (const i of v.invocations) invocations.set(i.invocationId, i);
+  }
+  const inv = [...invocations.values()];
+  return {
+    traces: views.length,
+    startMs: Number.isFinite(start) ? start : 0,
+    durationMs: Number.isFinite(start) ? end - start : 0,
+    spans,
+    errors,
+    invocations: inv.length,
+    coldStarts: inv.filter((i) => i.coldStart).length,
+    costUsd: inv.reduce((sum, i) => sum + i.costUsd, 0),
+    services: [...services].sort(),
+  };
+}
+
+/** The logs of every trace shown, one list in time order (each trace's list is in time order already). */
+export function mergeLogs(lists: readonly (readonly LogRecord[])[]): LogRecord[] {
+  return lists
+    .flat()
+    .map((l, i) => ({ l, i, t: BigInt(l.timeUnixNano) }))
+    .sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.i - b.i))
+    .map((x) => x.l);
+}
+
+/** Whether a log line was written in the span `selected` (a `spanKey`). */
+export const ofSpan = (l: LogRecord, selected: string | undefined) =>
+  !!selected && !!l.spanId && spanKey(l.traceId, l.spanId) === selected;

@@ -135,6 +135,10 @@ export function resolveConfig(env: Env): SdkConfig {
     env.OTEL_SERVICE_NAME?.trim() ||
     resourceAttributes['service.name'] ||
     env.AWS_LAMBDA_FUNCTION_NAME ||
+    // Google Cloud Run (and Cloud Run functions): the service, which is the function's name
+    env.K_SERVICE ||
+    // Azure Functions: the function app (its functions are told apart by faas.name, per span)
+    env.WEBSITE_SITE_NAME ||
     'unknown_service';
   return Object.freeze({
     serviceName,

@@ -7,7 +7,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { logger } from '../log/logger.js';
+import { sdkLogger } from '../log/sdk-logger.js';
 import { takeColdStart } from './cold-start.js';
 import { report, reportCounts } from './diagnostics.js';
 import { processEnv } from './env.js';
@@ -40,6 +40,8 @@ export interface InvocationPlan {
   deadlineMs: number | undefined;
   /** Adds attributes taken from the handler's result (e.g. HTTP status). */
   onResult?: (span: Span, result: unknown) => void;
+  /** Epoch ms at which this environment's init began, when not at process start (see cold-start.ts). */
+  initStartMs?: number;
 }
 
 export interface LifecycleOptions {
@@ -79,7 +81,7 @@ function flushBudget(options: LifecycleOptions, deadlineMs: number | undefined):
 /** Start an invocation: span, cold start, context, timeout guard. Throws only on an SDK bug (callers catch). */
 export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: LifecycleOptions): InvocationHandle {
   const startMs = nowMs();
-  const cold = takeColdStart(processEnv(), startMs);
+  const cold = takeColdStart(processEnv(), startMs, plan.initStartMs);
   if (cold.first) firstInvocationStarted();
   const state: InvocationState = {
     invocationId: plan.invocationId,
@@ -149,7 +151,7 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
       state.timedOut = true;
       const open = [...state.openSpans];
       const remainingMs = plan.deadlineMs === undefined ? undefined : Math.max(0, plan.deadlineMs - Date.now());
-      logger.fatal(
+      sdkLogger().fatal(
         { open_spans: open.map((s) => s.name), remaining_ms: remainingMs, 'error.type': 'timeout' },
         `invocation is about to time out with ${open.length} span(s) still open`,
       );

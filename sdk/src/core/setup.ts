@@ -6,7 +6,7 @@ import { W3CPropagator } from '../propagation/propagator.js';
 import { resolveConfig, type SdkConfig } from './config.js';
 import { AlsContextManager, type AlsLike } from './context-manager.js';
 import { report, reportCounts } from './diagnostics.js';
-import { type Env, processEnv } from './env.js';
+import { bindEnv, type Env, processEnv } from './env.js';
 import { ERROR_CODES } from './errors.js';
 import { type KeyMatcher, makeKeyMatcher } from './redaction.js';
 import { makeSampler } from './sampler.js';
@@ -41,6 +41,12 @@ export interface Platform {
    * pino's level number.
    */
   logFields?(line: LogLineIds): Record<string, unknown>;
+  /**
+   * Called with each log line once it is written (JSON text, newline included), in the context
+   * it was logged in: for a platform whose log viewer ties lines to an invocation only when they
+   * go through its own API (Azure Functions' `context.log`). Must not throw.
+   */
+  onLogLine?(line: string): void;
 }
 
 /** What a log line knows of where it was written: the active span's ids, and its level. */
@@ -62,6 +68,8 @@ export interface Sdk {
   readonly isSecret: KeyMatcher;
   /** The platform's extra log line fields ({@link Platform.logFields}). */
   readonly logFields: Platform['logFields'];
+  /** The platform's log line hook ({@link Platform.onLogLine}). */
+  readonly onLogLine: Platform['onLogLine'];
 }
 
 // Kept on globalThis so the ESM and CJS builds, if both get loaded, share one SDK
@@ -76,6 +84,17 @@ const holder: Holder = globals[GLOBAL];
 export function sdkConfig(): SdkConfig {
   holder.config ??= resolveConfig(processEnv());
   return holder.config;
+}
+
+/**
+ * Runtimes without a process environment (Cloudflare Workers) hand their variables to each
+ * call: read the configuration from `env` instead. Only before the SDK is set up; a
+ * configuration resolved earlier (a line logged at init) is resolved again from `env`.
+ */
+export function configureEnv(env: Record<string, unknown>): void {
+  if (holder.sdk) return;
+  bindEnv(env);
+  holder.config = undefined;
 }
 
 /** The SDK of this process, if a platform has set it up. */
@@ -139,6 +158,7 @@ export function initSdk(platform: Platform): Sdk {
     resource: Object.freeze(resourceAttrs),
     isSecret,
     logFields: platform.logFields,
+    onLogLine: platform.onLogLine,
   });
   holder.sdk = sdk;
   holder.atFirstInvocation = platform.instrument?.(sdk);

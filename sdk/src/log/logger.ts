@@ -1,12 +1,12 @@
-import { context, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
-import { processEnv } from '../core/env.js';
-import { getInvocation, getRecord } from '../core/invocation-state.js';
 import { makeKeyMatcher, redactDeep } from '../core/redaction.js';
-import { currentSdk, sdkConfig } from '../core/setup.js';
+import { sdkConfig } from '../core/setup.js';
+import { captureLine, lineFields } from './line.js';
+import { setSdkLogger } from './sdk-logger.js';
 
 /**
- * The `logger`: one pino instance whose lines carry the active invocation's ids.
+ * The `logger` of the Node entries: one pino instance whose lines carry the active
+ * invocation's ids (see line.ts, shared with the console logger of fetch-style runtimes).
  * Lines go to stdout through a synchronous destination: an asynchronous one loses the
  * last lines when the platform freezes the process after the handler returns. Each line
  * is also queued for OTLP export, so it reaches the collector in the invocation's flush.
@@ -15,62 +15,8 @@ import { currentSdk, sdkConfig } from '../core/setup.js';
  * context at the moment of the call (pino's `mixin`), so one logger serves concurrent
  * invocations and `records()` rebinds it per record without creating child loggers.
  */
-const PRE_SETUP_LIMIT = 256;
-const early: string[] = [];
-
-function capture(line: string): void {
-  const sdk = currentSdk();
-  if (!sdk) {
-    // lines logged at init, before the first wrap() set the SDK up
-    if (early.length < PRE_SETUP_LIMIT) early.push(line);
-    return;
-  }
-  if (early.length > 0) for (const l of early.splice(0)) sdk.exporter.enqueueLog(l);
-  sdk.exporter.enqueueLog(line);
-}
-
-/** The `function` field: the platform's function name once the SDK knows it. */
-function functionName(): string {
-  const sdk = currentSdk();
-  const name = sdk?.resource['faas.name'];
-  return typeof name === 'string' ? name : (processEnv().AWS_LAMBDA_FUNCTION_NAME ?? sdkConfig().serviceName);
-}
-
 function mixin(_merge: object, level: number): Record<string, unknown> {
-  const ctx = context.active();
-  const out: Record<string, unknown> = { function: functionName() };
-  const invocation = getInvocation(ctx);
-  const span = trace.getSpanContext(ctx);
-  const valid = span !== undefined && trace.isSpanContextValid(span);
-  if (valid) {
-    out.trace_id = span.traceId;
-    out.span_id = span.spanId;
-    // sampled is the common case and stays implicit; say so only when the trace is not sampled
-    if ((span.traceFlags & 1) === 0) out.trace_flags = span.traceFlags;
-  }
-  if (invocation) {
-    const record = getRecord(ctx);
-    out.correlation_id = record?.correlationId ?? invocation.correlationId;
-    out.invocation_id = invocation.invocationId;
-    out.cold_start = invocation.coldStart;
-    if (record?.messageId) out.message_id = record.messageId;
-  }
-  const extra = currentSdk()?.logFields;
-  if (extra) {
-    try {
-      Object.assign(
-        out,
-        extra(
-          valid
-            ? { traceId: span.traceId, spanId: span.spanId, sampled: (span.traceFlags & 1) === 1, level }
-            : { level },
-        ),
-      );
-    } catch {
-      // a platform's fields must never break logging
-    }
-  }
-  return out;
+  return lineFields(level);
 }
 
 function createLogger(): Logger {
@@ -81,7 +27,7 @@ function createLogger(): Logger {
     write(line: string): void {
       stdout.write(line);
       try {
-        capture(line);
+        captureLine(line);
       } catch {
         // export capture must never break logging
       }
@@ -114,3 +60,5 @@ function createLogger(): Logger {
  * logger.info({ orderId: 42 }, 'order accepted');
  */
 export const logger: Logger = createLogger();
+// the timeout guard's line goes through pino too, when this entry is loaded
+setSdkLogger(logger);

@@ -1,4 +1,4 @@
-import type { Attributes, Baggage, SpanContext } from '@opentelemetry/api';
+import type { Attributes, Baggage, Link, SpanContext } from '@opentelemetry/api';
 import { parseBaggage } from '../../propagation/baggage.js';
 import { parseTraceparent } from '../../propagation/traceparent.js';
 import { parseXrayHeader } from '../../propagation/xray.js';
@@ -22,7 +22,14 @@ export interface BatchRecord {
   attributes: Attributes;
 }
 
-type Carrier = { traceparent?: string; tracestate?: string; baggage?: string; correlation_id?: string; from?: string };
+/** Where a message carries its producer's context; `from` names the place for `fntrace.parent.source`. */
+export type Carrier = {
+  traceparent?: string;
+  tracestate?: string;
+  baggage?: string;
+  correlation_id?: string;
+  from?: string;
+};
 
 function fromSqsAttributes(attrs: unknown): Carrier {
   if (!isObj(attrs)) return {};
@@ -53,7 +60,7 @@ function fromSnsAttributes(attrs: unknown): Carrier {
 }
 
 /** A JSON document that may hold trace context: a raw object's fields, or an SNS envelope's MessageAttributes. */
-function fromJsonText(text: string | undefined): Carrier {
+export function fromJsonText(text: string | undefined): Carrier {
   // cheap test first: most bodies carry no context and need no parse
   if (!text?.includes('traceparent')) return {};
   try {
@@ -84,7 +91,8 @@ function decodeBase64(data: unknown): string | undefined {
   }
 }
 
-function finish(
+/** A record's description from its carrier (W3C first, then a sampled X-Ray header). Shared with the other adapters' message batches. */
+export function finish(
   index: number,
   name: string,
   messageId: string | undefined,
@@ -235,4 +243,35 @@ export function batchRecords(event: unknown): BatchRecord[] {
     else if (src === 'aws:dynamodb') out.push(dynamodb(r, i));
   });
   return out;
+}
+
+/**
+ * What a batch's records say about its invocation: a link to each producer (once per producer
+ * span), the producers' context when every record comes from one trace, and the correlation id
+ * when every record carries the same one.
+ */
+export function batchContext(recs: readonly BatchRecord[]): {
+  links: Link[];
+  parent: SpanContext | undefined;
+  parentSource: string | undefined;
+  correlationId: string | undefined;
+} {
+  const links: Link[] = [];
+  const seen = new Set<string>();
+  for (const r of recs) {
+    if (!r.parent || seen.has(r.parent.spanId)) continue;
+    seen.add(r.parent.spanId);
+    links.push({
+      context: r.parent,
+      attributes: { 'fntrace.link.type': 'producer', 'messaging.message.id': r.messageId ?? '' },
+    });
+  }
+  const traces = new Set(recs.map((r) => r.parent?.traceId));
+  const ids = new Set(recs.map((r) => r.correlationId));
+  return {
+    links,
+    parent: traces.size === 1 ? recs[0]?.parent : undefined,
+    parentSource: recs[0]?.parentSource,
+    correlationId: ids.size === 1 ? recs[0]?.correlationId : undefined,
+  };
 }

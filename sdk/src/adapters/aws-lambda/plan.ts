@@ -5,7 +5,7 @@ import type { InvocationPlan } from '../../core/lifecycle.js';
 import type { Sdk } from '../../core/setup.js';
 import { lowerCaseGetter, W3CPropagator } from '../../propagation/propagator.js';
 import { parseXrayHeader } from '../../propagation/xray.js';
-import { batchRecords } from './batch-records.js';
+import { batchContext, batchRecords } from './batch-records.js';
 import type { LambdaContext } from './lambda-types.js';
 import { detectTrigger } from './triggers.js';
 
@@ -36,24 +36,13 @@ export function planLambdaInvocation(sdk: Sdk, event: unknown, ctx: LambdaContex
   const links: Link[] = [];
   let batchCorrelation: string | undefined;
   if (info.batch) {
-    const recs = batchRecords(event);
-    const seen = new Set<string>();
-    for (const r of recs) {
-      if (!r.parent || seen.has(r.parent.spanId)) continue;
-      seen.add(r.parent.spanId);
-      links.push({
-        context: r.parent,
-        attributes: { 'fntrace.link.type': 'producer', 'messaging.message.id': r.messageId ?? '' },
-      });
+    const batch = batchContext(batchRecords(event));
+    links.push(...batch.links);
+    if (batch.parent && !trace.getSpanContext(parent)) {
+      parent = trace.setSpanContext(parent, batch.parent);
+      parentSource = batch.parentSource;
     }
-    const traces = new Set(recs.map((r) => r.parent?.traceId));
-    const first = recs[0]?.parent;
-    if (first && traces.size === 1 && !trace.getSpanContext(parent)) {
-      parent = trace.setSpanContext(parent, first);
-      parentSource = recs[0]?.parentSource;
-    }
-    const ids = new Set(recs.map((r) => r.correlationId));
-    if (ids.size === 1) batchCorrelation = recs[0]?.correlationId;
+    batchCorrelation = batch.correlationId;
   }
   if (!trace.getSpanContext(parent)) {
     const xray: SpanContext | undefined =

@@ -1,10 +1,10 @@
-import { type Link, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, type Link, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { report } from '../../core/diagnostics.js';
 import { ERROR_CODES } from '../../core/errors.js';
 import { getInvocation, setRecord } from '../../core/invocation-state.js';
 import { currentSdk } from '../../core/setup.js';
 import type { SdkSpan } from '../../core/span.js';
-import { batchRecords } from './batch-records.js';
+import { type BatchRecord, batchRecords } from './batch-records.js';
 import { isObj, kafkaRecords } from './lambda-types.js';
 
 /**
@@ -29,19 +29,44 @@ import { isObj, kafkaRecords } from './lambda-types.js';
  */
 export function* records<R = any>(event: { Records?: readonly R[] } | unknown): Generator<R, void, undefined> {
   const list = (kafkaRecords(event) ?? (isObj(event) && Array.isArray(event.Records) ? event.Records : [])) as R[];
+  yield* recordSpans(list, () => batchRecords(event));
+}
+
+/**
+ * Where a batch loop runs when the active context cannot say (Cloudflare Workers without
+ * AsyncLocalStorage, see core/ambient-context.ts): the invocation's context, and how to make
+ * record N's context current in that invocation. The default is the active context and `enter`.
+ */
+export interface RecordScopeHooks {
+  outer: Context;
+  enter(ctx: Context): void;
+}
+
+/**
+ * The loop behind `records()` and the other adapters' batch iterators (Azure's and Cloudflare's `messages()`):
+ * yields `list` in order, and while item N is current, a CONSUMER span made from the entry of
+ * `describe()` whose `index` is N is the active span (items without one get none). Outside a
+ * wrapped handler it yields the items alone and `describe` is not called.
+ */
+export function* recordSpans<R>(
+  list: readonly R[],
+  describe: () => BatchRecord[],
+  scope?: RecordScopeHooks,
+): Generator<R, void, undefined> {
   const sdk = currentSdk();
   if (!sdk) {
     yield* list;
     return;
   }
-  let infos: ReturnType<typeof batchRecords> = [];
+  let infos: BatchRecord[] = [];
   try {
-    infos = batchRecords(event);
+    infos = describe();
   } catch (err) {
     report(ERROR_CODES.INTERNAL, `reading batch records failed: ${(err as Error)?.message}`);
   }
   const cm = sdk.contextManager;
-  const outer = cm.active();
+  const outer = scope?.outer ?? cm.active();
+  const enter = scope?.enter ?? ((ctx: Context) => cm.enter(ctx));
   const invocation = getInvocation(outer);
   const invocationSpan = invocation?.span;
   let current: SdkSpan | undefined;
@@ -88,7 +113,7 @@ export function* records<R = any>(event: { Records?: readonly R[] } | unknown): 
             correlationId: info.correlationId,
             index: i,
           });
-          cm.enter(ctx);
+          enter(ctx);
         } catch (err) {
           report(ERROR_CODES.INTERNAL, `starting a record span failed: ${(err as Error)?.message}`);
         }
@@ -101,6 +126,6 @@ export function* records<R = any>(event: { Records?: readonly R[] } | unknown): 
       if (!completed && invocation && !invocation.ended) invocation.abandonedRecordSpan = current;
       else current.end();
     }
-    cm.enter(outer);
+    enter(outer);
   }
 }

@@ -61,7 +61,8 @@ function httpResult(span: Span, result: unknown): void {
   }
 }
 
-function httpInfo(
+/** An HTTP trigger's description from its parts; shared with the other adapters' HTTP triggers. */
+export function httpInfo(
   source: string,
   method: string,
   route: string | undefined,
@@ -116,7 +117,8 @@ function firstRecord(event: Obj): Obj | undefined {
   return Array.isArray(records) && isObj(records[0]) ? records[0] : undefined;
 }
 
-function messagingInfo(
+/** A queue or stream trigger's description (also the other adapters' message triggers). */
+export function messagingInfo(
   source: string,
   trigger: FaasTrigger,
   system: string,

@@ -7,6 +7,9 @@ export function ms(n: number | undefined | null): string {
   return `${(n / 60_000).toFixed(1)} min`;
 }
 
+/** A shift: `+2.00 s`, `−220 ms`. */
+export const signedMs = (n: number) => `${n < 0 ? '−' : '+'}${ms(Math.abs(n))}`;
+
 /** Billed time: whole milliseconds as Lambda bills them (`4 ms`, not `4.00 ms`). */
 export const billed = (n: number | undefined | null) =>
   n !== undefined && n !== null && Number.isInteger(n) && n < 1000 ? `${n} ms` : ms(n);

@@ -33,6 +33,7 @@ const view = (traceId: string, spans: ApiSpan[], invocations: Invocation[]): Tra
   traceId,
   orphans: { platform: 0, pending: 0, lost: 0 },
   skew: [],
+  clockShifts: [],
   invocations,
   spans,
 });

@@ -60,6 +60,7 @@ const P: TraceView = {
   traceId: 'p',
   orphans: NO_ORPHANS,
   skew: [],
+  clockShifts: [],
   invocations: [invocation('inv-p', { coldStart: true, initDurationMs: 150 })],
   spans: [
     span('p', 'req', 0, 0, 40, { invocationId: 'inv-p', childCount: 1 }),
@@ -70,6 +71,7 @@ const C: TraceView = {
   traceId: 'c',
   orphans: NO_ORPHANS,
   skew: [],
+  clockShifts: [],
   invocations: [invocation('inv-c', { outcome: 'timeout' })],
   spans: [
     span('c', 'batch', 0, 90, 50, { invocationId: 'inv-c', childCount: 1 }),
@@ -137,6 +139,7 @@ describe('buildWaterfall', () => {
       traceId: 't',
       orphans: { ...NO_ORPHANS, lost: 1 },
       skew: [],
+      clockShifts: [],
       invocations: [],
       spans: [
         {
@@ -174,15 +177,23 @@ describe('virtual scrolling and collapse state', () => {
     const spans = Array.from({ length: 10_000 }, (_, i) =>
       span('big', `s${i}`, i === 0 ? 0 : 1, i, 5, i === 0 ? { childCount: 9999 } : {}),
     );
-    const w = buildWaterfall([{ traceId: 'big', orphans: NO_ORPHANS, skew: [], invocations: [], spans }], [], {
-      collapsed: new Set(),
-      skew: true,
-    });
+    const w = buildWaterfall(
+      [{ traceId: 'big', orphans: NO_ORPHANS, skew: [], clockShifts: [], invocations: [], spans }],
+      [],
+      {
+        collapsed: new Set(),
+        skew: true,
+      },
+    );
     expect(w.rows).toHaveLength(10_001);
-    const collapsed = buildWaterfall([{ traceId: 'big', orphans: NO_ORPHANS, skew: [], invocations: [], spans }], [], {
-      collapsed: new Set([spanKey('big', 's0')]),
-      skew: true,
-    });
+    const collapsed = buildWaterfall(
+      [{ traceId: 'big', orphans: NO_ORPHANS, skew: [], clockShifts: [], invocations: [], spans }],
+      [],
+      {
+        collapsed: new Set([spanKey('big', 's0')]),
+        skew: true,
+      },
+    );
     expect(collapsed.rows).toHaveLength(2);
   });
 });

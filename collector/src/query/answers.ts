@@ -123,6 +123,23 @@ export const searchPage = {
   properties: {
     traces: { type: 'array', items: traceSummary },
     nextCursor: { type: 'string', description: 'the next page: pass as cursor; absent on the last page' },
+    corrected: {
+      type: 'array',
+      description:
+        "the page's traces whose clock-skew correction moves spans, with their corrected window (as the trace view draws it)",
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['traceId', 'startUnixNano', 'startMs', 'durationMs', 'spansMoved'],
+        properties: {
+          traceId: string,
+          startUnixNano: nanos,
+          startMs: number,
+          durationMs: number,
+          spansMoved: integer,
+        },
+      },
+    },
   },
 } as const;
 export type SearchPage = FromSchema<typeof searchPage>;

@@ -5,6 +5,7 @@ import { apiErrorHandler, errorAnswer, finiteParameters } from '../http/api-erro
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
 import { invocationList, logList, queryErrors, searchPage, traceIdList, tracePoints } from './answers.js';
+import { correctedWindows } from './clock-skew.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
 import { metrics } from './metrics.js';
@@ -80,7 +81,10 @@ async function queryRoutes(
         response: { 200: searchPage, ...queryErrors },
       },
     },
-    async (req) => searchTraces(store, req.query),
+    async (req) => {
+      const page = await searchTraces(store, req.query);
+      return { ...page, corrected: await correctedWindows(store, page.traces) };
+    },
   );
 
   app.get(

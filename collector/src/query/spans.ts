@@ -114,3 +114,60 @@ export async function loadTraceSpans(store: Store, traceId: string): Promise<Sto
   );
   return rows.map(toStoredSpan);
 }
+
+/** The span attributes the clock-skew correction reads (span-model.ts: instanceOf, invocationIdOf). */
+const CLOCK_KEYS = ['faas.instance', 'faas.invocation_id'] as const;
+const CLOCK_RESOURCE_KEYS = ['faas.instance', 'service.instance.id'] as const;
+
+/**
+ * The spans of several traces with only what the clock-skew correction reads (ids, kind,
+ * service, times, the instance and invocation attributes): cheap enough to correct a page of
+ * search results. At most `maxSpans` rows in all.
+ */
+export async function loadClockSpans(store: Store, traceIds: string[], maxSpans: number): Promise<StoredSpan[]> {
+  if (traceIds.length === 0) return [];
+  const db = `\`${store.database}\``;
+  const pick = (column: string, keys: readonly string[]) =>
+    `mapFilter((k, v) -> v != '' AND k IN (${keys.map((k) => `'${k}'`).join(', ')}), \`${column}\`)`;
+  const rows = await queryRows<{
+    TraceId: string;
+    SpanId: string;
+    ParentSpanId: string;
+    SpanKind: string;
+    ServiceName: string;
+    startNs: string;
+    durationNs: string;
+    attributes: Record<string, string>;
+    resource: Record<string, string>;
+  }>(
+    store,
+    `WITH (SELECT (toUnixTimestamp(min(Start)) - 1, toUnixTimestamp(max(End)) + 2)
+             FROM ${db}.otel_traces_trace_id_ts WHERE TraceId IN {ids:Array(String)}) AS window
+     SELECT TraceId, SpanId, ParentSpanId, SpanKind, ServiceName,
+       ${AS_TEXT.startNs[1]} AS startNs, ${AS_TEXT.durationNs[1]} AS durationNs,
+       ${pick('SpanAttributes', CLOCK_KEYS)} AS attributes, ${pick('ResourceAttributes', CLOCK_RESOURCE_KEYS)} AS resource
+     FROM ${db}.otel_traces
+     WHERE TraceId IN {ids:Array(String)}
+       AND Timestamp >= toDateTime64(window.1, 9) AND Timestamp <= toDateTime64(window.2, 9)
+     LIMIT 1 BY TraceId, SpanId
+     LIMIT {max:UInt32}`,
+    { ids: traceIds, max: maxSpans },
+  );
+  return rows.map((r) => ({
+    traceId: r.TraceId,
+    spanId: r.SpanId,
+    parentSpanId: r.ParentSpanId,
+    name: '',
+    kind: r.SpanKind,
+    service: r.ServiceName,
+    startNs: BigInt(r.startNs),
+    durationNs: BigInt(r.durationNs),
+    attributes: r.attributes,
+    resource: r.resource,
+    scope: { name: '', version: '' },
+    statusCode: '',
+    statusMessage: '',
+    events: [],
+    links: [],
+  }));
+}

@@ -53,7 +53,7 @@ export const apiSpan = {
     rawStartUnixNano: { ...nanos, description: 'the start the span was sent with' },
     skewAdjustedMs: {
       type: 'number',
-      description: "how far the span's invocation was shifted for clock skew; absent when it was not",
+      description: 'how far the span was shifted for clock skew; absent when it was not',
     },
     status: {
       type: 'object',
@@ -122,7 +122,7 @@ export const traceView = {
   type: 'object',
   additionalProperties: false,
   description: 'The stitched trace: spans depth-first, orphans under labelled virtual parents, skew, invocations',
-  required: ['traceId', 'orphans', 'skew', 'invocations', 'spans'],
+  required: ['traceId', 'orphans', 'skew', 'clockShifts', 'invocations', 'spans'],
   properties: {
     traceId: string,
     rootSpanId: {
@@ -138,11 +138,33 @@ export const traceView = {
     },
     skew: {
       type: 'array',
+      description: 'the invocations shifted for clock skew (their shifts in clockShifts)',
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['invocationId', 'instance', 'offsetMs'],
         properties: { invocationId: string, instance: string, offsetMs: number },
+      },
+    },
+    clockShifts: {
+      type: 'array',
+      description:
+        'Every clock-skew shift: one per span moved to fit its parent of another clock (service and instance), with the spans that moved with it',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['spanId', 'service', 'instance', 'offsetMs', 'spans'],
+        properties: {
+          spanId: { type: 'string', description: 'the span compared with its parent' },
+          service: string,
+          instance: string,
+          invocationId: { type: 'string', description: "the span's faas.invocation_id, when it has one" },
+          offsetMs: number,
+          spans: {
+            type: 'integer',
+            description: 'how many spans moved: the span and its descendants of the same clock',
+          },
+        },
       },
     },
     invocations: { type: 'array', items: invocation },

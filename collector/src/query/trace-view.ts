@@ -1,9 +1,9 @@
-import { estimateSkew } from '../stitch/skew.js';
 import type { StoredSpan } from '../stitch/span-model.js';
 import { invocationsOf, summaryOf, type TraceSummary } from '../stitch/trace-facts.js';
 import { buildTree } from '../stitch/tree.js';
 import type { Store } from '../store/clickhouse.js';
 import type { Price } from '../store/prices.js';
+import { correctSkew } from './clock-skew.js';
 import { loadTraceSpans, queryRows } from './spans.js';
 import type { ApiSpan, TraceView } from './trace-answers.js';
 
@@ -59,13 +59,20 @@ export async function traceView(
   const spans = await loadTraceSpans(store, traceId);
   if (spans.length === 0) return undefined;
   const tree = buildTree(spans, BigInt(nowMs) * 1_000_000n, options.orphanGraceMs);
-  const { offsets, adjustments } = estimateSkew(spans);
+  const { offsets, shifts } = correctSkew(spans);
   return {
     traceId,
     rootSpanId: tree.rootSpanId,
     summary: summaryOf(spans, options.prices),
     orphans: tree.orphans,
-    skew: adjustments.map((a) => ({ invocationId: a.invocationId, instance: a.instance, offsetMs: msOf(a.offsetNs) })),
+    skew: shifts.flatMap((x) =>
+      x.invocationId ? [{ invocationId: x.invocationId, instance: x.instance, offsetMs: msOf(x.offsetNs) }] : [],
+    ),
+    clockShifts: shifts.map(({ offsetNs, invocationId, ...shift }) => ({
+      ...shift,
+      ...(invocationId ? { invocationId } : {}),
+      offsetMs: msOf(offsetNs),
+    })),
     invocations: invocationsOf(spans, options.prices),
     spans: tree.nodes.map((n) =>
       n.virtual

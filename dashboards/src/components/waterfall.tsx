@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { billed, ms, plural, usd } from '../format.js';
+import { billed, ms, plural, signedMs, usd } from '../format.js';
 import type { JourneyEdge, TraceView } from '../view-model/types.js';
 import { buildWaterfall, type Row, toggle, visibleRange } from '../view-model/waterfall.js';
 import { CopyId } from './copy-id.js';
@@ -215,9 +215,8 @@ function RowView({
         {row.error && <span class="badge error">error</span>}
         {row.timeout && <span class="badge timeout">timeout</span>}
         {row.skewMs !== undefined && (
-          <span class="badge skew">
-            skew {row.skewMs > 0 ? '+' : ''}
-            {ms(row.skewMs)}
+          <span class="badge skew" title="moved for clock skew">
+            skew {signedMs(row.skewMs)}
           </span>
         )}
       </div>

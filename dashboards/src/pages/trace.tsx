@@ -3,9 +3,9 @@ import { get } from '../api.js';
 import { CopyButton, CopyId } from '../components/copy-id.js';
 import { LogFields } from '../components/log-fields.js';
 import { Waterfall } from '../components/waterfall.js';
-import { dateTime, ms, plural, time, usd } from '../format.js';
+import { dateTime, ms, plural, signedMs, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
-import { mergeLogs, ofSpan, shownFacts } from '../view-model/shown-facts.js';
+import { mergeLogs, ofSpan, shownFacts, skewMoves } from '../view-model/shown-facts.js';
 import type { ApiSpan, Journey, LogRecord, TraceView } from '../view-model/types.js';
 import { spanKey } from '../view-model/waterfall.js';
 
@@ -102,6 +102,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
   const selected = wanted && spans.has(wanted) ? wanted : root && spanKey(traceId, root.spanId);
   const span = selected ? spans.get(selected) : undefined;
   const facts = useMemo(() => shownFacts(views, skew), [views, skew]);
+  const moves = useMemo(() => skewMoves(views), [views]);
   const marked = logs.filter((l) => ofSpan(l, selected)).length;
 
   // the selected span's lines are brought into view when the Logs tab shows
@@ -169,6 +170,15 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
             />
             Correct clock skew
           </label>
+          <span class="muted skew-note" aria-live="polite">
+            {moves.shifts === 0
+              ? 'nothing to correct'
+              : `${skew ? 'moved' : 'would move'} ${plural(moves.spans, 'span')} ${
+                  moves.shifts === 1 || moves.minMs === moves.maxMs
+                    ? `by ${signedMs(moves.maxMs)}`
+                    : `in ${moves.shifts} places, by ${signedMs(moves.minMs)} to ${signedMs(moves.maxMs)}`
+                }`}
+          </span>
           {main.orphans && Object.values(main.orphans).some((n) => n > 0) && (
             <span class="muted">
               orphans: {main.orphans.platform} platform, {main.orphans.pending} pending, {main.orphans.lost} lost
@@ -288,7 +298,7 @@ function SpanDetail({ span }: { span: ApiSpan }) {
       <p class="facts">
         {span.service} · {span.kind} · {ms(span.durationMs)} · status {span.status.code.toLowerCase()}
         {span.status.message ? `: ${span.status.message}` : ''}
-        {span.skewAdjustedMs !== undefined && ` · shifted ${ms(span.skewAdjustedMs)} for clock skew`}
+        {span.skewAdjustedMs !== undefined && ` · shifted ${signedMs(span.skewAdjustedMs)} for clock skew`}
       </p>
       <p class="muted">
         span <code>{span.spanId}</code>

@@ -103,6 +103,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
       'attrs',
       'start',
       'end',
+      'skew',
     ]) {
       merged[k] = value(k);
     }
@@ -119,6 +120,16 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
   };
 
   const traces = search.data?.traces ?? [];
+  // with clock-skew correction on (as on the trace page, unless `skew=raw`), a trace's start and
+  // duration are those of its corrected spans, as its waterfall draws them
+  const skew = params.get('skew') !== 'raw';
+  const corrected = new Map(skew ? (search.data?.corrected ?? []).map((w) => [w.traceId, w]) : []);
+  const setSkew = (on: boolean) => {
+    const next = new URLSearchParams(params);
+    if (on) next.delete('skew');
+    else next.set('skew', 'raw');
+    navigate(href('traces', next));
+  };
   // the scatter: every matching trace of the whole range (up to the API's limit), not the page
   const scatter = useApi<TracePoints>('traces/points', pointsQuery(params, since));
   const chart = useMemo(() => {
@@ -241,6 +252,15 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
           }}
         />
       )}
+      <label class="check results-skew">
+        <input type="checkbox" checked={skew} onChange={(e) => setSkew((e.target as HTMLInputElement).checked)} />
+        Correct clock skew
+        <span class="muted">
+          {' '}
+          ({skew ? plural(corrected.size, 'trace') : 'durations as sent'}
+          {skew && ' of this page corrected'})
+        </span>
+      </label>
       <table class="results" aria-label="Traces">
         <thead>
           <tr>
@@ -256,25 +276,38 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
           </tr>
         </thead>
         <tbody>
-          {traces.map((t) => (
-            <tr key={t.traceId} class={t.errorCount ? 'has-error' : ''}>
-              <td>
-                <a href={href('trace', {}, t.traceId)}>
-                  {t.rootService}: {t.rootOperation || t.traceId.slice(0, 8)}
-                </a>
-              </td>
-              <td>{t.services.join(', ')}</td>
-              <td class="num">{ms(t.durationMs)}</td>
-              <td class="num">{t.spanCount}</td>
-              <td class="num">{t.errorCount}</td>
-              <td class="num">{t.coldStarts}</td>
-              <td class="num">{usd(t.costUsd)}</td>
-              <td>{dateTime(t.startMs)}</td>
-              <td>
-                <CopyId id={t.traceId} kind="trace" />
-              </td>
-            </tr>
-          ))}
+          {traces.map((t) => {
+            const w = corrected.get(t.traceId);
+            return (
+              <tr key={t.traceId} class={t.errorCount ? 'has-error' : ''} data-trace={t.traceId}>
+                <td>
+                  <a href={href('trace', { skew: skew ? undefined : 'raw' }, t.traceId)}>
+                    {t.rootService}: {t.rootOperation || t.traceId.slice(0, 8)}
+                  </a>
+                </td>
+                <td>{t.services.join(', ')}</td>
+                <td class="num duration">
+                  {ms(w?.durationMs ?? t.durationMs)}
+                  {w && (
+                    <span
+                      class="badge skew"
+                      title={`corrected for clock skew (${plural(w.spansMoved, 'span')} moved); ${ms(t.durationMs)} as sent`}
+                    >
+                      corrected
+                    </span>
+                  )}
+                </td>
+                <td class="num">{t.spanCount}</td>
+                <td class="num">{t.errorCount}</td>
+                <td class="num">{t.coldStarts}</td>
+                <td class="num">{usd(t.costUsd)}</td>
+                <td>{dateTime(w?.startMs ?? t.startMs)}</td>
+                <td>
+                  <CopyId id={t.traceId} kind="trace" />
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       {!search.loading && traces.length === 0 && !search.error && (

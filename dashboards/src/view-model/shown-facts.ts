@@ -65,3 +65,22 @@ export function mergeLogs(lists: readonly (readonly LogRecord[])[]): LogRecord[]
 /** Whether a log line was written in the span `selected` (a `spanKey`). */
 export const ofSpan = (l: LogRecord, selected: string | undefined) =>
   !!selected && !!l.spanId && spanKey(l.traceId, l.spanId) === selected;
+
+/** What the clock-skew correction did to the traces shown: spans moved, shifts, and their range. */
+export interface SkewMoves {
+  spans: number;
+  shifts: number;
+  minMs: number;
+  maxMs: number;
+}
+
+export function skewMoves(views: readonly TraceView[]): SkewMoves {
+  const shifts = views.flatMap((v) => v.clockShifts);
+  const offsets = shifts.map((s) => s.offsetMs);
+  return {
+    spans: shifts.reduce((n, s) => n + s.spans, 0),
+    shifts: shifts.length,
+    minMs: offsets.length ? Math.min(...offsets) : 0,
+    maxMs: offsets.length ? Math.max(...offsets) : 0,
+  };
+}

@@ -33,6 +33,48 @@ export function usd(n: number | undefined): string {
   return `$${n.toFixed(2)}`;
 }
 
+/**
+ * A cost as people compare them: dollars and cents from a cent up; below that (a Lambda
+ * invocation costs millionths of a dollar) the cost of a million of them, `$0.31 per million`.
+ */
+export function cost(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '—';
+  if (n === 0 || Math.abs(n) >= 0.01) return usd(n);
+  return `${usd(n * 1e6)} per million`;
+}
+
+/** Bytes in binary units, as memory is sized: `256 MiB`, `1.5 KiB`, `512 B`. */
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 || Number.isInteger(v) ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+/** Epoch milliseconds from 2001 to 2286: a number this big under a `_ms` key is a date, not a duration. */
+const isEpochMs = (n: number) => n >= 1e12 && n < 1e13;
+
+/**
+ * An attribute's value in human units where its key says what it is (OpenTelemetry's
+ * `faas.max_memory` is bytes; `*.size` and `*_bytes` are bytes; `*_timestamp_ms` and epoch
+ * values under `*_ms` are dates; other `*_ms` are durations; `*cost_usd` is money); undefined
+ * when the value is best read as sent.
+ */
+export function humanValue(key: string, value: string): string | undefined {
+  if (!/^-?\d+(\.\d+)?$/.test(value)) return undefined;
+  const n = Number(value);
+  const k = key.toLowerCase();
+  if (k === 'faas.max_memory' || /(\.|_)(size|bytes)$/.test(k) || k.endsWith('.body.size')) return bytes(n);
+  if (/(timestamp|time)(_ms)?$/.test(k) && isEpochMs(n)) return dateTime(n);
+  if (/(_|\.)ms$/.test(k)) return isEpochMs(n) ? dateTime(n) : ms(n);
+  if (/cost_usd$/.test(k)) return cost(n);
+  return undefined;
+}
+
 export const percent = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(1)}%`);
 
 export const shortId = (id: string) => id.slice(0, 8);

@@ -196,4 +196,29 @@ describe('virtual scrolling and collapse state', () => {
     );
     expect(collapsed.rows).toHaveLength(2);
   });
+
+  it("draws a cold start's init span as the phase before its invocation, and widens the band over it", () => {
+    const t: TraceView = {
+      traceId: 'cold',
+      orphans: NO_ORPHANS,
+      skew: [],
+      clockShifts: [],
+      invocations: [invocation('inv-1', { coldStart: true, initDurationMs: 180 })],
+      spans: [
+        span('cold', 'fn', 0, 1000, 50, { invocationId: 'inv-1', childCount: 2 }),
+        span('cold', 'init', 1, 820, 180, { parentSpanId: 'fn', attributes: { 'fntrace.init': 'true' } }),
+        span('cold', 'db', 1, 1010, 20, { parentSpanId: 'fn', kind: 'Client', invocationId: 'inv-1' }),
+      ],
+    };
+    const w = buildWaterfall([t], [], { collapsed: new Set(), skew: true });
+    expect(w.rows.map((r) => [r.kind, r.kind === 'span' ? r.span.spanId : '', 'depth' in r ? r.depth : -1])).toEqual([
+      ['trace', '', -1],
+      ['band', '', 0],
+      ['span', 'init', 0],
+      ['span', 'fn', 0],
+      ['span', 'db', 1],
+    ]);
+    expect(w.rows[1]).toMatchObject({ startMs: 820, durationMs: 230 });
+    expect(w.rows[2]).toMatchObject({ phase: 'init' });
+  });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { billed, ms, plural, signedMs, usd } from '../format.js';
+import { billed, cost, ms, plural, signedMs } from '../format.js';
 import type { JourneyEdge, TraceView } from '../view-model/types.js';
 import { buildWaterfall, type Row, toggle, visibleRange } from '../view-model/waterfall.js';
 import { CopyId } from './copy-id.js';
@@ -135,7 +135,7 @@ function RowView({
           {inv.outcome === 'error' && <span class="badge error">error</span>}
           <span class="muted" title={inv.instance}>
             {' '}
-            billed {billed(inv.billedDurationMs)} · {inv.memoryMb} MB · {usd(inv.costUsd)} · {inv.instance}
+            billed {billed(inv.billedDurationMs)} · {inv.memoryMb} MB · {cost(inv.costUsd)} · {inv.instance}
           </span>
         </div>
         <div class="lane">
@@ -199,7 +199,7 @@ function RowView({
   const dur = durAt(row.startMs, row.durationMs);
   return (
     <div
-      class={`row span-row${selected ? ' selected' : ''}${row.error ? ' is-error' : ''}`}
+      class={`row span-row${selected ? ' selected' : ''}${row.error ? ' is-error' : ''}${row.phase ? ` phase-${row.phase}` : ''}`}
       style={style}
       role="treeitem"
       tabIndex={0}
@@ -212,6 +212,11 @@ function RowView({
       <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
         {toggleBtn}
         <span class="name">{s.name}</span> <span class="svc">{s.service}</span>
+        {row.phase === 'init' && (
+          <span class="badge cold" title="the cold start's init phase, before the invocation it belongs to">
+            before the invocation
+          </span>
+        )}
         {row.error && <span class="badge error">error</span>}
         {row.timeout && <span class="badge timeout">timeout</span>}
         {row.skewMs !== undefined && (

@@ -56,7 +56,13 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
       { title: 'Cold starts', unit: '%', ...align(functions.data, (p) => p.coldStartPercent) },
       { title: 'Init duration p95', unit: ' ms', ...align(functions.data, (p) => p.initP95Ms) },
       { title: 'Invocation p95', unit: ' ms', ...align(functions.data, (p) => p.p95Ms) },
-      { title: 'Cost per bucket', format: usd, ...align(functions.data, (p) => p.costUsd) },
+      {
+        title: 'Cost per million invocations',
+        format: usd,
+        ...align(functions.data, (p) =>
+          p.count && typeof p.costUsd === 'number' ? (p.costUsd / p.count) * 1e6 : null,
+        ),
+      },
     ],
     [functions.data],
   );
@@ -126,6 +132,7 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
             <th class="num">Cold starts</th>
             <th class="num">Worst p95</th>
             <th class="num">Cost</th>
+            <th class="num">Per million invocations</th>
           </tr>
         </thead>
         <tbody>
@@ -138,7 +145,10 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
               <td class="num">{percent(t.errorPercent)}</td>
               <td class="num">{percent(t.coldPercent)}</td>
               <td class="num">{ms(t.worstP95)}</td>
-              <td class="num">{usd(t.cost)}</td>
+              <td class="num" title={usd(t.cost)}>
+                {t.cost > 0 && t.cost < 0.01 ? 'under $0.01' : usd(t.cost)}
+              </td>
+              <td class="num">{t.count ? usd((t.cost / t.count) * 1e6) : '—'}</td>
             </tr>
           ))}
         </tbody>

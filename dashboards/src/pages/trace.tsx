@@ -3,7 +3,7 @@ import { get } from '../api.js';
 import { CopyButton, CopyId } from '../components/copy-id.js';
 import { LogFields } from '../components/log-fields.js';
 import { Waterfall } from '../components/waterfall.js';
-import { dateTime, ms, plural, signedMs, time, usd } from '../format.js';
+import { cost, dateTime, humanValue, ms, plural, signedMs, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
 import { mergeLogs, ofSpan, shownFacts, skewMoves } from '../view-model/shown-facts.js';
 import type { ApiSpan, Journey, LogRecord, TraceView } from '../view-model/types.js';
@@ -139,7 +139,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
           {several && <strong>journey of {plural(facts.traces, 'trace')} · </strong>}
           {dateTime(facts.startMs)} · {ms(facts.durationMs)} · {plural(facts.spans, 'span')} ·{' '}
           {plural(facts.errors, 'error')} · {plural(facts.invocations, 'invocation')} ·{' '}
-          {plural(facts.coldStarts, 'cold start')} · {usd(facts.costUsd)}
+          {plural(facts.coldStarts, 'cold start')} · <span title={usd(facts.costUsd)}>{cost(facts.costUsd)}</span>
           {journey && journey.traces.length > views.length && (
             <span class="muted">
               {' '}
@@ -271,6 +271,17 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
 const breakable = (key: string) =>
   key.split(/(?<=\.)/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
 
+/** A value in human units (bytes, a date, a duration, a cost) with the value as sent beside it, muted. */
+function ValueCell({ name, value }: { name: string; value: string }) {
+  const human = humanValue(name, value);
+  if (human === undefined) return <td>{value}</td>;
+  return (
+    <td data-raw={value}>
+      {human} <span class="muted raw">{value}</span>
+    </td>
+  );
+}
+
 function Table({ title, entries }: { title: string; entries: Record<string, string> }) {
   const keys = Object.keys(entries).sort();
   if (keys.length === 0) return null;
@@ -282,7 +293,7 @@ function Table({ title, entries }: { title: string; entries: Record<string, stri
           {keys.map((k) => (
             <tr key={k}>
               <th>{breakable(k)}</th>
-              <td>{entries[k]}</td>
+              <ValueCell name={k} value={entries[k]!} />
             </tr>
           ))}
         </tbody>

@@ -4,7 +4,7 @@ import { CopyId } from '../components/copy-id.js';
 import { ServiceSelect } from '../components/service-select.js';
 import { TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
-import { dateTime, ms, plural, usd } from '../format.js';
+import { cost, dateTime, ms, plural, usd } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { SearchPage, TracePoints } from '../view-model/types.js';
 
@@ -300,7 +300,9 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
                 <td class="num">{t.spanCount}</td>
                 <td class="num">{t.errorCount}</td>
                 <td class="num">{t.coldStarts}</td>
-                <td class="num">{usd(t.costUsd)}</td>
+                <td class="num" title={usd(t.costUsd)}>
+                  {cost(t.costUsd)}
+                </td>
                 <td>{dateTime(w?.startMs ?? t.startMs)}</td>
                 <td>
                   <CopyId id={t.traceId} kind="trace" />

@@ -8,8 +8,11 @@ import type { ApiSpan, Invocation, JourneyEdge, TraceView, VirtualParent } from 
  * an invocation band before the first span of each invocation (function, instance, cold
  * start with init duration, timeout and error markers), and a hop row before a consumer
  * span that received a message of the journey (a dwell bar from the producer's end to the
- * consumer's start). Descendants of collapsed spans are left out. With `skew` off, spans
- * sit at their raw (unadjusted) times.
+ * consumer's start). A cold start's `init` span (`fntrace.init`), which the SDK makes a child
+ * of the invocation span although it runs before it, is drawn as the phase before its
+ * invocation: after the band, at the invocation's depth, ahead of the invocation's row.
+ * Descendants of collapsed spans are left out. With `skew` off, spans sit at their raw
+ * (unadjusted) times.
  */
 export type Row =
   | {
@@ -52,6 +55,8 @@ export type Row =
       timeout: boolean;
       collapsible: boolean;
       collapsed: boolean;
+      /** `init`: a cold start's init phase, drawn before its invocation rather than under it. */
+      phase?: 'init';
     }
   | {
       kind: 'orphan';
@@ -121,6 +126,14 @@ export function buildWaterfall(
       spanCount: spans.length,
     });
     const invocations = new Map(t.invocations.map((i) => [i.invocationId, i]));
+    // init phases by the invocation span they precede
+    const initsOf = new Map<string, ApiSpan[]>();
+    const inits = new Set<string>();
+    for (const s of spans) {
+      if (s.attributes['fntrace.init'] !== 'true' || !spanAt.has(spanKey(t.traceId, s.parentSpanId))) continue;
+      initsOf.set(s.parentSpanId, [...(initsOf.get(s.parentSpanId) ?? []), s]);
+      inits.add(s.spanId);
+    }
     const banded = new Set<string>();
     let skipDeeperThan = Number.POSITIVE_INFINITY;
     for (const node of t.spans) {
@@ -141,18 +154,22 @@ export function buildWaterfall(
         });
         continue;
       }
+      if (inits.has(node.spanId)) continue;
       const inv = node.invocationId ? invocations.get(node.invocationId) : undefined;
       const start = spanStart(node, opts.skew);
+      const before = initsOf.get(node.spanId) ?? [];
       if (inv && !banded.has(inv.invocationId)) {
         banded.add(inv.invocationId);
+        // the band spans the init phase and the invocation
+        const from = Math.min(start, ...before.map((i) => spanStart(i, opts.skew)));
         rows.push({
           kind: 'band',
           key: `band:${t.traceId}:${inv.invocationId}`,
           traceId: t.traceId,
           invocation: inv,
           depth: node.depth,
-          startMs: start,
-          durationMs: node.durationMs,
+          startMs: from,
+          durationMs: start + node.durationMs - from,
         });
       }
       for (const e of hopsInto.get(key) ?? []) {
@@ -166,6 +183,23 @@ export function buildWaterfall(
           depth: node.depth,
           startMs: from,
           durationMs: Math.max(0, start - from),
+        });
+      }
+      for (const init of before) {
+        rows.push({
+          kind: 'span',
+          key: spanKey(t.traceId, init.spanId),
+          traceId: t.traceId,
+          span: init,
+          depth: node.depth,
+          startMs: spanStart(init, opts.skew),
+          durationMs: init.durationMs,
+          skewMs: opts.skew ? init.skewAdjustedMs : undefined,
+          error: init.status.code === 'Error',
+          timeout: false,
+          collapsible: false,
+          collapsed: false,
+          phase: 'init',
         });
       }
       const timeout = node.attributes['fntrace.timeout'] === 'true';

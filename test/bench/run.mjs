@@ -1,9 +1,9 @@
-// `npm run bench`: runs the three SDK benchmarks and the collector ingest benchmark in
-// sequence (each in its own node process, printing its table), then writes
+// `npm run bench`: runs the SDK benchmarks (the platform adapters' included) and the collector's
+// in sequence (each in its own node process, printing its table), then writes
 // docs/benchmarks.md from their JSON results in .bench-tmp/ and prints it, and updates the
 // README's performance table. There are no pass/fail thresholds: a bench fails only when
 // it cannot run.
-//   npm run bench               run all four, then write the reports
+//   npm run bench               run them all, then write the reports
 //   npm run bench -- --report   only rewrite the reports from the last run's JSON
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,12 +22,16 @@ import {
   THROUGHPUT_HEADERS,
   throughputTable,
 } from './lib/ingest-report.mjs';
+import { azureSection, cloudflareSection, gcpSection, platformSummaryRows } from './lib/platform-report.mjs';
 
 const BENCHES = [
   'sdk-overhead',
   'sdk-coldstart',
   'sdk-flush',
   'sdk-outgoing',
+  'sdk-gcp',
+  'sdk-azure',
+  'sdk-cloudflare',
   'decode',
   'ingest',
   'query',
@@ -43,6 +47,9 @@ const PEERS = [
   '@opentelemetry/instrumentation',
   '@opentelemetry/instrumentation-aws-lambda',
   '@opentelemetry/instrumentation-pino',
+  '@opentelemetry/instrumentation-http',
+  '@microlabs/otel-cf-workers',
+  'miniflare',
   '@opentelemetry/sdk-logs',
   'pino',
   'esbuild',
@@ -437,6 +444,12 @@ const md = [
   flushSection(results['sdk-flush']),
   results['sdk-outgoing'] ? outgoingSection(results['sdk-outgoing']) : '',
   '',
+  safe('sdk-gcp', gcpSection, results['sdk-gcp']),
+  '',
+  safe('sdk-azure', azureSection, results['sdk-azure']),
+  '',
+  safe('sdk-cloudflare', cloudflareSection, results['sdk-cloudflare']),
+  '',
   safe('decode', decodeSection, results.decode),
   '',
   safe('ingest', ingestSection, results.ingest),
@@ -497,6 +510,8 @@ function readmeRows() {
       fmtRatio(c.ratio),
       `≤ ${c.goal}× — ${verdict(c.ratio <= c.goal)}`,
     ],
+    // the platform adapters' cold starts beside the stock set-up of each platform
+    ...platformSummaryRows(results),
     [
       'flush added to an invocation, loopback collector, p50',
       `${fmt(f.variants.fntrace.flush.p50Ms, 3)} ms`,

@@ -144,15 +144,15 @@ export function platformSummaryRows(results) {
     '—',
   ];
   if (results['sdk-gcp'])
-    rows.push(node('Google Cloud function cold start: load the bundled example', results['sdk-gcp']));
+    rows.push(node('cold start, Google Cloud: load the bundled example function', results['sdk-gcp']));
   if (results['sdk-azure'])
-    rows.push(node('Azure Functions cold start: load the bundled function app', results['sdk-azure']));
+    rows.push(node('cold start, Azure Functions: load the bundled function app', results['sdk-azure']));
   const c = results['sdk-cloudflare'];
   if (c)
     rows.push([
-      'Cloudflare Worker: bundle (gzip); fresh workerd to first response',
+      'Cloudflare Worker vs otel-cf-workers: gzip bundle; new workerd to 1st answer',
       `${kb(c.variants.fntrace.gzipBytes)}; ${fmt(c.variants.fntrace.total.medianMs)} ms`,
-      `${kb(c.variants.stock.gzipBytes)}; ${fmt(c.variants.stock.total.medianMs)} ms (otel-cf-workers)`,
+      `${kb(c.variants.stock.gzipBytes)}; ${fmt(c.variants.stock.total.medianMs)} ms`,
       `${fmtRatio(c.ratioGzipBytes)}; ${fmtRatio(c.ratioTotal)}`,
       '—',
     ]);

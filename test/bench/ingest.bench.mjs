@@ -26,6 +26,8 @@
 //   BENCH_INGEST_CPU_PROF=1 node test/bench/ingest.bench.mjs   also profile the collector
 //   BENCH_INGEST_E2E_ONLY=1 …                           only the end-to-end runs, figures printed
 //   BENCH_INGEST_E2E_RUNS=3                             end-to-end runs (the median is the figure)
+//   BENCH_INGEST_CLI=../old/collector/dist/cli.js …     another build's collector (a before/after
+//                                                       comparison: alternate it with this one's)
 //   BENCH_INGEST_SPANS=1000000 BENCH_INGEST_CONCURRENCY=8 BENCH_INGEST_SAMPLE_SPANS=200000
 //   BENCH_INGEST_ENGINE_ROWS=300000 BENCH_INGEST_TRIES=2 BENCH_INGEST_COLLECTOR_ARGS='--segment-bytes 33554432'
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';

@@ -6,11 +6,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundleSource, LIB_DIR, ROOT, runChild, TMP } from './common.mjs';
 
-export const CLI = join(ROOT, 'collector/dist/cli.js');
+/** The collector's command; BENCH_INGEST_CLI names another build's (e.g. a before/after comparison). */
+export const CLI = process.env.BENCH_INGEST_CLI
+  ? resolve(process.env.BENCH_INGEST_CLI)
+  : join(ROOT, 'collector/dist/cli.js');
 const SRC_BUNDLE = join(TMP, 'ingest-collector-src.mjs');
 
 /** The collector's own modules (schema, decoder, store, migrations) from source, for the store children. */

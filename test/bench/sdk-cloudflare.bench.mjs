@@ -14,7 +14,7 @@
 //   fetch    examples/fetch/orders.mjs served as a Worker (`export default { fetch }`) with the
 //            workers-safe build of `@fntrace/sdk/fetch` (what Vercel Edge and Deno resolve)
 //
-//   node test/bench/sdk-cloudflare.bench.mjs     (BENCH_CF_RUNS, default 20 samples a variant)
+//   node test/bench/sdk-cloudflare.bench.mjs     (BENCH_CF_RUNS, default 40 samples a variant)
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ import {
   writeResult,
 } from './lib/common.mjs';
 
-const RUNS = Number(process.env.BENCH_CF_RUNS ?? 20);
+const RUNS = Number(process.env.BENCH_CF_RUNS ?? 40);
 const WARMUP_RUNS = 2;
 const VARIANTS = ['bare', 'fntrace', 'stock', 'fetch'];
 const LABELS = {

@@ -226,7 +226,18 @@ describe('dashboard in Chromium', () => {
     await page.locator('svg.map .node').first().waitFor();
     const nodes = await page.locator('svg.map .node').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
     expect(nodes).toEqual(expect.arrayContaining(['orders-api', 'order-worker', 'queue:orders-queue']));
-    expect(await page.locator('[data-edge="queue:orders-queue>order-worker"] text').textContent()).toMatch(/dwell p95/);
+    // labels in words; the messages go through the queue's node, with no call edge beside it
+    const label = (edge: string) => page.locator(`[data-edge="${edge}"] text tspan`).allTextContents();
+    expect(await label('orders-api>queue:orders-queue')).toEqual([
+      '2 messages sent, about 2 an hour',
+      expect.stringMatching(/^no errors · p95 [\d.]+ m?s$/),
+    ]);
+    expect(await label('queue:orders-queue>order-worker')).toEqual([
+      '2 messages received, about 2 an hour',
+      expect.stringMatching(/^no errors · p95 [\d.]+ m?s$/),
+      expect.stringMatching(/^waited p95 [\d.]+ m?s in the queue$/),
+    ]);
+    expect(await page.locator('[data-edge="orders-api>order-worker"]').count()).toBe(0);
     // no node covers an edge's label
     const covered = await page.evaluate(() => {
       const boxes = Array.from(document.querySelectorAll('svg.map .node rect')).map((n) => n.getBoundingClientRect());
@@ -249,6 +260,21 @@ describe('dashboard in Chromium', () => {
     const fns = await page.locator('table[aria-label=Functions] tbody td:first-child').allTextContents();
     expect(fns).toEqual(expect.arrayContaining(['orders-api', 'order-worker']));
     await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length >= 9);
+    // a sparse hour (a few invocations): bars, not lone dots
+    const draws = await page
+      .locator('.charts .chart')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-draw')));
+    expect(draws.length).toBeGreaterThanOrEqual(9);
+    expect(new Set(draws)).toEqual(new Set(['bars']));
+    // no y-axis label is clipped: nothing is drawn in the canvas's first column of pixels
+    const clipped = await page.locator('.charts .chart').evaluateAll((els) =>
+      els.flatMap((e) => {
+        const canvas = e.querySelector('canvas')!;
+        const px = canvas.getContext('2d')!.getImageData(0, 0, 2, canvas.height).data;
+        return px.some((v, i) => i % 4 === 3 && v > 0) ? [e.getAttribute('data-chart')] : [];
+      }),
+    );
+    expect(clipped).toEqual([]);
     await shot(page, 'services');
   });
 

@@ -8,7 +8,9 @@ import { nsParam, timeRange } from './time-range.js';
  * `GET /api/map`: services and functions as nodes, queues/topics/buses as nodes of their
  * own (from `messaging.destination.name`), and edges with rate, error %, p95 latency —
  * calls where a span's parent is in another service, publishes (producer → queue) and
- * consumes (queue → consumer), the latter with queue dwell time from message pairs.
+ * consumes (queue → consumer), the latter with queue dwell time from message pairs. A consumer
+ * whose parent is the producer of its message (context carried in the message) is on the
+ * queue's path only, not also a call from the producer's service.
  */
 export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMap> {
   const { startNs, endNs } = timeRange(q);
@@ -21,12 +23,18 @@ export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMa
       store,
       `SELECT p.ServiceName AS source, c.ServiceName AS target, count() AS count, countIf(c.StatusCode = 'Error') AS errors,
          quantile(0.95)(c.Duration) / 1e6 AS p95Ms
-       FROM (SELECT TraceId, SpanId, ServiceName FROM ${db}.otel_traces WHERE ${window} AND SpanKind IN ('Client', 'Producer')) AS p
+       FROM (SELECT TraceId, SpanId, ServiceName, SpanKind, MessagingDestination FROM ${db}.otel_traces
+             WHERE ${window} AND SpanKind IN ('Client', 'Producer')) AS p
        -- the hash table is built from the right side: the server and consumer spans, the fewer
-       INNER JOIN (SELECT TraceId, ParentSpanId, ServiceName, StatusCode, Duration FROM ${db}.otel_traces
+       INNER JOIN (SELECT TraceId, ParentSpanId, ServiceName, SpanKind, MessagingDestination, StatusCode, Duration
+             FROM ${db}.otel_traces
              WHERE ${window} AND ParentSpanId != '' AND SpanKind IN ('Server', 'Consumer')) AS c
        ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
        WHERE p.ServiceName != c.ServiceName
+         -- a message through a named queue is drawn through the queue's node (publish, consume),
+         -- not as a call beside it
+         AND NOT (p.SpanKind = 'Producer' AND p.MessagingDestination != ''
+                  AND c.SpanKind = 'Consumer' AND c.MessagingDestination != '')
        GROUP BY source, target`,
       params,
     ),

@@ -18,7 +18,7 @@ export interface ChartProps {
   onPick?: (index: number) => void;
 }
 
-/** A value with no value beside it: a line series draws nothing there unless it shows points. */
+/** A value with no value beside it: a line series draws nothing there but a dot. */
 const hasIsolated = (v: (number | null)[]) =>
   v.some((y, i) => y !== null && (v[i - 1] ?? null) === null && (v[i + 1] ?? null) === null);
 
@@ -41,9 +41,29 @@ const TIME_TICKS: uPlot.Axis.TimeValuesConfig = [
 /** A number as the axis and legend print it: small values keep three significant digits (0.0042/s, not 0/s). */
 const plain = (v: number) => (v !== 0 && Math.abs(v) < 1 ? Number(v.toPrecision(3)) : Number(v.toFixed(2)));
 
-/** Width for the y axis's longest label (about 7 px a character at its size), so none is clipped. */
-const axisWidth = (_u: uPlot, values: string[] | null) =>
-  Math.max(40, ...(values ?? []).map((v) => String(v).length * 7 + 16));
+/** The axes' font, set on the axes and used to measure their labels. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+let measurer: CanvasRenderingContext2D | null | undefined;
+
+/**
+ * Width for the y axis: its longest label as the canvas measures it in the axis's font, plus
+ * the tick and the gaps uPlot puts beside it — so no label (`100.00%`, `0.0042/s`) is clipped.
+ */
+const axisWidth = (_u: uPlot, values: string[] | null) => {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (measurer) measurer.font = AXIS_FONT;
+  const widest = Math.max(
+    0,
+    ...(values ?? []).map((v) => (measurer ? measurer.measureText(String(v)).width : String(v).length * 7.5)),
+  );
+  return Math.max(40, Math.ceil(widest) + 10 + 5 + 12);
+};
+
+/**
+ * Sparse data — a value with no value beside it, which a line cannot reach — is drawn as
+ * bars (a lone dot is easy to miss and reads as nothing); dense data as lines.
+ */
+const bars = uPlot.paths.bars!({ size: [0.6, 36] });
 
 export function Chart({ title, x, series, unit = '', format, xRange, height = 180, onPick }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
@@ -51,29 +71,41 @@ export function Chart({ title, x, series, unit = '', format, xRange, height = 18
     if (!ref.current) return;
     const el = ref.current;
     const text = format ?? ((v: number) => `${plain(v)}${unit}`);
+    const sparse = series.some((s) => !s.points && hasIsolated(s.values));
+    el.dataset.draw = series.every((s) => s.points) ? 'points' : sparse ? 'bars' : 'lines';
     const opts: uPlot.Options = {
       title,
       width: Math.max(280, el.clientWidth || 600),
       height,
-      ...(xRange ? { scales: { x: { time: true, range: (): uPlot.Range.MinMax => xRange } } } : {}),
+      scales: {
+        ...(xRange ? { x: { time: true, range: (): uPlot.Range.MinMax => xRange } } : {}),
+        // every series here is a count, a rate, a percentage, a duration or money: from 0 up,
+        // with room above the highest value (and a unit of room when every value is 0)
+        y: { range: (_u, min, max): uPlot.Range.MinMax => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+      },
       series: [
         {},
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.color,
-          width: s.points ? 0 : 1.5,
-          // scatter series always show points; line series when a value stands alone (no line
-          // reaches it), else uPlot shows them when the data is sparse
-          points:
-            s.points || hasIsolated(s.values)
-              ? { show: true, size: s.points ? 6 : 5, fill: s.color }
-              : { size: 5, fill: s.color },
-          value: (_u: uPlot, v: number | null) => (v === null ? '—' : text(v)),
-        })),
+        ...series.map((s) =>
+          s.points
+            ? {
+                label: s.label,
+                stroke: s.color,
+                width: 0,
+                points: { show: true, size: 6, fill: s.color },
+                value: (_u: uPlot, v: number | null) => (v === null ? '—' : text(v)),
+              }
+            : {
+                label: s.label,
+                stroke: s.color,
+                width: sparse ? 1 : 1.5,
+                ...(sparse ? { paths: bars, fill: `${s.color}99`, points: { show: false } } : {}),
+                value: (_u: uPlot, v: number | null) => (v === null ? '—' : text(v)),
+              },
+        ),
       ],
       axes: [
-        { values: TIME_TICKS },
-        { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: axisWidth },
+        { values: TIME_TICKS, font: AXIS_FONT },
+        { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => text(t)), size: axisWidth, font: AXIS_FONT },
       ],
       cursor: { drag: { x: false, y: false } },
     };

@@ -12,17 +12,37 @@ import type { MapEdge, MapNode, ServiceMap } from '../view-model/types.js';
  * for queue hops, dwell. Clicking a node (or pressing Enter on it) opens its traces.
  */
 
-const edgeLabel = (e: MapEdge) =>
-  `${e.count} · ${rate(e.ratePerSecond)} · ${percent(e.errorPercent)} err · p95 ${ms(e.p95Ms)}${e.dwellP95Ms !== undefined && e.dwellP95Ms !== null ? ` · dwell p95 ${ms(e.dwellP95Ms)}` : ''}`;
+/**
+ * An edge's label in words, a line each: `2 calls, about 2 an hour`, `no errors · p95 12 ms`;
+ * a queue's edges count messages sent and received, and the received one says how long they
+ * waited in the queue.
+ */
+const NOUNS: Record<MapEdge['kind'], [string, string]> = {
+  call: ['call', 'calls'],
+  publish: ['message sent', 'messages sent'],
+  consume: ['message received', 'messages received'],
+};
 
-/** Requests per second, or per minute when that reads better. */
+export function edgeLabel(e: MapEdge): string[] {
+  const [one, many] = NOUNS[e.kind];
+  const count = `${e.count.toLocaleString('en-US')} ${e.count === 1 ? one : many}`;
+  const figures = [e.errorPercent === 0 ? 'no errors' : `${percent(e.errorPercent)} errors`, `p95 ${ms(e.p95Ms)}`];
+  const lines = [`${count}, ${rate(e.ratePerSecond)}`, figures.join(' · ')];
+  if (e.dwellP95Ms !== undefined && e.dwellP95Ms !== null) lines.push(`waited p95 ${ms(e.dwellP95Ms)} in the queue`);
+  return lines;
+}
+
+/** How often, in words: `3.5 a second`, `12 a minute`, `about 2 an hour`. */
 function rate(perSecond: number): string {
-  if (perSecond >= 1) return `${perSecond.toFixed(1)}/s`;
-  const perMinute = perSecond * 60;
-  return `${perMinute >= 10 ? Math.round(perMinute) : Number(perMinute.toPrecision(2))}/min`;
+  const round = (n: number) => (n >= 10 ? Math.round(n) : Number(n.toPrecision(2)));
+  if (perSecond >= 1) return `${round(perSecond)} a second`;
+  if (perSecond * 60 >= 1) return `${round(perSecond * 60)} a minute`;
+  return `about ${round(perSecond * 3600)} an hour`;
 }
 
 const W = 170;
+/** A label line's height. */
+const LINE = 14;
 const H = 44;
 
 export function MapPage({ params }: { params: URLSearchParams }) {
@@ -38,8 +58,13 @@ export function MapPage({ params }: { params: URLSearchParams }) {
     // size), so that no node or other label covers it
     for (const e of map.data.edges) {
       if (!g.hasNode(e.source) || !g.hasNode(e.target)) continue;
-      const label = edgeLabel(e);
-      g.setEdge(e.source, e.target, { label, width: label.length * 6.3, height: 16, labelpos: 'c' });
+      const lines = edgeLabel(e);
+      g.setEdge(e.source, e.target, {
+        lines,
+        width: Math.max(...lines.map((l) => l.length)) * 6.3,
+        height: lines.length * LINE,
+        labelpos: 'c',
+      });
     }
     dagre.layout(g);
     const graph = g.graph();
@@ -85,8 +110,17 @@ export function MapPage({ params }: { params: URLSearchParams }) {
               return (
                 <g key={`${e.source}>${e.target}`} class={`edge edge-${e.kind}`} data-edge={`${e.source}>${e.target}`}>
                   <path d={d} fill="none" marker-end="url(#arrow)" />
-                  <text x={laid.x} y={laid.y - 4} text-anchor="middle" class="edge-label">
-                    {laid.label}
+                  <text
+                    x={laid.x}
+                    y={laid.y - ((laid.lines.length - 1) * LINE) / 2 - 4}
+                    text-anchor="middle"
+                    class="edge-label"
+                  >
+                    {(laid.lines as string[]).map((l, i) => (
+                      <tspan key={l} x={laid.x} dy={i === 0 ? 0 : LINE}>
+                        {l}
+                      </tspan>
+                    ))}
                   </text>
                 </g>
               );

@@ -213,6 +213,23 @@ function descendants(pid: number): { pid: number; cmd: string }[] {
   return found;
 }
 
+/** The commands still running in process group `pgid` (`start` makes one per line), from /proc. */
+function inGroup(pgid: number): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(pgrp) === pgid && state !== 'Z'
+          ? [readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ')]
+          : [];
+      } catch {
+        return []; // ended meanwhile
+      }
+    });
+}
+
 /**
  * Sends SIGTERM to the process of the group whose command line matches `command` (not to npm or
  * the shell above it, which pass its exit status on) and resolves with the status npm exits with.
@@ -376,15 +393,21 @@ describe('npm scripts', () => {
       npm_config_ignore_scripts: 'true', // prestart is pretest, which npm test ran (checked above)
     });
     await until(demo, `The collector keeps running on ${url}`);
-    expect(demo.stdout()).toMatch(/orders-api → 202 \{"messageId":"[0-9a-f-]{36}","correlationId":"demo-checkout-1"\}/);
-    expect(demo.stdout()).toMatch(/Stored in ClickHouse: 10 spans and 9 log records/);
+    // what the README's line says: the shop across a Cloudflare Worker, AWS Lambda and a Google Cloud function
+    expect(demo.stdout()).toContain(
+      'First journey across 3 platforms (Cloudflare Workers, AWS Lambda, Google Cloud Run functions)',
+    );
+    expect(demo.stdout()).toMatch(new RegExp(`This journey: ${url}/#/trace/[0-9a-f]{32}`));
     expect(demo.stdout()).toContain(`Dashboard: ${url}/`);
     const dashboard = await fetch(`${url}/`);
     expect(dashboard.status).toBe(200);
     expect(await dashboard.text()).toContain('<!doctype html>');
     expect((await json(`${url}/readyz`)).status).toBe('ready');
 
-    expect(await stop(demo, /^node examples\/aws-lambda\/demo\.mjs$/)).toBe(0);
+    // until Ctrl-C (here SIGTERM to the demo's process): it stops its functions, then the collector
+    expect(await stop(demo, /^node examples\/demo\/demo\.mjs$/)).toBe(0);
+    expect(demo.stdout()).toContain('stopped');
+    expect(inGroup(demo.child.pid!)).toEqual([]); // workerd, Lambda environments and Cloud Run instances too
     expect(existsSync(fntraceDir)).toBe(hadDefaultData);
   }, 180_000);
 

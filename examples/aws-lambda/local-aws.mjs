@@ -749,6 +749,18 @@ export async function startLocalAws(options = {}) {
     sqsEvent(queue) {
       return { Records: (state.queues.get(queue) ?? []).map((m) => sqsRecord(queue, m)) };
     },
+    /**
+     * What Lambda's SQS event source mapping hands a function: the next `max` messages (at most
+     * 10) that no one has received yet, as an SQS event, or undefined when there are none.
+     * Each message is received once, as ReceiveMessage hands it out.
+     */
+    receiveSqsEvent(queue, max = MAX_BATCH) {
+      const from = state.received.get(queue) ?? 0;
+      const picked = (state.queues.get(queue) ?? []).slice(from, from + Math.min(Math.max(max, 1), MAX_BATCH));
+      if (picked.length === 0) return undefined;
+      state.received.set(queue, from + picked.length);
+      return { Records: picked.map((m) => sqsRecord(queue, m)) };
+    },
     snsEvent(topic) {
       const subscriptionArn = lambdaSubscriptionArn(state, topic);
       return {

@@ -8,7 +8,12 @@
 // With `serve: true` in the plan it stands in for an API Gateway HTTP API instead: it
 // listens on 127.0.0.1, turns each request into the payload-2.0 event API Gateway would
 // send (headers lower-cased, repeated ones joined with commas), invokes the handler, and
-// answers with its result; the port goes to the parent over IPC.
+// answers with its result; the port goes to the parent over IPC. A request to Lambda's own
+// Invoke path (`POST /2015-03-31/functions/<name>/invocations`) is invoked with its body as
+// the event, and answered as Lambda's Invoke API answers: the result as JSON, or the error
+// with `X-Amz-Function-Error: Unhandled`. Every answer says how the invocation ended in
+// `x-local-lambda-outcome` (ok, error or timeout): Lambda resets an environment after a
+// timeout, which is the caller's to do (the demo's pool stops the process).
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -69,18 +74,49 @@ function run(inv, i) {
   });
 }
 
-/** The API Gateway HTTP API (payload 2.0) event for a request. */
-function httpApiEvent(req, body) {
+/**
+ * The route of `routes` (`'POST /orders'`, `'GET /orders/{id}'`, `'ANY /{proxy+}'`) that a request
+ * matches, with its path parameters, as API Gateway matches HTTP API routes; `$default` when no
+ * routes are given; undefined when none matches.
+ */
+function matchRoute(routes, method, path) {
+  if (!routes) return { routeKey: '$default' };
+  const parts = path.split('/').filter(Boolean);
+  for (const route of routes) {
+    const [verb, template] = route.split(' ');
+    if (verb !== 'ANY' && verb !== method) continue;
+    const want = template.split('/').filter(Boolean);
+    const params = {};
+    let ok = true;
+    for (let i = 0; ok && i < want.length; i++) {
+      const greedy = /^\{(\w+)\+\}$/.exec(want[i]);
+      const param = /^\{(\w+)\}$/.exec(want[i]);
+      if (greedy) {
+        params[greedy[1]] = parts.slice(i).join('/');
+        if (i === want.length - 1 && parts.length > i) return { routeKey: route, pathParameters: params };
+        ok = false;
+      } else if (param && parts[i] !== undefined) params[param[1]] = decodeURIComponent(parts[i]);
+      else ok = want[i] === parts[i];
+    }
+    if (ok && want.length === parts.length)
+      return { routeKey: route, pathParameters: Object.keys(params).length ? params : undefined };
+  }
+  return undefined;
+}
+
+/** The API Gateway HTTP API (payload 2.0) event for a request, on the route it matched. */
+function httpApiEvent(req, body, { routeKey, pathParameters }) {
   const url = new URL(req.url, 'http://local');
   const headers = {};
   for (const [name, values] of Object.entries(req.headersDistinct)) headers[name] = values.join(',');
   const now = Date.now();
   return {
     version: '2.0',
-    routeKey: '$default',
+    routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
+    ...(pathParameters && { pathParameters }),
     requestContext: {
       accountId: '123456789012',
       apiId: 'local',
@@ -94,7 +130,7 @@ function httpApiEvent(req, body) {
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
-      routeKey: '$default',
+      routeKey,
       stage: '$default',
       time: new Date(now).toISOString(),
       timeEpoch: now,
@@ -104,8 +140,26 @@ function httpApiEvent(req, body) {
   };
 }
 
+const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/]+\/invocations$/;
+
+/** How an invocation ended: ok, error, or timeout (lambda-local fails it with a TimeoutError). */
+const outcomeOf = (outcome) => (!outcome.error ? 'ok' : outcome.error.name === 'TimeoutError' ? 'timeout' : 'error');
+
+/** The Invoke API's answer: the result as JSON, or the error as Lambda reports an unhandled one. */
+function answerInvoke(res, outcome) {
+  const headers = { 'content-type': 'application/json', 'x-local-lambda-outcome': outcomeOf(outcome) };
+  if (outcome.error) {
+    res.writeHead(200, { ...headers, 'x-amz-function-error': 'Unhandled' });
+    res.end(JSON.stringify({ errorType: outcome.error.name, errorMessage: outcome.error.message }));
+    return;
+  }
+  res.writeHead(200, headers);
+  res.end(JSON.stringify(outcome.result ?? null));
+}
+
 /** An HTTP response from a handler's result, as API Gateway maps payload-2.0 results. */
 function answer(res, outcome) {
+  res.setHeader('x-local-lambda-outcome', outcomeOf(outcome));
   if (outcome.error) {
     res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: 'Internal Server Error' }));
@@ -128,11 +182,28 @@ if (plan.serve) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const i = n++;
-      await run({ event: httpApiEvent(req, Buffer.concat(chunks)), timeoutMs: plan.timeoutMs }, i);
-      answer(res, results[i]);
+      const body = Buffer.concat(chunks);
+      if (req.method === 'POST' && INVOKE_PATH.test(new URL(req.url, 'http://local').pathname)) {
+        await run(
+          { event: JSON.parse(body.length > 0 ? body.toString('utf8') : 'null'), timeoutMs: plan.timeoutMs },
+          i,
+        );
+        answerInvoke(res, results[i]);
+      } else {
+        const route = matchRoute(plan.routes, req.method, new URL(req.url, 'http://local').pathname);
+        if (!route) {
+          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
+          return;
+        }
+        await run({ event: httpApiEvent(req, body, route), timeoutMs: plan.timeoutMs }, i);
+        answer(res, results[i]);
+      }
+      results[i] = undefined; // a long-lived environment keeps no outcome it has answered
     });
   });
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  // the platform is gone (its process ended without stopping us): so is this environment
+  process.on('disconnect', () => process.exit(0));
 } else if (plan.sequential) {
   for (let i = 0; i < plan.invocations.length; i++) await run(plan.invocations[i], i);
 } else {

@@ -100,11 +100,15 @@ function startEnvironment(opts, env, stdio) {
  * sends the environment a signal, as the platform does when it ends one, and returns once the
  * process has ended: its log lines, diagnostics, exit `code` and the `signal` that ended it.
  * `send(message)` writes to the environment's IPC channel (a test handler may listen).
+ * `routes` (e.g. `['POST /orders', 'GET /orders/{id}']`) are the HTTP API's routes: a request is
+ * invoked with the `routeKey` and `pathParameters` of the route it matches, and one that matches
+ * none is answered 404 without an invocation, as API Gateway does. Without routes, every request
+ * goes to the `$default` route.
  * @param {{ handler: string, functionName?: string, endpoint: string, env?: Record<string, string>,
- *   timeoutMs?: number, node?: string }} opts
+ *   timeoutMs?: number, node?: string, routes?: string[] }} opts
  */
 export async function serveLocal(opts) {
-  const env = lambdaEnv(opts, { serve: true, timeoutMs: opts.timeoutMs });
+  const env = lambdaEnv(opts, { serve: true, timeoutMs: opts.timeoutMs, routes: opts.routes });
   const { child, closed, ended, output } = startEnvironment(opts, env, ['ignore', 'pipe', 'pipe', 'ipc']);
   const port = await new Promise((resolvePort, reject) => {
     child.once('message', (m) => resolvePort(m.port));
@@ -112,6 +116,8 @@ export async function serveLocal(opts) {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    /** Resolves with `{ code, signal }` once the environment's process has ended, however it ended. */
+    exited: ended,
     send(message) {
       child.send(message);
     },

@@ -45,7 +45,8 @@ const parseLines = (text) =>
  * @param {{
  *   source: string, target: string, signatureType?: 'http' | 'cloudevent' | 'event',
  *   service?: string, env?: Record<string, string>, port?: number, startTimeoutMs?: number,
- * }} options
+ *   execArgv?: string[],
+ * }} options `execArgv`: Node.js options for the server's process (before the framework's script)
  */
 export async function serveFunction({
   source,
@@ -55,23 +56,28 @@ export async function serveFunction({
   env = {},
   port,
   startTimeoutMs = 20_000,
+  execArgv = [],
 }) {
   const listenOn = port ?? (await freePort());
-  const child = spawn(process.execPath, [FRAMEWORK_MAIN, `--source=${source}`, '--port', String(listenOn)], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      // as on Cloud Run functions
-      K_SERVICE: service,
-      K_REVISION: `${service}-00001-abc`,
-      K_CONFIGURATION: service,
-      FUNCTION_TARGET: target,
-      FUNCTION_SIGNATURE_TYPE: signatureType,
-      PORT: String(listenOn),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...execArgv, FRAMEWORK_MAIN, `--source=${source}`, '--port', String(listenOn)],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        // as on Cloud Run functions
+        K_SERVICE: service,
+        K_REVISION: `${service}-00001-abc`,
+        K_CONFIGURATION: service,
+        FUNCTION_TARGET: target,
+        FUNCTION_SIGNATURE_TYPE: signatureType,
+        PORT: String(listenOn),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8');

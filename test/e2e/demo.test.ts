@@ -1,28 +1,72 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from '../helpers/cleanup.js';
+import { DEMO, startDemo } from './demo-process.js';
 
-// `npm start`'s demo end to end, as a newcomer sees it: the real collector with the
-// embedded ClickHouse, two functions in local Lambda environments, and what was stored.
+// `npm start`'s demo as a newcomer sees it: the real collector with the embedded ClickHouse, and
+// the shop on workerd, lambda-local and functions-framework, each function a real process (or
+// isolate) wrapped with the SDK. What it prints is read from its output; what it leaves is read
+// from /proc and its TMPDIR. The query API's side of the same journey is in
+// cross-platform-journey.test.ts.
 describe('npm start demo', () => {
-  it('runs the functions against the collector and prints the stored traces', () => {
-    const data = tempDir('fntrace-demo-test-');
-    const demo = resolve(import.meta.dirname, '../../examples/aws-lambda/demo.mjs');
-    const run = spawnSync(process.execPath, [demo, '--once', '--port', '0', '--data', data], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const out = run.stdout;
-    expect(out).toMatch(/orders-api → 202 \{"messageId":"[0-9a-f-]{36}","correlationId":"demo-checkout-1"\}/);
-    expect(out).toContain('orders-api → 400 {"error":"item is required"}');
-    expect(out).toMatch(/Stored in ClickHouse: 10 spans and 9 log records/);
-    // the first order's trace runs from the HTTP request through the queue into the worker
-    const trace = out.split('\ntrace ').find((t) => t.includes('POST /orders') && t.includes('orders-queue process'));
-    expect(trace).toBeDefined();
-    expect(trace).toContain('orders-queue send');
-    expect(out).toMatch(/order-worker .* cold, init \d+ ms {2}ok/);
-  }, 150_000);
+  it('prints its progress, then the first checkout as one waterfall across three platforms, and stops everything (--once)', async () => {
+    const demo = startDemo(tempDir('fntrace-demo-test-'), ['--once']);
+    onTestFinished(() => demo.kill());
+    expect(await demo.exit, demo.output()).toBe(0);
+    const out = demo.output();
+
+    // progress while it starts, in order
+    const steps = [
+      'starting the collector',
+      'collector on http://127.0.0.1:',
+      'local SQS on http://127.0.0.1:',
+      'starting workerd (Miniflare)',
+      'storefront (Cloudflare Worker) on http://127.0.0.1:',
+      'orders-api: starting instance 1 (a cold start)',
+      'First journey across 3 platforms (Cloudflare Workers, AWS Lambda, Google Cloud Run functions)',
+      'stopped',
+    ];
+    const at = steps.map((s) => out.indexOf(s));
+    expect(steps.filter((_, n) => at[n]! < 0)).toEqual([]);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+
+    // one row per span, each with its service and the platform it ran on
+    const waterfall = out.slice(out.indexOf('\ntrace '), out.indexOf('\nQueue and topic hops'));
+    expect(waterfall).toMatch(/ POST {2,}storefront {2,}Cloudflare Workers .* HTTP 202/);
+    expect(waterfall).toMatch(/ POST \/orders {2,}orders-api {2,}AWS Lambda .* HTTP 202/);
+    expect(waterfall).toMatch(/ orders-queue send {2,}orders-api {2,}AWS Lambda /);
+    expect(waterfall).toMatch(/ orders-queue process {2,}order-worker {2,}AWS Lambda /);
+    expect(waterfall).toMatch(/ order-events send {2,}order-worker {2,}AWS Lambda /);
+    expect(waterfall).toMatch(/ order-events process {2,}fulfilment {2,}Google Cloud Run functions /);
+    expect(waterfall).toMatch(/cold start, init \d+ ms/);
+    // the hops through the queue and the topic, with how long each message waited
+    expect(out).toMatch(/\n {2}orders-queue msg [0-9a-f]{8} waited \d+ ms/);
+    expect(out).toMatch(/\n {2}order-events msg \d+ waited \d+ ms/);
+    // the journey's log lines, from every platform, each with its span
+    for (const line of [/storefront +info +checkout span [0-9a-f]{8}/, /orders-api +info +order queued span/])
+      expect(out).toMatch(line);
+    expect(out).toMatch(/fulfilment +(info +shipment booked|error +out of stock) span/);
+    expect(out).toMatch(/This journey: http:\/\/127\.0\.0\.1:\d+\/#\/trace\/[0-9a-f]{32}/);
+
+    // nothing left running, nothing left in its TMPDIR (Miniflare's and the environments' files)
+    expect(demo.group()).toEqual([]);
+    expect(readdirSync(demo.tmp)).toEqual([]);
+  }, 180_000);
+
+  it('runs the collector alone with --no-demo: no functions, no demo rules, and SIGTERM stops it', async () => {
+    const demo = startDemo(tempDir('fntrace-demo-test-'), ['--no-demo']);
+    onTestFinished(() => demo.kill());
+    const [, url] = await demo.until(/The collector keeps running on (http:\/\/127\.0\.0\.1:\d+)/);
+    expect((await (await fetch(`${url}/readyz`)).json()).status).toBe('ready');
+    const rules = await (await fetch(`${url}/api/alerts/rules`)).json();
+    expect(rules.rules).toEqual([]);
+    expect(demo.group().map((p) => p.cmd)).toEqual([
+      `${process.execPath} ${DEMO} --port 0 --data ${demo.data} --no-demo`,
+    ]);
+    expect(demo.output()).not.toContain('storefront');
+
+    process.kill(demo.child.pid!, 'SIGTERM');
+    expect(await demo.exit).toBe(0);
+    expect(demo.output()).toContain('stopped');
+  }, 120_000);
 });

@@ -15,7 +15,7 @@
 //   node test/bench/sdk-azure.bench.mjs
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { alternating, bundleSizes, loadRatios, loadStats } from './lib/cold-loads.mjs';
 import * as lib from './lib/common.mjs';
 
 const RUNS = Number(process.env.BENCH_AZURE_RUNS ?? 40);
@@ -122,21 +122,7 @@ async function bundleVariant(v) {
   // `@azure/functions-core` is provided by the worker at run time, never installed
   const options = { bundle: true, minify: true, platform: 'node', format: 'cjs', target: 'node20' };
   await lib.bundle({ ...entry, ...options, external: ['@azure/functions-core'], plugins: [sdkFromSource], outfile });
-  const bytes = readFileSync(outfile);
-  return { file: outfile, bytes: bytes.length, gzipBytes: gzipSync(bytes).length };
-}
-
-/** Median, p90 and minimum of one variant's load times, with its bundle's sizes. */
-function summary(times, built) {
-  const ms = (n) => lib.round(n, 3);
-  return {
-    medianMs: ms(lib.median(times)),
-    p90Ms: ms(lib.quantile(times, 0.9)),
-    minMs: ms(Math.min(...times)),
-    bytes: built.bytes,
-    gzipBytes: built.gzipBytes,
-    samplesMs: times.map(ms),
-  };
+  return bundleSizes(outfile);
 }
 
 export async function main() {
@@ -149,23 +135,18 @@ export async function main() {
     ...APP_ENV,
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
   };
-  const times = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  process.stdout.write(`  azure: ${RUNS} fresh processes per variant `);
-  for (let run = -WARMUP_RUNS; run < RUNS; run++) {
-    // alternate the variants, and rotate which one goes first
-    for (let i = 0; i < VARIANTS.length; i++) {
-      const v = VARIANTS[(i + Math.max(run, 0)) % VARIANTS.length];
+  const times = await alternating(
+    `azure: ${RUNS} fresh processes per variant`,
+    VARIANTS,
+    { runs: RUNS, warmup: WARMUP_RUNS },
+    async (v) => {
       const args = ['--import', CORE_MODULE, join(lib.LIB_DIR, 'coldstart-child.cjs'), built[v].file];
       const { result } = await lib.runChild(args, env, { name: `azure-${v}`, timeoutMs: 30_000 });
-      if (run >= 0) times[v].push(result.requireMs);
-    }
-    if (run >= 0 && run % 5 === 4) process.stdout.write('.');
-  }
-  process.stdout.write('\n');
-
-  const stats = Object.fromEntries(VARIANTS.map((v) => [v, summary(times[v], built[v])]));
+      return result.requireMs;
+    },
+  );
+  const stats = Object.fromEntries(VARIANTS.map((v) => [v, loadStats(times[v], built[v])]));
   const { bare, fntrace, stock } = stats;
-  const ratio = (a, b) => lib.round(a / b, 3);
   const result = {
     bench: 'sdk-azure',
     params: {
@@ -176,11 +157,7 @@ export async function main() {
     labels: LABELS,
     variants: stats,
     peer: 'stock',
-    ratio: ratio(fntrace.medianMs, stock.medianMs),
-    ratioP90: ratio(fntrace.p90Ms, stock.p90Ms),
-    ratioNetOfBare: ratio(fntrace.medianMs - bare.medianMs, stock.medianMs - bare.medianMs),
-    ratioBytes: ratio(fntrace.bytes, stock.bytes),
-    ratioGzipBytes: ratio(fntrace.gzipBytes, stock.gzipBytes),
+    ...loadRatios(fntrace, stock, bare),
     addedBytes: { fntrace: fntrace.bytes - bare.bytes, stock: stock.bytes - bare.bytes },
   };
   const file = lib.writeResult('sdk-azure', result);

@@ -12,9 +12,8 @@
 //               trace-id mixin — spans only, no instrumentation
 //
 //   node test/bench/sdk-coldstart.bench.mjs
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { alternating, bundleSizes, loadRatios, loadStats } from './lib/cold-loads.mjs';
 import {
   bundle,
   fmt,
@@ -22,8 +21,6 @@ import {
   isMain,
   LIB_DIR,
   lambdaEnv,
-  median,
-  quantile,
   round,
   runChild,
   TMP,
@@ -56,8 +53,7 @@ async function buildBundles() {
       target: 'node20',
       outfile,
     });
-    const bytes = readFileSync(outfile);
-    out[v] = { file: outfile, bytes: bytes.length, gzipBytes: gzipSync(bytes).length };
+    out[v] = bundleSizes(outfile);
   }
   return out;
 }
@@ -65,43 +61,23 @@ async function buildBundles() {
 export async function main() {
   const bundles = await buildBundles();
   const env = lambdaEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
-  const samples = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   const handlerTypes = {};
-  process.stdout.write(`  coldstart: ${RUNS} fresh processes per variant `);
-  for (let run = -WARMUP_RUNS; run < RUNS; run++) {
-    // alternate the variants, and rotate which one goes first
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + Math.max(run, 0)) % VARIANTS.length]);
-    for (const v of order) {
+  const samples = await alternating(
+    `coldstart: ${RUNS} fresh processes per variant`,
+    VARIANTS,
+    { runs: RUNS, warmup: WARMUP_RUNS },
+    async (v) => {
       const { result } = await runChild([join(LIB_DIR, 'coldstart-child.cjs'), bundles[v].file], env, {
         name: `coldstart-${v}`,
         timeoutMs: 30_000,
       });
       handlerTypes[v] = result.handler;
-      if (run >= 0) samples[v].push(result.requireMs);
-    }
-    if (run >= 0 && run % 5 === 4) process.stdout.write('.');
-  }
-  process.stdout.write('\n');
-
-  const stats = {};
-  for (const v of VARIANTS) {
-    stats[v] = {
-      medianMs: round(median(samples[v]), 3),
-      p90Ms: round(quantile(samples[v], 0.9), 3),
-      minMs: round(Math.min(...samples[v]), 3),
-      bytes: bundles[v].bytes,
-      gzipBytes: bundles[v].gzipBytes,
-      samplesMs: samples[v].map((s) => round(s, 3)),
-    };
-  }
-  const peer = stats['stock-full'];
-  const ratio = round(stats.fntrace.medianMs / peer.medianMs, 3);
-  const ratioP90 = round(stats.fntrace.p90Ms / peer.p90Ms, 3);
-  const ratioNetOfBare = round(
-    (stats.fntrace.medianMs - stats.bare.medianMs) / (peer.medianMs - stats.bare.medianMs),
-    3,
+      return result.requireMs;
+    },
   );
-  const ratioBytes = round(stats.fntrace.bytes / peer.bytes, 3);
+  const stats = Object.fromEntries(VARIANTS.map((v) => [v, loadStats(samples[v], bundles[v])]));
+  const peer = stats['stock-full'];
+  const { ratio, ratioP90, ratioNetOfBare, ratioBytes } = loadRatios(stats.fntrace, peer, stats.bare);
   const ratioVsSpanOnly = round(stats.fntrace.medianMs / stats.stock.medianMs, 3);
   const result = {
     bench: 'sdk-coldstart',

@@ -11,19 +11,15 @@
 //            wrapper of the other cold-start bench around a trivial function (lib/)
 //
 //   node test/bench/sdk-gcp.bench.mjs          (BENCH_GCP_RUNS, default 40 processes a variant)
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { alternating, bundleSizes, loadRatios, loadStats } from './lib/cold-loads.mjs';
 import {
   bundle,
   fmt,
   fmtRatio,
   isMain,
   LIB_DIR,
-  median,
-  quantile,
   ROOT,
-  round,
   runChild,
   SDK_SRC,
   TMP,
@@ -77,8 +73,7 @@ async function buildBundles() {
       alias: { '@fntrace/sdk/gcp': join(SDK_SRC, 'gcp.ts') },
       outfile,
     });
-    const bytes = readFileSync(outfile);
-    out[v] = { file: outfile, bytes: bytes.length, gzipBytes: gzipSync(bytes).length };
+    out[v] = bundleSizes(outfile);
   }
   return out;
 }
@@ -104,46 +99,28 @@ const gcpEnv = () => ({
 export async function main() {
   const bundles = await buildBundles();
   const env = gcpEnv();
-  const samples = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   const handlerTypes = {};
-  process.stdout.write(`  gcp: ${RUNS} fresh processes per variant `);
-  for (let run = -WARMUP_RUNS; run < RUNS; run++) {
-    // alternate the variants, and rotate which one goes first
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + Math.max(run, 0)) % VARIANTS.length]);
-    for (const v of order) {
+  const samples = await alternating(
+    `gcp: ${RUNS} fresh processes per variant`,
+    VARIANTS,
+    { runs: RUNS, warmup: WARMUP_RUNS },
+    async (v) => {
       const { result } = await runChild([join(LIB_DIR, 'coldstart-child.cjs'), bundles[v].file], env, {
         name: `gcp-${v}`,
         timeoutMs: 30_000,
       });
       handlerTypes[v] = result.handler;
-      if (run >= 0) samples[v].push(result.requireMs);
-    }
-    if (run >= 0 && run % 5 === 4) process.stdout.write('.');
-  }
-  process.stdout.write('\n');
-
-  const stats = {};
-  for (const v of VARIANTS) {
-    stats[v] = {
-      medianMs: round(median(samples[v]), 3),
-      p90Ms: round(quantile(samples[v], 0.9), 3),
-      minMs: round(Math.min(...samples[v]), 3),
-      bytes: bundles[v].bytes,
-      gzipBytes: bundles[v].gzipBytes,
-      samplesMs: samples[v].map((s) => round(s, 3)),
-    };
-  }
+      return result.requireMs;
+    },
+  );
+  const stats = Object.fromEntries(VARIANTS.map((v) => [v, loadStats(samples[v], bundles[v])]));
   const peer = stats.stock;
   const result = {
     bench: 'sdk-gcp',
     params: { processesPerVariant: RUNS, warmupProcesses: WARMUP_RUNS, esbuild: 'minify, platform node, cjs, node20' },
     labels: LABELS,
     variants: stats,
-    ratio: round(stats.fntrace.medianMs / peer.medianMs, 3),
-    ratioP90: round(stats.fntrace.p90Ms / peer.p90Ms, 3),
-    ratioNetOfBare: round((stats.fntrace.medianMs - stats.bare.medianMs) / (peer.medianMs - stats.bare.medianMs), 3),
-    ratioBytes: round(stats.fntrace.bytes / peer.bytes, 3),
-    ratioGzipBytes: round(stats.fntrace.gzipBytes / peer.gzipBytes, 3),
+    ...loadRatios(stats.fntrace, peer, stats.bare),
     checks: { handlerExported: handlerTypes },
   };
   const file = writeResult('sdk-gcp', result);

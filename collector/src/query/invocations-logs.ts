@@ -87,7 +87,15 @@ export async function searchLogs(store: Store, q: LogQuery, order: 'asc' | 'desc
   };
   if (q.service) add('ServiceName = {service:String}', 'service', q.service);
   if (q.level) add('SeverityNumber >= {sev:UInt8}', 'sev', SEVERITY_FLOOR[q.level] ?? 0);
-  if (q.text) add('positionCaseInsensitiveUTF8(Body, {text:String}) > 0', 'text', q.text);
+  // the body, or a field as `key=value` (so `book` finds item="book", and so do `item=book` and `item`)
+  if (q.text)
+    add(
+      `(positionCaseInsensitiveUTF8(Body, {text:String}) > 0
+        OR arrayExists((k, v) -> positionCaseInsensitiveUTF8(concat(k, '=', v), {text:String}) > 0,
+                       mapKeys(LogAttributes), mapValues(LogAttributes)))`,
+      'text',
+      q.text,
+    );
   if (q.traceId) {
     const f = await traceIdFilter(store, q.traceId);
     where.push(f.sql);

@@ -167,7 +167,10 @@ export const logsQuerystring = {
       enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
       description: 'this level and above',
     },
-    text: { type: 'string', description: 'case-insensitive substring of the body' },
+    text: {
+      type: 'string',
+      description: 'case-insensitive substring of the body or of a field as key=value (a value, a key, or both)',
+    },
     traceId: traceIdOrPrefix,
     correlationId: { type: 'string' },
     limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },

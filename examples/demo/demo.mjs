@@ -7,7 +7,7 @@
 // incidents and alerts. Ctrl-C stops everything.
 //
 //   node examples/demo/demo.mjs [--no-demo] [--once] [--fast] [--port 4318] [--data ./.fntrace]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildServer } from '@fntrace/collector';
@@ -74,7 +74,6 @@ step(`starting the collector (embedded ClickHouse in ${resolve(args.data)})`);
 let collector;
 let url;
 try {
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(args.data, { recursive: true });
   collector = buildServer(
     { port: Number(args.port), data: args.data, logLevel: 'warn', ...(demo ? { alertRules: rulesFile() } : {}) },

@@ -13,7 +13,7 @@
 // SQS messages reach the worker as Lambda's event source mapping hands them over: in batches.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { startLocalAws } from '../aws-lambda/local-aws.mjs';
 import { serveLocal } from '../aws-lambda/run-local.mjs';
@@ -43,6 +43,7 @@ async function bundleStorefront() {
     write: false,
     logLevel: 'silent',
   });
+  await stopEsbuild(); // its service process has nothing more to do
   return out.outputFiles[0].text;
 }
 

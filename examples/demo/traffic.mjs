@@ -50,6 +50,7 @@ export function startTraffic({
 }) {
   let n = 0;
   let running = true;
+  const stopped = new AbortController();
   const inFlight = new Set();
   const timers = new Set();
   const later = (ms, fn) => {
@@ -62,7 +63,8 @@ export function startTraffic({
 
   const send = (request) => {
     const t0 = Date.now();
-    const p = fetch(`${url}${request.path}`, { ...request.init, signal: AbortSignal.timeout(30_000) })
+    const signal = AbortSignal.any([stopped.signal, AbortSignal.timeout(30_000)]);
+    const p = fetch(`${url}${request.path}`, { ...request.init, signal })
       .then(async (res) => {
         const body = await res.text();
         onResponse({ ...request, status: res.status, ms: Date.now() - t0, body });
@@ -87,10 +89,11 @@ export function startTraffic({
   later(firstBurstMs, burst);
 
   return {
-    /** Stops sending and waits for the requests under way. */
+    /** Stops sending, and gives up the requests under way (as shoppers closing the tab). */
     async stop() {
       running = false;
       for (const t of timers) clearTimeout(t);
+      stopped.abort();
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -131,6 +131,42 @@ describe('the demo journey through the query API', () => {
     expect(slow.attributes['url.full']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/charges$/);
   }, 120_000);
 
+  it('gives every page of the dashboard something to show: services, their charts, the map, logs and alert rules', async () => {
+    const FUNCTIONS = ['fulfilment', 'order-worker', 'orders-api', 'storefront'];
+    const { services } = await api('services?since=1h');
+    expect(services.map((s: any) => s.service).sort()).toEqual(FUNCTIONS);
+    const metrics = await api('metrics?groupBy=function&since=15m');
+    for (const fn of FUNCTIONS) {
+      const series = metrics.series.find((s: any) => s.group === fn);
+      expect(
+        series?.points.some((p: any) => p.count > 0 && p.p95Ms > 0),
+        fn,
+      ).toBe(true);
+    }
+    const map = await api('map?since=1h');
+    expect(map.nodes.map((n: any) => n.id)).toEqual(
+      expect.arrayContaining([...FUNCTIONS, 'queue:order-events', 'queue:orders-queue']),
+    );
+    const edges = map.edges.map((e: any) => `${e.kind} ${e.source} → ${e.target}`);
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        'call storefront → orders-api',
+        'publish orders-api → queue:orders-queue',
+        'consume queue:orders-queue → order-worker',
+        'publish order-worker → queue:order-events',
+        'consume queue:order-events → fulfilment',
+      ]),
+    );
+    const { logs } = await api('logs?since=1h&limit=50');
+    expect(new Set(logs.map((l: any) => l.service)).size).toBeGreaterThan(1);
+    const { rules } = await api('alerts/rules');
+    expect(rules.map((r: any) => [r.rule.id, r.source]).sort()).toEqual([
+      ['checkout-errors', 'file'],
+      ['checkout-slow', 'file'],
+      ['orders-api-timeouts', 'file'],
+    ]);
+  });
+
   it('starts instances for bursts and reaps idle ones: more than one cold start of the orders API', async () => {
     await demo.until(/orders-api: idle instance reaped/);
     const { invocations } = await until(

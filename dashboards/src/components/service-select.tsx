@@ -3,15 +3,16 @@ import { useApi } from './use-api.js';
 
 /** The services seen in the time range, as a filter: `''` is any service. */
 export function ServiceSelect({
-  since,
+  range,
   value,
   onChange,
 }: {
-  since: string;
+  /** The time range as a query string (`since=1h`, or `start=…&end=…`). */
+  range: string;
   value: string;
   onChange: (service: string) => void;
 }) {
-  const services = useApi<ServiceList>('services', `since=${since}`);
+  const services = useApi<ServiceList>('services', range);
   const known = services.data?.services.map((s) => s.service) ?? [];
   return (
     <label>

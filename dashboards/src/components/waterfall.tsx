@@ -11,6 +11,20 @@ import { CopyId } from './copy-id.js';
  * selects, ←/→ collapse/expand.
  */
 const ROW_HEIGHT = 24;
+/** On a phone a row is two lines, the name over its bar, so that names are not cut. */
+const PHONE_ROW_HEIGHT = 44;
+const PHONE = '(max-width: 600px)';
+
+function useRowHeight(): number {
+  const [phone, setPhone] = useState(() => window.matchMedia(PHONE).matches);
+  useEffect(() => {
+    const q = window.matchMedia(PHONE);
+    const on = () => setPhone(q.matches);
+    q.addEventListener('change', on);
+    return () => q.removeEventListener('change', on);
+  }, []);
+  return phone ? PHONE_ROW_HEIGHT : ROW_HEIGHT;
+}
 
 export interface WaterfallProps {
   traces: TraceView[];
@@ -22,6 +36,7 @@ export interface WaterfallProps {
 
 export function Waterfall({ traces, edges, skew, selected, onSelect }: WaterfallProps) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const rowHeight = useRowHeight();
   const model = useMemo(() => buildWaterfall(traces, edges, { collapsed, skew }), [traces, edges, collapsed, skew]);
   const box = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
@@ -38,12 +53,12 @@ export function Waterfall({ traces, edges, skew, selected, onSelect }: Waterfall
     const i = model.rows.findIndex((r) => r.key === selected);
     const el = box.current;
     if (i < 0 || !el) return;
-    const y = i * ROW_HEIGHT;
-    if (y < el.scrollTop || y > el.scrollTop + el.clientHeight - ROW_HEIGHT)
+    const y = i * rowHeight;
+    if (y < el.scrollTop || y > el.scrollTop + el.clientHeight - rowHeight)
       el.scrollTop = Math.max(0, y - el.clientHeight / 3);
-  }, [selected, model]);
+  }, [selected, model, rowHeight]);
 
-  const [first, last] = visibleRange(model.rows.length, ROW_HEIGHT, scroll.top, scroll.height);
+  const [first, last] = visibleRange(model.rows.length, rowHeight, scroll.top, scroll.height);
   const span = model.endMs - model.startMs;
   const pos = (start: number, dur: number) => ({
     left: `${((start - model.startMs) / span) * 100}%`,
@@ -74,12 +89,13 @@ export function Waterfall({ traces, edges, skew, selected, onSelect }: Waterfall
           setScroll({ top: (e.target as HTMLElement).scrollTop, height: (e.target as HTMLElement).clientHeight })
         }
       >
-        <div style={{ height: `${model.rows.length * ROW_HEIGHT}px`, position: 'relative' }}>
+        <div style={{ height: `${model.rows.length * rowHeight}px`, position: 'relative' }}>
           {model.rows.slice(first, last).map((row, i) => (
             <RowView
               key={row.key}
               row={row}
-              top={(first + i) * ROW_HEIGHT}
+              top={(first + i) * rowHeight}
+              height={rowHeight}
               pos={pos}
               durAt={durAt}
               selected={row.key === selected}
@@ -96,6 +112,7 @@ export function Waterfall({ traces, edges, skew, selected, onSelect }: Waterfall
 function RowView({
   row,
   top,
+  height,
   pos,
   durAt,
   selected,
@@ -104,13 +121,14 @@ function RowView({
 }: {
   row: Row;
   top: number;
+  height: number;
   pos: (s: number, d: number) => Record<string, string>;
   durAt: (s: number, d: number) => { style: Record<string, string>; inside: boolean };
   selected: boolean;
   onSelect: (k: string) => void;
   onToggle: (k: string) => void;
 }) {
-  const style = { top: `${top}px`, height: `${ROW_HEIGHT}px` };
+  const style = { top: `${top}px`, height: `${height}px` };
   if (row.kind === 'trace') {
     return (
       <div class="row trace-row" style={style} data-trace={row.traceId}>

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { CopyId } from '../components/copy-id.js';
+import { Filters } from '../components/filters.js';
 import { LogFields } from '../components/log-fields.js';
 import { ServiceSelect } from '../components/service-select.js';
-import { TimeRange } from '../components/time-range.js';
+import { isCustom, rangePatch, rangeQuery, TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { dateTime } from '../format.js';
 import { href, navigate } from '../router.js';
@@ -12,23 +13,28 @@ import type { LogRecord } from '../view-model/types.js';
 
 export function LogsPage({ params }: { params: URLSearchParams }) {
   const q = new URLSearchParams(params);
-  if (!q.has('since')) q.set('since', '1h');
+  if (!q.has('since') && !isCustom(q)) q.set('since', '1h');
   const logs = useApi<{ logs: LogRecord[] }>('logs', q.toString());
   const [draft, setDraft] = useState<Record<string, string>>({});
   const value = (k: string) => draft[k] ?? params.get(k) ?? '';
   const apply = (e?: Event, extra: Record<string, string> = {}) => {
     e?.preventDefault();
     const next: Record<string, string> = {};
-    for (const k of ['since', 'service', 'level', 'text', 'correlationId', 'traceId']) next[k] = value(k);
+    for (const k of ['since', 'start', 'end', 'service', 'level', 'text', 'correlationId', 'traceId'])
+      next[k] = value(k);
     setDraft({});
     navigate(href('logs', { ...next, ...extra }));
   };
   return (
     <section class="page">
-      <form class="filters" onSubmit={apply} aria-label="Search logs">
-        <TimeRange value={value('since') || '1h'} onChange={(v) => apply(undefined, { since: v })} />
+      <Filters
+        label="Search logs"
+        set={['service', 'level', 'text', 'correlationId', 'traceId'].filter((k) => params.get(k)).length}
+        onSubmit={apply}
+      >
+        <TimeRange params={params} onChange={(r) => apply(undefined, rangePatch(r))} />
         <ServiceSelect
-          since={value('since') || '1h'}
+          range={rangeQuery(params)}
           value={value('service')}
           onChange={(v) => setDraft((d) => ({ ...d, service: v }))}
         />
@@ -57,7 +63,7 @@ export function LogsPage({ params }: { params: URLSearchParams }) {
           </select>
         </label>
         <button type="submit">Search</button>
-      </form>
+      </Filters>
       {logs.loading && <p class="loading">Loading…</p>}
       {logs.error && (
         <p class="error" role="alert">

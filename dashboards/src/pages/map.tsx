@@ -1,6 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import { useMemo } from 'preact/hooks';
-import { TimeRange } from '../components/time-range.js';
+import { rangeOf, rangeQuery, TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { ms, percent } from '../format.js';
 import { href, navigate } from '../router.js';
@@ -46,8 +46,8 @@ const LINE = 14;
 const H = 44;
 
 export function MapPage({ params }: { params: URLSearchParams }) {
-  const since = params.get('since') ?? '1h';
-  const map = useApi<ServiceMap>('map', `since=${since}`);
+  const range = rangeOf(params);
+  const map = useApi<ServiceMap>('map', rangeQuery(params));
   const layout = useMemo(() => {
     if (!map.data) return undefined;
     const g = new dagre.graphlib.Graph();
@@ -72,12 +72,12 @@ export function MapPage({ params }: { params: URLSearchParams }) {
   }, [map.data]);
   const target = (n: MapNode) =>
     n.type === 'queue'
-      ? href('traces', { attr: `messaging.destination.name=${n.name}`, since })
-      : href('traces', { service: n.name, since });
+      ? href('traces', { attr: `messaging.destination.name=${n.name}`, ...range })
+      : href('traces', { service: n.name, ...range });
   return (
     <section class="page">
       <div class="filters">
-        <TimeRange value={since} onChange={(v) => navigate(href('map', { since: v }))} />
+        <TimeRange params={params} onChange={(r) => navigate(href('map', { ...r }))} />
       </div>
       {map.loading && <p class="loading">Loading…</p>}
       {map.error && (

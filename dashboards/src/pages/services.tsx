@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { Chart } from '../components/chart.js';
-import { TimeRange } from '../components/time-range.js';
+import { rangeOf, rangeQuery, TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { ms, percent, usd } from '../format.js';
 import { href, navigate } from '../router.js';
@@ -38,9 +38,9 @@ export function align(m: Metrics | undefined, pick: (p: MetricsPoint) => number 
 }
 
 export function ServicesPage({ params }: { params: URLSearchParams }) {
-  const since = params.get('since') ?? '1h';
-  const services = useApi<Metrics>('metrics', `groupBy=service&since=${since}`);
-  const functions = useApi<Metrics>('metrics', `groupBy=function&since=${since}`);
+  const range = rangeOf(params);
+  const services = useApi<Metrics>('metrics', `groupBy=service&${rangeQuery(params)}`);
+  const functions = useApi<Metrics>('metrics', `groupBy=function&${rangeQuery(params)}`);
   const charts = useMemo(
     () => [
       { title: 'Requests per second', unit: '/s', ...align(services.data, (p) => p.ratePerSecond) },
@@ -82,12 +82,12 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
         cost,
       };
     });
-  const setSince = (v: string) => navigate(href('services', { since: v }));
+
   const error = services.error ?? functions.error;
   return (
     <section class="page">
       <div class="filters">
-        <TimeRange value={since} onChange={setSince} />
+        <TimeRange params={params} onChange={(r) => navigate(href('services', { ...r }))} />
         {services.data && <span class="muted">buckets of {services.data.stepSeconds}s</span>}
       </div>
       {(services.loading || functions.loading) && <p class="loading">Loading…</p>}
@@ -110,7 +110,7 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
           {totals(services.data).map((t) => (
             <tr key={t.group}>
               <td>
-                <a href={href('traces', { service: t.group, since })}>{t.group}</a>
+                <a href={href('traces', { service: t.group, ...range })}>{t.group}</a>
               </td>
               <td class="num">{t.count}</td>
               <td class="num">{percent(t.errorPercent)}</td>
@@ -139,7 +139,7 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
           {totals(functions.data).map((t) => (
             <tr key={t.group}>
               <td>
-                <a href={href('traces', { function: t.group, since })}>{t.group}</a>
+                <a href={href('traces', { function: t.group, ...range })}>{t.group}</a>
               </td>
               <td class="num">{t.count}</td>
               <td class="num">{percent(t.errorPercent)}</td>

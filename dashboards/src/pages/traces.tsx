@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Chart } from '../components/chart.js';
 import { CopyId } from '../components/copy-id.js';
+import { Filters } from '../components/filters.js';
 import { ServiceSelect } from '../components/service-select.js';
-import { TimeRange } from '../components/time-range.js';
+import { isCustom, rangePatch, rangeQuery, TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { cost, dateTime, ms, plural, usd } from '../format.js';
 import { href, navigate } from '../router.js';
@@ -80,7 +81,8 @@ export function formatAttrs(attrs: string[]): string {
 export function TracesPage({ params }: { params: URLSearchParams }) {
   const query = params.toString();
   const since = params.get('since') ?? '1h';
-  const search = useApi<SearchPage>('traces', withDefault(params, 'since', since));
+  const custom = isCustom(params);
+  const search = useApi<SearchPage>('traces', custom ? query : withDefault(params, 'since', since));
   const [draft, setDraft] = useState<Record<string, string>>({});
   const value = (k: string) => draft[k] ?? params.get(k) ?? '';
   const set = (k: string, v: string) => setDraft((d) => ({ ...d, [k]: v }));
@@ -107,8 +109,6 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
     ]) {
       merged[k] = value(k);
     }
-    // a range picked in the picker replaces a start/end range from the URL
-    if (extra.since) merged.start = merged.end = '';
     Object.assign(merged, extra);
     for (const [k, v] of Object.entries(merged)) {
       if (!v || (k === 'coldStart' && v !== 'true')) continue;
@@ -131,7 +131,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
     navigate(href('traces', next));
   };
   // the scatter: every matching trace of the whole range (up to the API's limit), not the page
-  const scatter = useApi<TracePoints>('traces/points', pointsQuery(params, since));
+  const scatter = useApi<TracePoints>('traces/points', pointsQuery(params, custom ? undefined : since));
   const chart = useMemo(() => {
     const points = scatter.data?.points ?? [];
     return {
@@ -148,12 +148,9 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
 
   return (
     <section class="page">
-      <form class="filters" onSubmit={apply} aria-label="Search traces">
-        <TimeRange
-          value={params.has('start') || params.has('end') ? '' : value('since') || since}
-          onChange={(v) => apply(undefined, { since: v })}
-        />
-        <ServiceSelect since={since} value={value('service')} onChange={(v) => set('service', v)} />
+      <Filters label="Search traces" set={setCount(params)} onSubmit={apply}>
+        <TimeRange params={params} onChange={(r) => apply(undefined, rangePatch(r))} />
+        <ServiceSelect range={rangeQuery(params)} value={value('service')} onChange={(v) => set('service', v)} />
         {TEXT_FILTERS.map(([k, label]) => (
           <label key={k}>
             {label}
@@ -228,7 +225,7 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
           </select>
         </label>
         <button type="submit">Search</button>
-      </form>
+      </Filters>
       {search.loading && <p class="loading">Loading…</p>}
       {search.error && (
         <p class="error" role="alert">
@@ -326,10 +323,15 @@ export function TracesPage({ params }: { params: URLSearchParams }) {
 }
 
 /** The search's filters for `traces/points`: the whole range, so no page, order or cursor. */
-function pointsQuery(p: URLSearchParams, since: string): string {
-  const q = new URLSearchParams(withDefault(p, 'since', since));
+function pointsQuery(p: URLSearchParams, since: string | undefined): string {
+  const q = new URLSearchParams(since === undefined ? p : withDefault(p, 'since', since));
   for (const k of ['cursor', 'sort', 'limit']) q.delete(k);
   return q.toString();
+}
+
+/** How many filters a search sets, besides its range, order and page. */
+function setCount(p: URLSearchParams): number {
+  return new Set([...p.keys()].filter((k) => !['since', 'start', 'end', 'sort', 'cursor', 'skew'].includes(k))).size;
 }
 
 function withDefault(p: URLSearchParams, k: string, v: string): string {

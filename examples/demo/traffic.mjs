@@ -5,11 +5,13 @@
 // journey across the three platforms) and a few invalid checkouts (400s).
 
 const ITEMS = ['lamp', 'kettle', 'espresso-machine', 'mug'];
+// correlation ids `shop-<run>-<n>`: unique across runs, which share the collector's data
+const RUN = Date.now().toString(36).slice(-5);
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
 /** A checkout of one to three of an item (or, `invalid`, of an item the shop does not sell). */
 function checkout(n, invalid = false) {
-  const correlationId = `shop-${n}`;
+  const correlationId = `shop-${RUN}-${n}`;
   const order = invalid ? { item: 'unicorn' } : { item: pick(ITEMS), quantity: 1 + Math.floor(Math.random() * 3) };
   return {
     kind: invalid ? 'invalid' : 'checkout',
@@ -26,7 +28,7 @@ function checkout(n, invalid = false) {
 /** One request of the mix: what it is, and the request to make. */
 function nextRequest(n) {
   const r = Math.random();
-  const correlationId = `shop-${n}`;
+  const correlationId = `shop-${RUN}-${n}`;
   const init = { headers: { 'x-correlation-id': correlationId } };
   if (r < 0.45) return { kind: 'product', correlationId, path: `/products/${pick(ITEMS)}`, init };
   if (r < 0.55) return { kind: 'lookup', correlationId, path: `/orders/ord-${1000 + n}`, init };

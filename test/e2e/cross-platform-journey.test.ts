@@ -106,7 +106,7 @@ describe('the demo journey through the query API', () => {
     );
     // the same lines by the correlation id the shopper's request carried
     const correlationId = view.spans[0].attributes['fntrace.correlation_id'];
-    expect(correlationId).toMatch(/^shop-\d+$/);
+    expect(correlationId).toMatch(/^shop-[0-9a-z]{5}-\d+$/);
     const byCorrelation = await api(`logs?correlationId=${correlationId}&since=1h`);
     expect(byCorrelation.logs.map((l: any) => l.spanId).sort()).toEqual(logs.map((l: any) => l.spanId).sort());
   });

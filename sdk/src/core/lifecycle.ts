@@ -11,6 +11,7 @@ import { sdkLogger } from '../log/sdk-logger.js';
 import { takeColdStart } from './cold-start.js';
 import { report, reportCounts } from './diagnostics.js';
 import { processEnv } from './env.js';
+import { ENVIRONMENT_ID, ENVIRONMENT_SEQUENCE, nextInvocation } from './environment.js';
 import { ERROR_CODES } from './errors.js';
 import { type InvocationState, setInvocation } from './invocation-state.js';
 import { firstInvocationStarted, type Sdk } from './setup.js';
@@ -100,6 +101,10 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
   attributes['faas.invocation_id'] = plan.invocationId;
   attributes['faas.coldstart'] = cold.coldStart;
   attributes['fntrace.correlation_id'] = plan.correlationId;
+  // numbered as invocations start: one killed before its flush is a gap the collector sees
+  const environment = nextInvocation();
+  attributes[ENVIRONMENT_ID] = environment.id;
+  attributes[ENVIRONMENT_SEQUENCE] = environment.sequence;
   const span = sdk.tracer.startSpan(
     plan.name,
     { kind: plan.kind, startTime: startMs, links: plan.links, attributes },

@@ -7,6 +7,7 @@ import { resolveConfig, type SdkConfig } from './config.js';
 import { AlsContextManager, type AlsLike } from './context-manager.js';
 import { report, reportCounts } from './diagnostics.js';
 import { bindEnv, type Env, processEnv } from './env.js';
+import { type EnvironmentMemory, useEnvironmentMemory } from './environment.js';
 import { ERROR_CODES } from './errors.js';
 import { type KeyMatcher, makeKeyMatcher } from './redaction.js';
 import { makeSampler } from './sampler.js';
@@ -47,6 +48,11 @@ export interface Platform {
    * go through its own API (Azure Functions' `context.log`). Must not throw.
    */
   onLogLine?(line: string): void;
+  /**
+   * Where this runtime's execution environment keeps its invocation numbering across a restart
+   * of its process (see environment.ts); none: each process numbers afresh.
+   */
+  environmentMemory?(env: Env): EnvironmentMemory | undefined;
 }
 
 /** What a log line knows of where it was written: the active span's ids, and its level. */
@@ -161,6 +167,7 @@ export function initSdk(platform: Platform): Sdk {
     onLogLine: platform.onLogLine,
   });
   holder.sdk = sdk;
+  useEnvironmentMemory(platform.environmentMemory?.(env));
   holder.atFirstInvocation = platform.instrument?.(sdk);
   const budgetMs = cfg.shutdownFlushTimeoutMs;
   if (!cfg.disabled && budgetMs > 0) {

@@ -4,6 +4,7 @@ import type { Platform } from '../../core/setup.js';
 import { flushOnSigterm } from '../../export/shutdown-node.js';
 import { nodeTransport } from '../../export/transport-node.js';
 import { installNodeOutgoing } from '../../outgoing/install.js';
+import { lambdaEnvironmentMemory } from './environment-file.js';
 
 /** Node's `process.arch` as OpenTelemetry's `host.arch` values. */
 const HOST_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86' };
@@ -15,6 +16,8 @@ export const lambdaPlatform: Platform = {
   instrument: installNodeOutgoing,
   // Lambda sends SIGTERM before ending an environment when an extension is registered
   onShutdown: flushOnSigterm,
+  // a reset environment (timeout, crash) keeps /tmp: its numbering goes on across the new process
+  environmentMemory: lambdaEnvironmentMemory,
   resourceAttributes(env: Env) {
     const attrs: Record<string, string | number> = { 'cloud.provider': 'aws', 'cloud.platform': 'aws_lambda' };
     if (env.AWS_REGION) attrs['cloud.region'] = env.AWS_REGION;

@@ -25,16 +25,25 @@ const USAGE = `usage: npm start [-- options]
   --port <n>     the collector's port on 127.0.0.1 (env FNTRACE_PORT; default 4318)
   --data <dir>   its data directory (env FNTRACE_DATA; default ./.fntrace)`;
 
-const { values: args } = parseArgs({
-  options: {
-    'no-demo': { type: 'boolean', default: false },
-    once: { type: 'boolean', default: false },
-    fast: { type: 'boolean', default: false },
-    port: { type: 'string', default: process.env.FNTRACE_PORT ?? '4318' },
-    data: { type: 'string', default: process.env.FNTRACE_DATA ?? './.fntrace' },
-    help: { type: 'boolean', default: false },
-  },
-});
+/** The command line, or its mistake said in a line with the usage (exit 2). */
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        'no-demo': { type: 'boolean', default: false },
+        once: { type: 'boolean', default: false },
+        fast: { type: 'boolean', default: false },
+        port: { type: 'string', default: process.env.FNTRACE_PORT ?? '4318' },
+        data: { type: 'string', default: process.env.FNTRACE_DATA ?? './.fntrace' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`npm start: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const args = parseCommandLine();
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
@@ -73,24 +82,11 @@ console.log(
 step(`starting the collector (embedded ClickHouse in ${resolve(args.data)})`);
 let collector;
 let url;
-try {
-  mkdirSync(args.data, { recursive: true });
-  collector = buildServer(
-    { port: Number(args.port), data: args.data, logLevel: 'warn', ...(demo ? { alertRules: rulesFile() } : {}) },
-    args.fast ? { alertTickMs: 500, alertMinLagMs: 1000 } : {},
-  );
-  url = await collector.app.listen({ host: '127.0.0.1', port: Number(args.port) });
-} catch (err) {
-  const hint = err.code === 'EADDRINUSE' ? ` — port ${args.port} is taken; try \`npm start -- --port 4319\`` : '';
-  console.error(`fntrace: could not start the collector: ${err.code ?? ''} ${err.message}${hint}`);
-  await collector?.app.close().catch(() => undefined);
-  process.exit(2);
-}
-step(
-  `collector on ${url} (OTLP/HTTP ${url}/v1/traces, ${url}/v1/logs)${demo ? `, alert rules from ${relative(process.cwd(), RULES)}` : ''}`,
-);
-
+/** The collector's listen(), while it starts. */
+let listening;
 let shop;
+/** The shop while it starts: stopping then waits for it, so that nothing it starts is left. */
+let shopStarting;
 let traffic;
 let stopping = false;
 const timers = [];
@@ -100,8 +96,9 @@ async function stopAll(code = 0) {
   step('stopping: traffic, functions, local services, then the collector');
   for (const t of timers) clearInterval(t);
   await traffic?.stop();
-  await shop?.close();
-  await collector.app.close();
+  await (shop ?? (await shopStarting?.catch(() => undefined)))?.close();
+  await listening?.catch(() => undefined);
+  await collector?.app.close();
   step('stopped');
   process.exit(code);
 }
@@ -113,6 +110,26 @@ process.on('uncaughtException', (err) => {
   console.error(red(`fntrace demo: ${err.stack ?? err}`));
   void stopAll(1);
 });
+
+try {
+  mkdirSync(args.data, { recursive: true });
+  collector = buildServer(
+    { port: Number(args.port), data: args.data, logLevel: 'warn', ...(demo ? { alertRules: rulesFile() } : {}) },
+    args.fast ? { alertTickMs: 500, alertMinLagMs: 1000 } : {},
+  );
+  listening = collector.app.listen({ host: '127.0.0.1', port: Number(args.port) });
+  url = await listening;
+} catch (err) {
+  const hint = err.code === 'EADDRINUSE' ? ` — port ${args.port} is taken; try \`npm start -- --port 4319\`` : '';
+  console.error(`fntrace: could not start the collector: ${err.code ?? ''} ${err.message}${hint}`);
+  await collector?.app.close().catch(() => undefined);
+  process.exit(2);
+}
+// stopped while it started: stopAll closes it and ends the process
+if (stopping) await new Promise(() => {});
+step(
+  `collector on ${url} (OTLP/HTTP ${url}/v1/traces, ${url}/v1/logs)${demo ? `, alert rules from ${relative(process.cwd(), RULES)}` : ''}`,
+);
 
 if (!demo) {
   console.log(bold(`\nDashboard: ${url}/`));
@@ -149,7 +166,7 @@ async function firstJourney(candidates) {
 
 async function runDemo() {
   const fast = args.fast;
-  shop = await startShop({
+  shopStarting = startShop({
     collectorUrl: url,
     timeScale: fast ? 0.2 : 1,
     idleMs: fast ? 5_000 : 45_000,
@@ -172,6 +189,8 @@ async function runDemo() {
       step(what[c] ?? c);
     },
   });
+  shop = await shopStarting;
+  if (stopping) return;
   step(`storefront (Cloudflare Worker) on ${shop.edgeUrl}; orders API (Lambda HTTP API) on ${shop.ordersApiUrl}`);
 
   const stats = { requests: 0, failed: 0, checkouts: 0, byStatus: new Map() };

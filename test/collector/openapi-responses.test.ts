@@ -9,6 +9,7 @@ import { runLocal } from '../../examples/aws-lambda/run-local.mjs';
 import { startWebhookReceiver } from './alerts/webhook-receiver.js';
 import { load, send } from './fixtures.js';
 import { useCollector } from './helpers.js';
+import { invocationBatch, numberedInvocation } from './numbered-invocations.js';
 
 // Every route of /api/openapi.json called on the real collector — reads over the stitching
 // fixtures and over traces the SDK's example functions sent, writes, and every error answer a
@@ -276,6 +277,17 @@ describe('every answer matches its schema', () => {
     await refused(400, 'GET', '/api/metrics', { query: 'step=1.5m' });
     await refused(400, 'GET', '/api/map', { query: 'start=2000&end=1000' });
     await refused(400, 'GET', '/api/invocations', { query: 'outcome=maybe' });
+    // an environment that skipped its second invocation, after a timeout
+    const t0 = Date.now() - 120_000;
+    const numbered = [1, 3].map((n) =>
+      numberedInvocation('gap-fn', 'e0', n, t0 + n * 1000, { outcome: n === 1 ? 'timeout' : 'ok' }),
+    );
+    await send(c.url, invocationBatch('gap-fn', numbered));
+    await c.drained();
+    const loss = await ok('GET', '/api/telemetry-loss', { query: 'since=1h&grace=0s' });
+    expect(loss.gaps.map((g: any) => [g.function, g.cause])).toEqual([['gap-fn', 'previous_timeout']]);
+    expect(loss.functions.some((f: any) => f.coveragePercent === 100)).toBe(true);
+    await refused(400, 'GET', '/api/telemetry-loss', { query: 'grace=soon' });
     await refused(400, 'GET', '/api/logs', { query: 'level=loud' });
   });
 

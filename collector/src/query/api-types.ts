@@ -22,6 +22,7 @@ export type { AlertRule, Signal } from '../alerts/rule.js';
 export type { InvocationFacts, TraceSummary } from '../stitch/trace-facts.js';
 export type { OrphanClass } from '../stitch/tree.js';
 export type { ErrorBody, LogRecord, SearchPage, TraceIdList, TracePoint, TracePoints } from './answers.js';
+export type { LossGap, TelemetryLoss } from './loss-answers.js';
 export type {
   MapEdge,
   MapNode,
@@ -30,5 +31,5 @@ export type {
   ServiceList,
   ServiceMap,
 } from './overview-answers.js';
-export type { LogQuery, MetricsQuery, SearchQuery } from './parameters.js';
+export type { LogQuery, MetricsQuery, SearchQuery, TelemetryLossQuery } from './parameters.js';
 export type { ApiSpan, Journey, JourneyEdge, TraceView, VirtualParent } from './trace-answers.js';

@@ -7,6 +7,18 @@ import { durationParam, nsParam, timeRange } from './time-range.js';
 
 const STEPS = [10, 30, 60, 300, 900, 3600, 21600, 86400];
 
+/** The bucket size in seconds: `step` if given (checked), else about 60 buckets over the range. */
+export function bucketSeconds(stepParam: string | undefined, startNs: bigint, endNs: bigint): number {
+  const rangeS = Number((endNs - startNs) / 1_000_000_000n);
+  const step = stepParam
+    ? Math.round(durationParam(stepParam, 'step') / 1000)
+    : (STEPS.find((s) => rangeS / s <= 60) ?? 86400);
+  if (step < 1) throw badQuery('step must be at least 1s');
+  if (step > 366 * 86400) throw badQuery('step must be at most 366d');
+  if (rangeS / step > 2000) throw badQuery(`step ${step}s gives more than 2000 buckets over this range`);
+  return step;
+}
+
 /**
  * `GET /api/metrics`: per time bucket and group (service, operation or function) — request
  * rate, error %, p50/p95/p99 duration — from entry spans (server and consumer spans, the
@@ -15,14 +27,7 @@ const STEPS = [10, 30, 60, 300, 900, 3600, 21600, 86400];
  */
 export async function metrics(store: Store, q: MetricsQuery): Promise<Metrics> {
   const { startNs, endNs } = timeRange(q);
-  const rangeS = Number((endNs - startNs) / 1_000_000_000n);
-  // about 60 buckets unless asked otherwise
-  const step = q.step
-    ? Math.round(durationParam(q.step, 'step') / 1000)
-    : (STEPS.find((s) => rangeS / s <= 60) ?? 86400);
-  if (step < 1) throw badQuery('step must be at least 1s');
-  if (step > 366 * 86400) throw badQuery('step must be at most 366d');
-  if (rangeS / step > 2000) throw badQuery(`step ${step}s gives more than 2000 buckets over this range`);
+  const step = bucketSeconds(q.step, startNs, endNs);
   const params: Record<string, unknown> = { start: nsParam(startNs), end: nsParam(endNs), step };
   // the window the buckets cover, epoch ms, so that a chart spans it even where no bucket has data
   const range = { start: Number(startNs / 1_000_000n), end: Number(endNs / 1_000_000n) };

@@ -141,6 +141,29 @@ export const metricsQuerystring = {
 } as const;
 export type MetricsQuery = FromSchema<typeof metricsQuerystring, { keepDefaultedPropertiesOptional: true }>;
 
+export const telemetryLossQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...range,
+    service: { type: 'string' },
+    function: { type: 'string', description: 'faas.name' },
+    step: {
+      type: 'string',
+      pattern: PATTERNS.wholeDuration.pattern,
+      description: 'bucket size; default about 60 buckets',
+    },
+    grace: {
+      type: 'string',
+      pattern: PATTERNS.duration.pattern,
+      default: '1m',
+      description: 'how long a gap stays pending before it counts as lost, on top of the measured ingest lag',
+    },
+    limit: { type: 'integer', minimum: 0, maximum: 1000, default: 100, description: 'gaps listed at most' },
+  },
+} as const;
+export type TelemetryLossQuery = FromSchema<typeof telemetryLossQuerystring, { keepDefaultedPropertiesOptional: true }>;
+
 export const invocationsQuerystring = {
   type: 'object',
   additionalProperties: false,

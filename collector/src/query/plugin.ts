@@ -8,6 +8,7 @@ import { invocationList, logList, queryErrors, searchPage, traceIdList, tracePoi
 import { correctedWindows } from './clock-skew.js';
 import { listInvocations, searchLogs } from './invocations-logs.js';
 import { journey } from './journey.js';
+import { telemetryLoss as lossAnswer } from './loss-answers.js';
 import { metrics } from './metrics.js';
 import { serviceMap as mapAnswer, metrics as metricsAnswer, operationList, serviceList } from './overview-answers.js';
 import {
@@ -19,6 +20,7 @@ import {
   rangeQuerystring,
   searchQuerystring,
   serviceParams,
+  telemetryLossQuerystring,
   traceIdParams,
   traceIdsQuerystring,
 } from './parameters.js';
@@ -26,6 +28,7 @@ import { type SchemaTypedApp, type SchemaTypes, stringify } from './schema-types
 import { serviceMap } from './service-map.js';
 import { listOperations, listServices } from './services.js';
 import { traceWindow } from './spans.js';
+import { telemetryLoss } from './telemetry-loss.js';
 import { journey as journeyAnswer, traceLogs, traceView as traceViewAnswer } from './trace-answers.js';
 import { resolveTraceId, traceIdsWithPrefix } from './trace-ids.js';
 import { POINTS_LIMIT, tracePoints as points, searchTraces } from './trace-search.js';
@@ -231,6 +234,19 @@ async function queryRoutes(
       },
     },
     async (req) => ({ invocations: await listInvocations(store, req.query) }),
+  );
+
+  app.get(
+    '/api/telemetry-loss',
+    {
+      schema: {
+        summary:
+          'Invocations seen and lost per function and bucket (gaps in each environment numbering, past a grace period), what SDKs reported dropped, and each gap with its likely cause',
+        querystring: telemetryLossQuerystring,
+        response: { 200: lossAnswer, ...queryErrors },
+      },
+    },
+    async (req) => telemetryLoss(store, req.query),
   );
 
   app.get(

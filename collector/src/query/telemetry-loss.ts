@@ -1,0 +1,216 @@
+import { ingestLagMs } from '../alerts/signals.js';
+import type { Store } from '../store/clickhouse.js';
+import type { LossGap, TelemetryLoss } from './loss-answers.js';
+import { bucketSeconds } from './metrics.js';
+import type { TelemetryLossQuery } from './parameters.js';
+import { queryRows } from './spans.js';
+import { durationParam, nsParam, timeRange } from './time-range.js';
+
+/**
+ * Telemetry loss, from the invocation spans' environment numbering (the SDK's
+ * `fntrace.environment.id` and `fntrace.environment.sequence`, read from `SpanAttributes`: no
+ * column of their own, as they are read only here and over one window). Each environment numbers
+ * its invocations 1, 2, 3 …; a number that never arrived between two that did is an invocation
+ * whose telemetry was lost — the environment was killed before its flush, or the export failed
+ * for good.
+ *
+ * A gap is counted in the bucket of the invocation after it (the one that reveals it). It stays
+ * `pending` until that invocation ended longer ago than the grace period (`grace` plus the
+ * measured ingest lag, see alerts/signals.ts `ingestLagMs`), so an invocation whose spans come
+ * late is never counted as lost. The invocation before a gap is looked for up to
+ * {@link LOOKBACK_MS} before the window.
+ *
+ * Loss after an environment's last reported invocation leaves no gap, and so is not seen —
+ * unless the environment's numbering outlives its process (AWS Lambda: a reset environment keeps
+ * `/tmp`, see the SDK's environment-file.ts), in which case the new process's cold start follows
+ * the gap.
+ */
+export const LOOKBACK_MS = 3_600_000;
+
+export const ENV_ID = 'fntrace.environment.id';
+export const ENV_SEQUENCE = 'fntrace.environment.sequence';
+
+export interface LossFilters {
+  service?: string | undefined;
+  function?: string | undefined;
+}
+
+/**
+ * One row per numbered invocation from `{lb}` to `{end}` (both DateTime64(9) parameters), with
+ * the invocation before it in its environment (`prevSeq` null for the first one seen) — the
+ * source of every loss figure. Filters become the bound parameters `f_service`, `f_function`.
+ */
+export function numberedInvocationsSql(db: string, f: LossFilters, params: Record<string, unknown>): string {
+  const attr = (k: string) => `SpanAttributes['${k}']`;
+  const where = [
+    'Timestamp >= {lb:DateTime64(9)}',
+    'Timestamp <= {end:DateTime64(9)}',
+    "FaasInvocationId != ''",
+    "FaasTrigger != ''",
+    `${attr(ENV_ID)} != ''`,
+  ];
+  if (f.service) {
+    where.push('ServiceName = {f_service:String}');
+    params.f_service = f.service;
+  }
+  if (f.function) {
+    where.push('FaasName = {f_function:String}');
+    params.f_function = f.function;
+  }
+  // a span stored twice (a resend) is one invocation: grouped by its environment and number
+  return `SELECT *,
+      lagInFrame(toNullable(seq)) OVER w AS prevSeq, lagInFrame(outcome) OVER w AS prevOutcome,
+      lagInFrame(invocationId) OVER w AS prevInvocationId, lagInFrame(traceId) OVER w AS prevTraceId,
+      lagInFrame(endTs) OVER w AS prevEnd
+    FROM (
+      SELECT ServiceName AS service, FaasName AS fn, ${attr(ENV_ID)} AS env, toUInt64OrZero(${attr(ENV_SEQUENCE)}) AS seq,
+        any(if(${attr('faas.instance')} != '', ${attr('faas.instance')}, ResourceAttributes['faas.instance'])) AS instance,
+        min(Timestamp) AS ts, max(addNanoseconds(Timestamp, Duration)) AS endTs,
+        any(FaasInvocationId) AS invocationId, any(TraceId) AS traceId, max(FaasColdstart) AS cold,
+        any(multiIf(${attr('fntrace.timeout')} = 'true', 'timeout', StatusCode = 'Error', 'error', 'ok')) AS outcome
+      FROM ${db}.otel_traces
+      WHERE ${where.join(' AND ')}
+      GROUP BY service, fn, env, seq
+    )
+    WINDOW w AS (PARTITION BY service, fn, env ORDER BY seq ASC ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`;
+}
+
+/** The SQL condition "this row follows a gap", and the gap's size. */
+export const GAP = 'prevSeq IS NOT NULL AND seq > prevSeq + 1';
+export const GAP_SIZE = 'toUInt64(seq - assumeNotNull(prevSeq) - 1)';
+
+const CAUSE = `multiIf(prevOutcome = 'timeout', 'previous_timeout', prevOutcome = 'error', 'previous_error',
+  cold = 1, 'environment_reset', 'unknown')`;
+
+const ms = (v: unknown) => Number(v);
+
+/** `GET /api/telemetry-loss`. */
+export async function telemetryLoss(store: Store, q: TelemetryLossQuery, now = Date.now()): Promise<TelemetryLoss> {
+  const { startNs, endNs } = timeRange(q, now);
+  const step = bucketSeconds(q.step, startNs, endNs);
+  const graceMs = Math.round(durationParam(q.grace ?? '1m', 'grace') + (await ingestLagMs(store, now)));
+  const db = `\`${store.database}\``;
+  const params: Record<string, unknown> = {
+    lb: nsParam(startNs - BigInt(LOOKBACK_MS) * 1_000_000n),
+    start: nsParam(startNs),
+    end: nsParam(endNs),
+    settled: nsParam(BigInt(now - graceMs) * 1_000_000n),
+    step,
+    limit: q.limit ?? 100,
+  };
+  const numbered = numberedInvocationsSql(db, q, params);
+  const bucket = 'toUnixTimestamp(toStartOfInterval(ts, toIntervalSecond({step:UInt32})))';
+  const [buckets, gaps, dropped] = await Promise.all([
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT service, fn, ${bucket} AS t, count() AS seen,
+         sumIf(${GAP_SIZE}, ${GAP} AND endTs < {settled:DateTime64(9)}) AS missing,
+         sumIf(${GAP_SIZE}, ${GAP} AND endTs >= {settled:DateTime64(9)}) AS pending
+       FROM (${numbered}) WHERE ts >= {start:DateTime64(9)}
+       GROUP BY service, fn, t ORDER BY service, fn, t`,
+      params,
+    ),
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT service, fn, instance, env, seq, assumeNotNull(prevSeq) AS prev, ${GAP_SIZE} AS count,
+         endTs < {settled:DateTime64(9)} AS settled, ${CAUSE} AS cause, prevOutcome, prevInvocationId, prevTraceId,
+         toUnixTimestamp64Milli(prevEnd) AS prevEndMs, invocationId, traceId, cold, toUnixTimestamp64Milli(ts) AS startMs
+       FROM (${numbered}) WHERE ts >= {start:DateTime64(9)} AND ${GAP}
+       ORDER BY ts DESC, env LIMIT {limit:UInt32}`,
+      params,
+    ),
+    queryRows<Record<string, any>>(
+      store,
+      `SELECT ServiceName AS service, FaasName AS fn, toUnixTimestamp(toStartOfInterval(Timestamp, toIntervalSecond({step:UInt32}))) AS t,
+         sum(toUInt64OrZero(SpanAttributes['fntrace.sdk.dropped_spans'])) AS droppedSpans,
+         sum(toUInt64OrZero(SpanAttributes['fntrace.sdk.dropped_log_records'])) AS droppedLogRecords
+       FROM ${db}.otel_traces
+       WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}
+         AND (mapContains(SpanAttributes, 'fntrace.sdk.dropped_spans') OR mapContains(SpanAttributes, 'fntrace.sdk.dropped_log_records'))
+         ${q.service ? 'AND ServiceName = {f_service:String}' : ''} ${q.function ? 'AND FaasName = {f_function:String}' : ''}
+       GROUP BY service, fn, t`,
+      params,
+    ),
+  ]);
+
+  type Point = TelemetryLoss['functions'][number]['points'][number];
+  const byFunction = new Map<string, { service: string; function: string; points: Map<number, Point> }>();
+  const pointOf = (service: string, fn: string, t: number): Point => {
+    const key = JSON.stringify([service, fn]);
+    let f = byFunction.get(key);
+    if (!f) {
+      f = { service, function: fn, points: new Map() };
+      byFunction.set(key, f);
+    }
+    let p = f.points.get(t);
+    if (!p) {
+      p = { t: t * 1000, seen: 0, missing: 0, pending: 0, droppedSpans: 0, droppedLogRecords: 0 };
+      f.points.set(t, p);
+    }
+    return p;
+  };
+  for (const r of buckets) {
+    const p = pointOf(r.service, r.fn, Number(r.t));
+    p.seen = Number(r.seen);
+    p.missing = Number(r.missing);
+    p.pending = Number(r.pending);
+  }
+  for (const r of dropped) {
+    const p = pointOf(r.service, r.fn, Number(r.t));
+    p.droppedSpans = Number(r.droppedSpans);
+    p.droppedLogRecords = Number(r.droppedLogRecords);
+  }
+  const functions = [...byFunction.values()]
+    .sort((a, b) => a.service.localeCompare(b.service) || a.function.localeCompare(b.function))
+    .map((f) => {
+      const points = [...f.points.values()].sort((a, b) => a.t - b.t);
+      const sum = (k: 'seen' | 'missing' | 'pending' | 'droppedSpans' | 'droppedLogRecords') =>
+        points.reduce((n, p) => n + p[k], 0);
+      const seen = sum('seen');
+      const missing = sum('missing');
+      return {
+        service: f.service,
+        function: f.function,
+        seen,
+        missing,
+        pending: sum('pending'),
+        droppedSpans: sum('droppedSpans'),
+        droppedLogRecords: sum('droppedLogRecords'),
+        coveragePercent: seen + missing > 0 ? (seen / (seen + missing)) * 100 : null,
+        points,
+      };
+    });
+  return {
+    start: Number(startNs / 1_000_000n),
+    end: Number(endNs / 1_000_000n),
+    stepSeconds: step,
+    graceMs,
+    functions,
+    gaps: gaps.map(
+      (r): LossGap => ({
+        service: r.service,
+        function: r.fn,
+        instance: r.instance,
+        environmentId: r.env,
+        firstSequence: Number(r.prev) + 1,
+        count: Number(r.count),
+        state: Number(r.settled) ? 'lost' : 'pending',
+        cause: r.cause,
+        before: {
+          sequence: Number(r.prev),
+          invocationId: r.prevInvocationId,
+          traceId: r.prevTraceId,
+          outcome: r.prevOutcome,
+          endMs: ms(r.prevEndMs),
+        },
+        after: {
+          sequence: Number(r.seq),
+          invocationId: r.invocationId,
+          traceId: r.traceId,
+          coldStart: Boolean(Number(r.cold)),
+          startMs: ms(r.startMs),
+        },
+      }),
+    ),
+  };
+}

@@ -28,6 +28,7 @@ export const UNITS: Record<string, string> = {
   error_rate: '%',
   cold_start_rate: '%',
   timeout_rate: '%',
+  telemetry_loss: '%',
   throughput: '/s',
 };
 

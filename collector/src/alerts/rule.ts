@@ -21,6 +21,7 @@ export const SIGNALS = [
   'cold_start_rate',
   'init_p95',
   'timeout_rate',
+  'telemetry_loss',
 ] as const;
 export type Signal = (typeof SIGNALS)[number];
 

@@ -1,3 +1,4 @@
+import { GAP, GAP_SIZE, LOOKBACK_MS, numberedInvocationsSql } from '../query/telemetry-loss.js';
 import type { Store } from '../store/clickhouse.js';
 import type { AlertRule } from './rule.js';
 
@@ -6,6 +7,10 @@ import type { AlertRule } from './rule.js';
  * parameter. Function-level signals (cold starts, init, timeouts), and any rule on a
  * function, read `fntrace_invocations`; the others read the entry spans (server and
  * consumer) of `otel_traces`.
+ *
+ * `telemetry_loss` reads the invocations' environment numbering in `otel_traces` (see
+ * query/telemetry-loss.ts): the invocations lost in the window (gaps revealed by an invocation
+ * that started in it) in percent of those lost and seen; its samples are both.
  *
  * Units: latency and init in ms, rates in percent, throughput per second.
  */
@@ -22,6 +27,7 @@ export function signalQuery(
   db: string,
   bucketMs?: number,
 ): { sql: string; params: Record<string, unknown> } {
+  if (rule.signal === 'telemetry_loss') return lossQuery(rule, db, bucketMs);
   const params: Record<string, unknown> = {};
   const where: string[] = [
     'Timestamp >= fromUnixTimestamp64Milli({from:Int64})',
@@ -97,6 +103,32 @@ export function signalQuery(
   const table = invocations ? 'fntrace_invocations' : 'otel_traces';
   return {
     sql: `SELECT ${group} AS group, ${value} AS value, ${samples} AS samples FROM ${db}.${table} WHERE ${where.join(' AND ')} GROUP BY group`,
+    params,
+  };
+}
+
+/** `telemetry_loss`: per group, invocations lost × 100 / (lost + seen), from the numbering's gaps. */
+function lossQuery(rule: AlertRule, db: string, bucketMs?: number): { sql: string; params: Record<string, unknown> } {
+  const t = rule.target ?? {};
+  const params: Record<string, unknown> = { lookback: LOOKBACK_MS };
+  const numbered = numberedInvocationsSql(db, { service: t.service, function: t.function }, params, {
+    from: 'fromUnixTimestamp64Milli({from:Int64} - {lookback:Int64})',
+    to: 'fromUnixTimestamp64Milli({to:Int64})',
+  });
+  if (bucketMs) params.bucket = bucketMs;
+  const group = bucketMs
+    ? 'toString(intDiv(toUnixTimestamp64Milli(ts) - {from:Int64}, {bucket:Int64}))'
+    : rule.groupBy === 'function'
+      ? 'fn'
+      : rule.groupBy === 'service'
+        ? 'service'
+        : "''";
+  const lost = `sumIf(${GAP_SIZE}, ${GAP})`;
+  return {
+    sql: `SELECT ${group} AS group, ${lost} * 100 / (count() + ${lost}) AS value, count() + ${lost} AS samples
+      FROM (${numbered})
+      WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
+      GROUP BY group`,
     params,
   };
 }

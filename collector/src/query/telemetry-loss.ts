@@ -36,15 +36,22 @@ export interface LossFilters {
 }
 
 /**
- * One row per numbered invocation from `{lb}` to `{end}` (both DateTime64(9) parameters), with
- * the invocation before it in its environment (`prevSeq` null for the first one seen) — the
- * source of every loss figure. Filters become the bound parameters `f_service`, `f_function`.
+ * One row per numbered invocation from `range.from` to `range.to` (SQL of bound parameters; by
+ * default the DateTime64(9) parameters `lb` and `end`), with the invocation before it in its
+ * environment (`prevSeq` null for the first one seen) — the source of every loss figure, for the
+ * API and the `telemetry_loss` alert signal. Filters become the bound parameters `f_service`,
+ * `f_function`.
  */
-export function numberedInvocationsSql(db: string, f: LossFilters, params: Record<string, unknown>): string {
+export function numberedInvocationsSql(
+  db: string,
+  f: LossFilters,
+  params: Record<string, unknown>,
+  range = { from: '{lb:DateTime64(9)}', to: '{end:DateTime64(9)}' },
+): string {
   const attr = (k: string) => `SpanAttributes['${k}']`;
   const where = [
-    'Timestamp >= {lb:DateTime64(9)}',
-    'Timestamp <= {end:DateTime64(9)}',
+    `Timestamp >= ${range.from}`,
+    `Timestamp <= ${range.to}`,
     "FaasInvocationId != ''",
     "FaasTrigger != ''",
     `${attr(ENV_ID)} != ''`,

@@ -26,6 +26,7 @@ export const SIGNALS = {
   cold_start_rate: 'invocations that started cold, %',
   init_p95: '95th percentile init duration of cold starts, ms',
   timeout_rate: 'invocations that timed out, %',
+  telemetry_loss: 'invocations whose telemetry was lost, %',
 } satisfies Record<Signal, string>;
 const SIGNAL_ORDER = Object.keys(SIGNALS) as Signal[];
 

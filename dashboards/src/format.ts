@@ -75,6 +75,23 @@ export function humanValue(key: string, value: string): string | undefined {
   return undefined;
 }
 
+const PLATFORMS: Record<string, string> = {
+  aws_lambda: 'AWS Lambda',
+  gcp_cloud_functions: 'Cloud Run functions',
+  gcp_cloud_run: 'Cloud Run',
+  'cloudflare.workers': 'Cloudflare Workers',
+  azure_functions: 'Azure Functions',
+};
+
+/**
+ * The platform an invocation ran on, in words, from its resource's `cloud.platform` (as the
+ * SDK's adapters set it) or else `cloud.provider`; empty when neither was sent.
+ */
+export function platformName(resource: Record<string, string>): string {
+  const platform = resource['cloud.platform'];
+  return (platform && PLATFORMS[platform]) || platform || resource['cloud.provider'] || '';
+}
+
 export const percent = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(1)}%`);
 
 export const shortId = (id: string) => id.slice(0, 8);

@@ -92,6 +92,11 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('.trace-row').count()).toBe(3); // both orders and the batch worker
     expect(await page.locator('.row.hop').count()).toBe(2);
     expect(await page.locator('.row.band .badge.cold').first().textContent()).toMatch(/cold start · init/);
+    expect(await page.locator('.row.band .badge.platform').allTextContents()).toEqual([
+      'AWS Lambda',
+      'AWS Lambda',
+      'AWS Lambda',
+    ]);
     expect(await page.locator('.row.hop').first().textContent()).toMatch(/queue orders-queue.*dwell/);
     // every span's duration is readable: beside its bar or inside it in white, never over its end
     const overlaps = await page.locator('.span-row').evaluateAll((rows) =>

@@ -63,7 +63,11 @@ const P: TraceView = {
   clockShifts: [],
   invocations: [invocation('inv-p', { coldStart: true, initDurationMs: 150 })],
   spans: [
-    span('p', 'req', 0, 0, 40, { invocationId: 'inv-p', childCount: 1 }),
+    span('p', 'req', 0, 0, 40, {
+      invocationId: 'inv-p',
+      childCount: 1,
+      resource: { 'cloud.provider': 'cloudflare', 'cloud.platform': 'cloudflare.workers' },
+    }),
     span('p', 'send', 1, 20, 10, { kind: 'Producer', invocationId: 'inv-p' }),
   ],
 };
@@ -74,7 +78,7 @@ const C: TraceView = {
   clockShifts: [],
   invocations: [invocation('inv-c', { outcome: 'timeout' })],
   spans: [
-    span('c', 'batch', 0, 90, 50, { invocationId: 'inv-c', childCount: 1 }),
+    span('c', 'batch', 0, 90, 50, { invocationId: 'inv-c', childCount: 1, resource: { 'cloud.provider': 'aws' } }),
     span('c', 'record', 1, 100, 10, { kind: 'Consumer', invocationId: 'inv-c', childCount: 1 }),
     span('c', 'db', 2, 102, 5, { kind: 'Client', invocationId: 'inv-c', skewAdjustedMs: 40 }),
   ],
@@ -115,6 +119,8 @@ describe('buildWaterfall', () => {
     expect([w.startMs, w.endMs]).toEqual([0, 140]);
     const band = w.rows.find((r) => r.kind === 'band' && r.invocation.invocationId === 'inv-p')!;
     expect(band.kind === 'band' && band.invocation.coldStart).toBe(true);
+    // each hop says where it ran: cloud.platform in words, else cloud.provider
+    expect(w.rows.flatMap((r) => (r.kind === 'band' ? [r.platform] : []))).toEqual(['Cloudflare Workers', 'aws']);
   });
 
   it('hides the descendants of a collapsed span, and only those', () => {

@@ -147,7 +147,8 @@ function RowView({
     return (
       <div class={`row band outcome-${inv.outcome}`} style={style} data-invocation={inv.invocationId}>
         <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
-          λ {inv.functionName}
+          {row.platform === 'AWS Lambda' ? 'λ' : 'ƒ'} {inv.functionName}
+          {row.platform && <span class="badge platform">{row.platform}</span>}
           {inv.coldStart && <span class="badge cold">cold start · init {ms(inv.initDurationMs)}</span>}
           {inv.outcome === 'timeout' && <span class="badge timeout">timeout</span>}
           {inv.outcome === 'error' && <span class="badge error">error</span>}

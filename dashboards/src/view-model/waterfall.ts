@@ -1,3 +1,4 @@
+import { platformName } from '../format.js';
 import type { ApiSpan, Invocation, JourneyEdge, TraceView, VirtualParent } from './types.js';
 
 /**
@@ -29,6 +30,8 @@ export type Row =
       key: string;
       traceId: string;
       invocation: Invocation;
+      /** The platform it ran on, in words (format.ts platformName); '' when not sent. */
+      platform: string;
       depth: number;
       startMs: number;
       durationMs: number;
@@ -167,6 +170,7 @@ export function buildWaterfall(
           key: `band:${t.traceId}:${inv.invocationId}`,
           traceId: t.traceId,
           invocation: inv,
+          platform: platformName(node.resource),
           depth: node.depth,
           startMs: from,
           durationMs: start + node.durationMs - from,

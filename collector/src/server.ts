@@ -112,7 +112,12 @@ export function buildServer(
     metrics,
     quarantine: parent.quarantine,
   }));
-  app.register(queryPlugin, (parent) => ({ store: parent.store, orphanGraceMs: options.orphanGraceMs, prices }));
+  app.register(queryPlugin, (parent) => ({
+    store: parent.store,
+    orphanGraceMs: options.orphanGraceMs,
+    lossGraceMs: options.lossGraceMs,
+    prices,
+  }));
   app.register(alertsStage, {
     fileRules,
     evaluate: options.alerts,

@@ -168,7 +168,7 @@ describe('late data and dropped items', () => {
     await c.drained();
     const query = `/api/telemetry-loss?function=${fn}&since=1h`;
 
-    // Act / Assess: inside the default grace (1 minute after invocation 3) the gap is pending
+    // Act / Assess: inside the default grace (--loss-grace-ms: 1 minute after invocation 3) the gap is pending
     const early = await api(c.url, query);
     expect(early.functions[0]).toMatchObject({ seen: 2, missing: 0, pending: 1 });
     expect(early.gaps).toMatchObject([{ environmentId: env, firstSequence: 2, count: 1, state: 'pending' }]);

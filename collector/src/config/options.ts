@@ -113,6 +113,13 @@ export const optionsSchema = {
       default: 300000,
       description: 'how long a span whose parent is missing counts as pending before it is lost',
     },
+    lossGraceMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 60000,
+      description:
+        'how long, on top of the measured ingest lag, an invocation number an environment skipped stays pending before /api/telemetry-loss counts it lost',
+    },
     tlsCert: {
       type: 'string',
       default: '',
@@ -195,6 +202,7 @@ export interface CollectorOptions {
   readonly segmentMaxAgeMs: number;
   readonly retryWindowMs: number;
   readonly orphanGraceMs: number;
+  readonly lossGraceMs: number;
   readonly tlsCert: string;
   readonly tlsKey: string;
   readonly ingestToken: string;

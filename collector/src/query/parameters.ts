@@ -156,8 +156,8 @@ export const telemetryLossQuerystring = {
     grace: {
       type: 'string',
       pattern: PATTERNS.duration.pattern,
-      default: '1m',
-      description: 'how long a gap stays pending before it counts as lost, on top of the measured ingest lag',
+      description:
+        'how long a gap stays pending before it counts as lost, on top of the measured ingest lag; default: the collector option lossGraceMs (1m)',
     },
     limit: { type: 'integer', minimum: 0, maximum: 1000, default: 100, description: 'gaps listed at most' },
   },

@@ -47,7 +47,7 @@ import { traceView } from './trace-view.js';
  */
 export async function queryPlugin(
   app: FastifyInstance,
-  deps: { store: Store; orphanGraceMs: number; prices: readonly Price[] },
+  deps: { store: Store; orphanGraceMs: number; lossGraceMs?: number; prices: readonly Price[] },
 ): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -66,7 +66,7 @@ Object.defineProperty(queryPlugin, Symbol.for('skip-override'), { value: true })
 
 async function queryRoutes(
   app: SchemaTypedApp,
-  deps: { store: Store; orphanGraceMs: number; prices: readonly Price[] },
+  deps: { store: Store; orphanGraceMs: number; lossGraceMs?: number; prices: readonly Price[] },
 ): Promise<void> {
   const { store } = deps;
   app.setSerializerCompiler(stringify);
@@ -246,7 +246,7 @@ async function queryRoutes(
         response: { 200: lossAnswer, ...queryErrors },
       },
     },
-    async (req) => telemetryLoss(store, req.query),
+    async (req) => telemetryLoss(store, req.query, deps.lossGraceMs),
   );
 
   app.get(

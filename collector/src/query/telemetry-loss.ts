@@ -91,11 +91,17 @@ const CAUSE = `multiIf(prevOutcome = 'timeout', 'previous_timeout', prevOutcome 
 
 const ms = (v: unknown) => Number(v);
 
-/** `GET /api/telemetry-loss`. */
-export async function telemetryLoss(store: Store, q: TelemetryLossQuery, now = Date.now()): Promise<TelemetryLoss> {
+/** `GET /api/telemetry-loss`; `defaultGraceMs` (the collector's `--loss-grace-ms`) where `grace` is not given. */
+export async function telemetryLoss(
+  store: Store,
+  q: TelemetryLossQuery,
+  defaultGraceMs = 60_000,
+  now = Date.now(),
+): Promise<TelemetryLoss> {
   const { startNs, endNs } = timeRange(q, now);
   const step = bucketSeconds(q.step, startNs, endNs);
-  const graceMs = Math.round(durationParam(q.grace ?? '1m', 'grace') + (await ingestLagMs(store, now)));
+  const base = q.grace === undefined ? defaultGraceMs : durationParam(q.grace, 'grace');
+  const graceMs = Math.round(base + (await ingestLagMs(store, now)));
   const db = `\`${store.database}\``;
   const params: Record<string, unknown> = {
     lb: nsParam(startNs - BigInt(LOOKBACK_MS) * 1_000_000n),

@@ -4,7 +4,7 @@ import { rangeOf, rangeQuery, TimeRange } from '../components/time-range.js';
 import { useApi } from '../components/use-api.js';
 import { ms, percent, usd } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { Metrics, MetricsPoint } from '../view-model/types.js';
+import type { Metrics, MetricsPoint, TelemetryLoss } from '../view-model/types.js';
 
 /**
  * Services: per service and per function, over one shared time range — rate, error %,
@@ -41,6 +41,9 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
   const range = rangeOf(params);
   const services = useApi<Metrics>('metrics', `groupBy=service&${rangeQuery(params)}`);
   const functions = useApi<Metrics>('metrics', `groupBy=function&${rangeQuery(params)}`);
+  // invocations whose telemetry arrived, of those an environment numbered (see docs/api.md)
+  const loss = useApi<TelemetryLoss>('telemetry-loss', rangeQuery(params));
+  const coverage = new Map((loss.data?.functions ?? []).map((f) => [f.function, f]));
   const charts = useMemo(
     () => [
       { title: 'Requests per second', unit: '/s', ...align(services.data, (p) => p.ratePerSecond) },
@@ -133,6 +136,7 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
             <th class="num">Worst p95</th>
             <th class="num">Cost</th>
             <th class="num">Per million invocations</th>
+            <th class="num">Telemetry coverage</th>
           </tr>
         </thead>
         <tbody>
@@ -149,6 +153,7 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
                 {t.cost > 0 && t.cost < 0.01 ? 'under $0.01' : usd(t.cost)}
               </td>
               <td class="num">{t.count ? usd((t.cost / t.count) * 1e6) : '—'}</td>
+              <Coverage of={coverage.get(t.group)} />
             </tr>
           ))}
         </tbody>
@@ -157,5 +162,22 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
         {functions.data && functions.data.series.length > 0 && fnCharts.map((c) => <Chart key={c.title} {...c} />)}
       </div>
     </section>
+  );
+}
+
+/** A function's telemetry coverage cell: the share of its invocations that reported, and what was lost. */
+function Coverage({ of: f }: { of: TelemetryLoss['functions'][number] | undefined }) {
+  if (!f || f.coveragePercent === null) return <td class="num muted">—</td>;
+  const lost = f.missing ? `${f.missing} of ${f.seen + f.missing} invocations lost` : 'no invocation lost';
+  const pending = f.pending ? `; ${f.pending} not yet known (inside the grace period)` : '';
+  const dropped =
+    f.droppedSpans + f.droppedLogRecords
+      ? `; the SDK dropped ${f.droppedSpans} spans and ${f.droppedLogRecords} log records`
+      : '';
+  return (
+    <td class={f.missing ? 'num error' : 'num'} title={`${lost}${pending}${dropped}`}>
+      {percent(f.coveragePercent)}
+      {f.missing > 0 && <span class="muted"> ({f.missing} lost)</span>}
+    </td>
   );
 }

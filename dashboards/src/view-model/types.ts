@@ -23,6 +23,7 @@ export type {
   ServiceMap,
   Signal,
   Silence,
+  TelemetryLoss,
   TraceIdList,
   TracePoints,
   TraceSummary,

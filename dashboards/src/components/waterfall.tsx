@@ -147,14 +147,15 @@ function RowView({
     return (
       <div class={`row band outcome-${inv.outcome}`} style={style} data-invocation={inv.invocationId}>
         <div class="label" style={{ paddingLeft: `${row.depth * 14 + 4}px` }}>
-          {row.platform === 'AWS Lambda' ? 'λ' : 'ƒ'} {inv.functionName}
+          {row.platform === 'AWS Lambda' ? 'λ' : 'ƒ'} <span class="fn">{inv.functionName}</span>
           {row.platform && <span class="badge platform">{row.platform}</span>}
           {inv.coldStart && <span class="badge cold">cold start · init {ms(inv.initDurationMs)}</span>}
           {inv.outcome === 'timeout' && <span class="badge timeout">timeout</span>}
           {inv.outcome === 'error' && <span class="badge error">error</span>}
           <span class="muted" title={inv.instance}>
             {' '}
-            billed {billed(inv.billedDurationMs)} · {inv.memoryMb} MB · {cost(inv.costUsd)} · {inv.instance}
+            billed {billed(inv.billedDurationMs)} · {inv.memoryMb > 0 && `${inv.memoryMb} MB · `}
+            {cost(inv.costUsd)} · {inv.instance}
           </span>
         </div>
         <div class="lane">

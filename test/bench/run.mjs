@@ -540,7 +540,7 @@ function readmeRows() {
   ];
   const q = results.query;
   // the README keeps the dashboard's everyday queries; docs/benchmarks.md has every case
-  for (const id of ['traceById', 'recent', 'search', 'serviceMap']) {
+  for (const id of ['traceById', 'search', 'serviceMap']) {
     const c = q?.cases.find((x) => x.id === id);
     if (!c) continue;
     rows.push([
@@ -552,22 +552,19 @@ function readmeRows() {
     ]);
   }
   const a = results['alert-latency'];
-  if (a)
+  if (a) {
+    // the slowest of the samples against each bound; every sample is in docs/benchmarks.md
+    const secs = (xs) => Math.max(...xs) / 1000;
+    const ended = a.noDataMs ? secs([...a.noDataMs, ...a.resolvedMs]) : undefined;
+    const firing = `≤ ${a.boundsMs.firing / 1000} s — ${verdict(secs(a.samplesMs) <= a.boundsMs.firing / 1000)}`;
     rows.push([
-      'first bad span → alert webhook, default settings',
-      a.samplesMs.map((s) => `${(s / 1000).toFixed(1)} s`).join(', '),
+      `alert webhook, default settings: first bad span → firing${ended ? '; last → no data / resolved' : ''}`,
+      `at most ${fmt(secs(a.samplesMs), 1)} s${ended ? `; ${fmt(ended, 1)} s` : ''}`,
       '—',
       '—',
-      `≤ lag floor + interval (${a.params.interval})`,
+      ended ? `${firing}; ≤ ${a.boundsMs.end / 1000} s — ${verdict(ended <= a.boundsMs.end / 1000)}` : firing,
     ]);
-  if (a?.noDataMs)
-    rows.push([
-      'last bad span → no-data / resolved webhook, default settings',
-      `${a.noDataMs.map((s) => `${(s / 1000).toFixed(1)} s`).join(', ')} / ${a.resolvedMs.map((s) => `${(s / 1000).toFixed(1)} s`).join(', ')}`,
-      '—',
-      '—',
-      `≤ window + lag floor + interval (${(a.boundsMs.end / 1000).toFixed(0)} s)`,
-    ]);
+  }
   if (results['dashboard-render']) rows.push(dashboardSummaryRow(results['dashboard-render']));
   return markdownTable(['measure', 'fntrace', 'stock OpenTelemetry / baseline', 'ratio', 'goal'], rows);
 }

@@ -17,7 +17,8 @@ beforeAll(async () => {
   demo = startDemo(dir.path, ['--fast']);
   [link] = await demo.until(/http:\/\/127\.0\.0\.1:\d+\/#\/trace\/[0-9a-f]{32}/);
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await browser.newPage();
+  await page.setViewportSize({ width: 1400, height: 900 });
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

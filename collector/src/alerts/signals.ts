@@ -1,4 +1,4 @@
-import { GAP, GAP_SIZE, LOOKBACK_MS, numberedInvocationsSql } from '../query/telemetry-loss.js';
+import { GAP, GAP_SIZE, LOOKBACK_MS, numberedInvocationsSql, seenSql } from '../query/telemetry-loss.js';
 import type { Store } from '../store/clickhouse.js';
 import type { AlertRule } from './rule.js';
 
@@ -110,25 +110,35 @@ export function signalQuery(
 /** `telemetry_loss`: per group, invocations lost × 100 / (lost + seen), from the numbering's gaps. */
 function lossQuery(rule: AlertRule, db: string, bucketMs?: number): { sql: string; params: Record<string, unknown> } {
   const t = rule.target ?? {};
+  const f = { service: t.service, function: t.function };
   const params: Record<string, unknown> = { lookback: LOOKBACK_MS };
-  const numbered = numberedInvocationsSql(db, { service: t.service, function: t.function }, params, {
-    from: 'fromUnixTimestamp64Milli({from:Int64} - {lookback:Int64})',
+  const window = {
+    from: 'fromUnixTimestamp64Milli({from:Int64})',
     to: 'fromUnixTimestamp64Milli({to:Int64})',
+    openEnd: true,
+  };
+  const numbered = numberedInvocationsSql(db, f, params, {
+    from: 'fromUnixTimestamp64Milli({from:Int64} - {lookback:Int64})',
+    to: window.to,
   });
   if (bucketMs) params.bucket = bucketMs;
-  const group = bucketMs
-    ? 'toString(intDiv(toUnixTimestamp64Milli(ts) - {from:Int64}, {bucket:Int64}))'
-    : rule.groupBy === 'function'
-      ? 'fn'
-      : rule.groupBy === 'service'
-        ? 'service'
-        : "''";
-  const lost = `sumIf(${GAP_SIZE}, ${GAP})`;
+  const group = (ts: string, service: string, fn: string) =>
+    bucketMs
+      ? `toString(intDiv(toUnixTimestamp64Milli(${ts}) - {from:Int64}, {bucket:Int64}))`
+      : rule.groupBy === 'function'
+        ? fn
+        : rule.groupBy === 'service'
+          ? service
+          : "''";
+  // the window's end is not in it, as for every other signal
   return {
-    sql: `SELECT ${group} AS group, ${lost} * 100 / (count() + ${lost}) AS value, count() + ${lost} AS samples
-      FROM (${numbered})
-      WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
-      GROUP BY group`,
+    sql: `SELECT group, sum(lost) * 100 / (sum(seen) + sum(lost)) AS value, sum(seen) + sum(lost) AS samples FROM (
+        SELECT group, seen, 0 AS lost FROM (${seenSql(db, f, params, group('Timestamp', 'ServiceName', 'FaasName'), window)})
+        UNION ALL
+        SELECT ${group('ts', 'service', 'fn')} AS group, 0 AS seen, sum(${GAP_SIZE}) AS lost FROM (${numbered})
+        WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64}) AND ${GAP}
+        GROUP BY group
+      ) GROUP BY group`,
     params,
   };
 }

@@ -172,6 +172,15 @@ describe('a wrapped fetch handler in workerd', () => {
     expect(c.attrs['faas.coldstart']).toBe(true);
     expect(c.resource['faas.instance']).not.toBe(a!.resource['faas.instance']);
     expect(b!.resource['faas.instance']).toBe(a!.resource['faas.instance']);
+    // the isolate numbers its invocations (the core does it for every adapter); a new one afresh
+    const numbering = (x: typeof a) => [x!.attrs['fntrace.environment.id'], x!.attrs['fntrace.environment.sequence']];
+    const [isolate] = numbering(a);
+    expect([numbering(a), numbering(b)]).toEqual([
+      [isolate, 1],
+      [isolate, 2],
+    ]);
+    expect(numbering(c)[0]).not.toBe(isolate);
+    expect(numbering(c)[1]).toBe(1);
   });
 
   it('records a 5xx response and a thrown error, and passes both on', async () => {

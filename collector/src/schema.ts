@@ -24,7 +24,7 @@ export const migrate = (
   store: Store,
   retentionDays: number,
   log?: (msg: string) => void,
-  layout?: { mapBuckets?: boolean; prices?: readonly Price[] },
+  layout?: { mapBuckets?: boolean; prices?: readonly Price[]; tailSamplingHoldSeconds?: number },
 ) => runPlan(store, MIGRATIONS, retentionDays, log, layout);
 
 /** Every statement of the plan on an empty database (what `fntrace schema` prints). */

@@ -11,6 +11,8 @@ import { healthPlugin } from './http/health.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { receiverPlugin } from './ingest/receiver.js';
 import { queryPlugin } from './query/plugin.js';
+import { loadSamplingRules } from './sampling/rules.js';
+import { samplingStage } from './sampling/stage.js';
 import { MIGRATIONS } from './schema.js';
 import { spoolStage } from './spool/plugin.js';
 import type { Spool } from './spool/spool.js';
@@ -44,6 +46,8 @@ export interface BuildOptions {
   alertRetryBaseMs?: number;
   /** How often the alert engine checks which rules are due. Default 1 s. */
   alertTickMs?: number;
+  /** With `--tail-sampling`: decide on a timer (false: tests call `app.sampler.tick()`). Default true. */
+  samplingInBackground?: boolean;
 }
 
 /** `--tls-cert` and `--tls-key`, read: HTTPS for everything the collector serves. */
@@ -91,6 +95,7 @@ export function buildServer(
   // validated before anything else starts: a bad rules file must stop start-up with its line
   const fileRules = options.alertRules ? loadRulesFile(options.alertRules) : [];
   const prices = loadPrices(options.prices);
+  const sampling = options.tailSampling ? loadSamplingRules(options.tailSampling) : undefined;
 
   // The stages in data-path order; each opens what it owns as it registers, starts its
   // background work when the server is ready, and stops it on close — in the reverse order
@@ -102,6 +107,7 @@ export function buildServer(
     migrations: MIGRATIONS,
     prices,
     drainTimeoutMs: build.drainTimeoutMs ?? 10_000,
+    stagingHoldSeconds: sampling ? sampling.holdMs / 1000 : undefined,
   });
   // the routes read the stages' decorations once these have registered
   app.register(receiverPlugin, (parent) => ({ options, spool: parent.spool, metrics, isClosing: () => closing }));
@@ -127,6 +133,7 @@ export function buildServer(
     minLagMs: build.alertMinLagMs,
     retryBaseMs: build.alertRetryBaseMs,
   });
+  if (sampling) app.register(samplingStage, { rules: sampling, background: build.samplingInBackground });
   app.register(dashboardPlugin);
   // new ingest is refused from the moment closing starts, before any stage closes
   app.addHook('preClose', async () => {

@@ -150,6 +150,12 @@ export const optionsSchema = {
         'YAML/JSON price table for the estimated cost of invocations (per cloud.provider and host.arch), ahead of the built-in AWS Lambda prices; read at start-up',
     },
     alertRules: { type: 'string', default: '', description: 'YAML/JSON file of alert rules, validated at start-up' },
+    tailSampling: {
+      type: 'string',
+      default: '',
+      description:
+        'YAML/JSON file of tail sampling rules (decision delay, hold time, what to keep): journeys are decided once quiet, the rest dropped after the hold; metrics and cost still count every span. Empty: store every span',
+    },
     alerts: { type: 'boolean', default: true, description: 'evaluate alerts here; give false on all but one replica' },
     publicUrl: {
       type: 'string',
@@ -209,6 +215,7 @@ export interface CollectorOptions {
   readonly apiToken: string;
   readonly prices: string;
   readonly alertRules: string;
+  readonly tailSampling: string;
   readonly alerts: boolean;
   readonly publicUrl: string;
   readonly engineMemoryBytes: number;

@@ -15,6 +15,8 @@ export interface Store {
   readonly embedded: boolean;
   readonly database: string;
   readonly cluster: string;
+  /** The table spool segments of spans go into: `otel_traces`, or the staging table with `--tail-sampling`. Default `otel_traces`. */
+  spansTable?: string;
   close(): Promise<void>;
 }
 

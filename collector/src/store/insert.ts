@@ -27,7 +27,8 @@ export type RowsSource = { path: string } | { text: Buffer; workDir: string };
 const TOKEN = /^[0-9a-z-]+$/;
 
 export async function insertRows(store: Store, signal: Signal, source: RowsSource, token: string): Promise<void> {
-  const { table, columns } = TABLES[signal];
+  const { columns } = TABLES[signal];
+  const table = signal === 'traces' && store.spansTable ? store.spansTable : TABLES[signal].table;
   const target = `\`${store.database}\`.\`${table}\``;
   // parallel_view_processing: the materialized views take the inserted block on threads of
   // their own instead of one after the other (faster ingest end to end in the ingest bench;

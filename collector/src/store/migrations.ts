@@ -2,6 +2,7 @@ import type { Store } from './clickhouse.js';
 import { columnDdl, SPAN_TABLE } from './columns.js';
 import { DEFAULT_PRICES, type Price, pricesComment } from './prices.js';
 import { retentionStatements, type SchemaOptions, schemaStatements, tableStatement } from './schema.js';
+import { applyStaging } from './staging.js';
 import {
   MAP_BUCKET_SETTINGS,
   MAP_PLAIN_SETTINGS,
@@ -263,7 +264,7 @@ export async function migrate(
   plan: readonly Migration[],
   retentionDays: number,
   log: (msg: string) => void = () => {},
-  layout: { mapBuckets?: boolean; prices?: readonly Price[] } = {},
+  layout: { mapBuckets?: boolean; prices?: readonly Price[]; tailSamplingHoldSeconds?: number } = {},
 ): Promise<number[]> {
   const db = `\`${store.database}\``;
   for (const query of migrationsTableStatements(store.database, store.cluster)) await store.client.command({ query });
@@ -294,8 +295,10 @@ export async function migrate(
     });
     applied.push(m.version);
   }
+  // the migrations made the views on otel_traces; --tail-sampling moves them to the staging table
+  await applyStaging(store, o, { holdSeconds: layout.tailSamplingHoldSeconds }, log);
   await applyRetention(store, retentionDays);
-  await applyPrices(store, o, log);
+  await applyPrices(store, { ...o, tailSampling: layout.tailSamplingHoldSeconds !== undefined }, log);
   const [traces] = await rowsOf<{ engine_full: string }>(
     store,
     'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {name:String}',

@@ -7,6 +7,7 @@ import { openStore, type Store } from './clickhouse.js';
 import { type Migration, migrate } from './migrations.js';
 import type { Price } from './prices.js';
 import { Quarantine } from './quarantine.js';
+import { STAGING_TABLE } from './tables.js';
 import { Writer } from './writer.js';
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export interface StoreStageOptions {
   prices: readonly Price[];
   /** How long closing may spend storing what was acknowledged. */
   drainTimeoutMs: number;
+  /** With `--tail-sampling`: how long the staging table keeps spans (seconds); spans are stored there. */
+  stagingHoldSeconds?: number;
 }
 
 /**
@@ -45,7 +48,9 @@ export const storeStage = fp(
     const applied = await migrate(store, o.migrations, options.retentionDays, (msg) => app.log.info(msg), {
       mapBuckets: options.mapBuckets,
       prices: o.prices,
+      tailSamplingHoldSeconds: o.stagingHoldSeconds,
     });
+    if (o.stagingHoldSeconds !== undefined) store.spansTable = STAGING_TABLE;
     const dataDir = resolve(options.data);
     app.log.info(
       {

@@ -15,6 +15,8 @@ export const TTL_COLUMNS: Record<string, string> = {
   fntrace_trace_summary: 'Bucket',
   fntrace_trace_edges: 'toDateTime(Timestamp)',
   fntrace_messages: 'toDateTime(Timestamp)',
+  // with --tail-sampling (absent otherwise, and then skipped)
+  fntrace_sampling_decisions: 'toDateTime(DecidedAt)',
 };
 
 /**

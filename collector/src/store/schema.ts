@@ -1,6 +1,6 @@
 import type { Price } from './prices.js';
 import { retentionStatements, TTL_COLUMNS } from './retention.js';
-import { tableDefs } from './tables.js';
+import { type TableDef, tableDefs } from './tables.js';
 import { viewStatements } from './views.js';
 
 /**
@@ -32,6 +32,11 @@ export interface SchemaOptions {
   mapBuckets?: boolean;
   /** The price table of estimated invocation cost (prices.ts). Default: the built-in one. */
   prices?: readonly Price[];
+  /**
+   * `--tail-sampling` is on: the materialized views read the staging table every span is
+   * inserted into (sampling/schema.ts). Default false; the migrations' DDL never sets it.
+   */
+  tailSampling?: boolean;
 }
 
 /** `CREATE TABLE` of one table as the current schema defines it, under another name (for a rebuild; one node). */
@@ -45,14 +50,29 @@ export function tableStatement(o: SchemaOptions, table: string, name: string): s
 export function schemaStatements(o: SchemaOptions): string[] {
   const db = q(o.database);
   const onCluster = o.cluster ? ` ON CLUSTER ${q(o.cluster)}` : '';
+  const ttl = retentionTtl(o);
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`,
+    ...createTables(o, tableDefs(o, ttl)),
+    ...viewStatements(o),
+  ];
+}
+
+/** The TTL clause `--retention-days` gives a table counting from `expr` (none for 0). */
+export const retentionTtl = (o: SchemaOptions) => (expr: string) =>
+  o.retentionDays > 0 ? `TTL ${expr} + toIntervalDay(${o.retentionDays})` : '';
+
+/** `CREATE TABLE` statements of `defs`: on a cluster, each a Replicated `_local` table and a Distributed one. */
+export function createTables(o: SchemaOptions, defs: readonly TableDef[]): string[] {
+  const db = q(o.database);
+  const onCluster = o.cluster ? ` ON CLUSTER ${q(o.cluster)}` : '';
   const local = (name: string) => (o.cluster ? `${name}_local` : name);
-  const ttl = (expr: string) => (o.retentionDays > 0 ? `TTL ${expr} + toIntervalDay(${o.retentionDays})` : '');
   const engine = (kind: string, name: string) =>
     o.cluster
       ? `Replicated${kind}('/clickhouse/tables/{shard}/${o.database}/${local(name)}', '{replica}')`
       : `${kind}()`;
-  const out: string[] = [`CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`];
-  for (const t of tableDefs(o, ttl)) {
+  const out: string[] = [];
+  for (const t of defs) {
     out.push(
       `CREATE TABLE IF NOT EXISTS ${db}.${q(local(t.name))}${onCluster} (${t.columns}\n) ENGINE = ${engine(t.engine, t.name)}\n${t.tail}`,
     );
@@ -62,7 +82,6 @@ export function schemaStatements(o: SchemaOptions): string[] {
       );
     }
   }
-  out.push(...viewStatements(o));
   return out;
 }
 

@@ -254,3 +254,49 @@ export function tableDefs(o: SchemaOptions, ttl: (expr: string) => string): Tabl
     },
   ];
 }
+
+/** With `--tail-sampling`: every span lands here first; the views read it (sampling/schema.ts). */
+export const STAGING_TABLE = 'fntrace_spans_staging';
+/** With `--tail-sampling`: one row per trace the sampler decided (kept or not, and why). */
+export const DECISIONS_TABLE = 'fntrace_sampling_decisions';
+
+/**
+ * The tables of `--tail-sampling` (made at start-up only when it is on, so the schema without it
+ * is unchanged). The staging table has `otel_traces`'s columns without its search indexes and
+ * keeps rows `holdSeconds` after they were ingested: long enough to decide (the decision delay)
+ * and to show a trace sampled out for a while. Its parts are whole hours of ingest, dropped once
+ * every row expired, checked every ten minutes (ClickHouse's default is four hours). Decisions
+ * follow `--retention-days`, like the spans they explain.
+ */
+export function samplingTableDefs(holdSeconds: number, ttl: (expr: string) => string): TableDef[] {
+  return [
+    {
+      name: STAGING_TABLE,
+      columns: `
+    ${columnsDdl(SPAN_TABLE, 'CODEC(ZSTD(1))').join(',\n    ')},
+    IngestedAt DateTime64(3) DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
+    INDEX idx_ingested IngestedAt TYPE minmax GRANULARITY 1`,
+      engine: 'MergeTree',
+      tail: tail({
+        partitionBy: 'toStartOfHour(IngestedAt)',
+        orderBy: 'TraceId, Timestamp',
+        ttl: `TTL toDateTime(IngestedAt) + toIntervalSecond(${Math.ceil(holdSeconds)})`,
+        settings: ['index_granularity = 2048', 'merge_with_ttl_timeout = 600'],
+      }),
+      shardBy: 'cityHash64(TraceId)',
+    },
+    {
+      name: DECISIONS_TABLE,
+      columns: `
+    TraceId String CODEC(ZSTD(1)),
+    JourneyId String CODEC(ZSTD(1)),
+    Kept UInt8,
+    Reason LowCardinality(String),
+    DecidedAt DateTime64(3) CODEC(Delta, ZSTD(1)),
+    Spans UInt32`,
+      engine: 'MergeTree',
+      tail: tail({ partitionBy: 'toDate(DecidedAt)', orderBy: 'TraceId', ttl: ttl('toDateTime(DecidedAt)') }),
+      shardBy: 'cityHash64(TraceId)',
+    },
+  ];
+}

@@ -1,5 +1,6 @@
 import { billingSql, DEFAULT_PRICES, pricesComment } from './prices.js';
 import type { SchemaOptions } from './schema.js';
+import { STAGING_TABLE } from './tables.js';
 
 /**
  * The materialized views that fill fntrace's tables from `otel_traces` as spans are inserted:
@@ -78,7 +79,8 @@ const q = (name: string) => `\`${name}\``;
  */
 export function viewSelects(o: SchemaOptions) {
   const local = (name: string) => (o.cluster ? `${name}_local` : name);
-  const src = `${q(o.database)}.${q(local('otel_traces'))}`;
+  // with --tail-sampling every span is counted from the staging table, before any is dropped
+  const src = `${q(o.database)}.${q(local(o.tailSampling ? STAGING_TABLE : 'otel_traces'))}`;
   const attr = (k: string) => `SpanAttributes['${k}']`;
   const res = (k: string) => `ResourceAttributes['${k}']`;
   const either = (k: string) => `if(${attr(k)} != '', ${attr(k)}, ${res(k)})`;

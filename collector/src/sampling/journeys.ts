@@ -1,0 +1,134 @@
+import type { Store } from '../store/clickhouse.js';
+
+/**
+ * Journeys for the sampler: the traces joined to some starting traces, as the journey view
+ * (query/journey.ts) joins them — span links (`fntrace_trace_edges`), spans of one message id
+ * (`fntrace_messages`, producers and consumers) and a shared correlation id
+ * (`fntrace_invocations`, unless it is the invocation's own id) — found breadth-first from the
+ * store, then grouped by union-find. Every collector asking about the same traces gets the same
+ * groups: nothing here is held between calls.
+ */
+
+/** Disjoint sets of trace ids. */
+export class UnionFind {
+  private readonly parent = new Map<string, string>();
+
+  find(x: string): string {
+    let root = this.parent.get(x) ?? x;
+    if (root === x) {
+      if (!this.parent.has(x)) this.parent.set(x, x);
+      return x;
+    }
+    while (this.parent.get(root)! !== root) root = this.parent.get(root)!;
+    // path compression
+    let at = x;
+    while (at !== root) {
+      const next = this.parent.get(at)!;
+      this.parent.set(at, root);
+      at = next;
+    }
+    return root;
+  }
+
+  union(a: string, b: string): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    // the smaller id is the root: groups come out the same whatever the order of unions
+    if (ra < rb) this.parent.set(rb, ra);
+    else if (rb < ra) this.parent.set(ra, rb);
+  }
+
+  /** The groups, each sorted, keyed by their smallest id. */
+  groups(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const x of this.parent.keys()) {
+      const r = this.find(x);
+      const list = out.get(r) ?? [];
+      list.push(x);
+      out.set(r, list);
+    }
+    for (const list of out.values()) list.sort();
+    return out;
+  }
+}
+
+/**
+ * Trace ids per query: query parameters travel in the URL, which servers bound (ClickHouse at
+ * 1 MiB, proxies and Node's HTTP parser at 16 KiB): 200 ids are about 7 KiB.
+ */
+export const ID_BATCH = 200;
+
+/** `list` in slices of `size`. */
+export function batches<T>(list: readonly T[], size = ID_BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+const rows = async <T>(store: Store, query: string, query_params: Record<string, unknown>) =>
+  (await (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()) as T[];
+
+/**
+ * The journeys of `start`: every trace reached from them, grouped. A journey that reaches more
+ * than `maxTraces` traces stops growing there (its group is what was reached).
+ */
+export async function journeysOf(store: Store, start: string[], maxTraces = 5000): Promise<Map<string, string[]>> {
+  const db = `\`${store.database}\``;
+  const sets = new UnionFind();
+  const seen = new Set<string>();
+  for (const id of start) {
+    seen.add(id);
+    sets.find(id);
+  }
+  let frontier = [...start];
+  while (frontier.length > 0) {
+    const ids = frontier.slice(0, ID_BATCH);
+    frontier = frontier.slice(ID_BATCH);
+    const [links, messages, correlated] = await Promise.all([
+      rows<{ a: string; b: string }>(
+        store,
+        `SELECT FromTraceId AS a, ToTraceId AS b FROM ${db}.fntrace_trace_edges
+         WHERE ToTraceId IN {ids:Array(String)} OR FromTraceId IN {ids:Array(String)}`,
+        { ids },
+      ),
+      rows<{ a: string; b: string }>(
+        store,
+        `SELECT MessageId AS a, TraceId AS b FROM ${db}.fntrace_messages
+         WHERE MessageId IN (SELECT MessageId FROM ${db}.fntrace_messages WHERE TraceId IN {ids:Array(String)})`,
+        { ids },
+      ),
+      rows<{ a: string; b: string }>(
+        store,
+        `SELECT CorrelationId AS a, TraceId AS b FROM ${db}.fntrace_invocations
+         WHERE CorrelationId IN (SELECT CorrelationId FROM ${db}.fntrace_invocations
+                                 WHERE TraceId IN {ids:Array(String)} AND CorrelationId != '' AND CorrelationId != InvocationId)`,
+        { ids },
+      ),
+    ]);
+    const reach = (id: string) => {
+      if (id === '' || seen.has(id) || seen.size >= maxTraces) return;
+      seen.add(id);
+      frontier.push(id);
+    };
+    const join = (a: string, b: string) => {
+      if (a === '' || b === '') return;
+      reach(a);
+      reach(b);
+      // a trace left out for the bound is not joined either
+      if (seen.has(a) && seen.has(b)) sets.union(a, b);
+    };
+    for (const l of links) join(l.a, l.b);
+    // traces sharing a message id or a correlation id: each joined to the first of them
+    for (const list of [messages, correlated]) {
+      const first = new Map<string, string>();
+      for (const r of list) {
+        const f = first.get(r.a);
+        if (f === undefined) {
+          first.set(r.a, r.b);
+          reach(r.b);
+        } else join(f, r.b);
+      }
+    }
+  }
+  return sets.groups();
+}

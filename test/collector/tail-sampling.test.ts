@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inRate } from '../../collector/src/sampling/sampler.js';
+import { exited, killWhenDone, tempDir, useTempDir } from '../helpers/cleanup.js';
+import { type ClickHouseHttp, startClickHouseHttp } from '../helpers/clickhouse-http.js';
+import { api } from './fixtures.js';
+import { type Running, useCollector } from './helpers.js';
+import { freePort, startCollector, waitReady } from './process.js';
+
+// Journey-aware tail sampling through the real collector on the --clickhouse-url path (the
+// ClickHouse-HTTP test server in front of the embedded engine), with the official OTel exporter
+// as the client. Journeys are three traces joined by message ids (an HTTP hop publishes, a
+// consumer publishes again, a second consumer ends it). One collector samples (its sampler
+// ticked by the test), one beside it stores everything (another database of the same engine),
+// both fed the same spans; then two collector processes with sampling on share a third
+// database, each receiving part of every journey.
+
+const HEALTHY = 400;
+const FAILING = 12;
+const PERCENT = 10;
+/** Healthy journeys kept: 10 % ± 5 points (the share is binomial, n = 400: σ ≈ 1.5 points). */
+const TOLERANCE = 5;
+
+const files = useTempDir('fntrace-sampling-rules-');
+let clickhouse: ClickHouseHttp;
+const sampledOptions: Record<string, unknown> = { clickhouseDatabase: 'sampled' };
+const fullOptions: Record<string, unknown> = { clickhouseDatabase: 'full' };
+beforeAll(async () => {
+  clickhouse = await startClickHouseHttp();
+  const rules = join(files.path, 'sampling.yaml');
+  writeFileSync(rules, `decisionDelay: 1s\nhold: 1h\nkeep:\n  percent: ${PERCENT}\n`);
+  Object.assign(sampledOptions, { clickhouseUrl: clickhouse.url, tailSampling: rules });
+  Object.assign(fullOptions, { clickhouseUrl: clickhouse.url });
+}, 60_000);
+// after the collectors have closed (vitest runs after-hooks last registered first)
+afterAll(async () => {
+  await clickhouse?.close();
+});
+const sampled = useCollector(sampledOptions, { samplingInBackground: false });
+const full = useCollector(fullOptions);
+
+/** A provider exporting to each of `urls` (the same spans to every one). */
+function provider(urls: string[]): BasicTracerProvider {
+  return new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'shop', 'cloud.provider': 'aws' }),
+    spanProcessors: urls.map(
+      (url) =>
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }), {
+          maxQueueSize: 100_000,
+          maxExportBatchSize: 2000,
+        }),
+    ),
+  });
+}
+
+interface Sent {
+  /** Each journey's trace ids, first hop first. */
+  journeys: { traces: string[]; failing: boolean }[];
+}
+
+/**
+ * `n` journeys of three hops; hop k's spans come from `tracers[k % tracers.length]` (so that
+ * with two collectors the hops of one journey arrive at different ones), and the publish span
+ * of hop k from the next tracer (a trace's spans split between collectors too).
+ */
+function sendJourneys(tracers: Tracer[], n: number, failing: boolean, tag: string): Sent['journeys'] {
+  const out: Sent['journeys'] = [];
+  for (let i = 0; i < n; i++) {
+    const traces: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const tracer = tracers[k % tracers.length]!;
+      const hop = tracer.startSpan(k === 0 ? 'POST /orders' : `consume-${k}`, {
+        root: true,
+        kind: k === 0 ? SpanKind.SERVER : SpanKind.CONSUMER,
+        attributes: {
+          'faas.name': `hop-${k}`,
+          'faas.invocation_id': randomUUID(),
+          'faas.trigger': k === 0 ? 'http' : 'pubsub',
+          'faas.max_memory': '536870912',
+          'faas.coldstart': false,
+          ...(k > 0 ? { 'messaging.message.id': `${tag}-${i}-m${k}`, 'messaging.system': 'aws_sqs' } : {}),
+        },
+      });
+      traces.push(hop.spanContext().traceId);
+      if (k < 2) {
+        const publisher = tracers[(k + 1) % tracers.length]!;
+        publisher
+          .startSpan(
+            'publish',
+            {
+              kind: SpanKind.PRODUCER,
+              attributes: { 'messaging.message.id': `${tag}-${i}-m${k + 1}`, 'messaging.system': 'aws_sqs' },
+            },
+            trace.setSpan(context.active(), hop),
+          )
+          .end();
+      }
+      if (k === 2 && failing) hop.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
+      hop.end();
+    }
+    out.push({ traces, failing });
+  }
+  return out;
+}
+
+const rowsOf = (c: Running, sql: string, params?: Record<string, unknown>) =>
+  c.query<Record<string, string>>(sql, params);
+
+/** Tick the sampler until every staged trace is decided (the decision delay passes on the store's clock). */
+async function decideAll(c: Running, db: string, traces: number): Promise<void> {
+  for (;;) {
+    await c.server.app.sampler.tick();
+    const [r] = await rowsOf(c, `SELECT toString(uniqExact(TraceId)) AS n FROM ${db}.fntrace_sampling_decisions`);
+    if (Number(r!.n) >= traces) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('journey-aware tail sampling', () => {
+  let journeys: Sent['journeys'] = [];
+
+  beforeAll(async () => {
+    const p = provider([sampled.url, full.url]);
+    const tracer = p.getTracer('tail-sampling-test');
+    journeys = [
+      ...sendJourneys([tracer], HEALTHY, false, 'healthy'),
+      ...sendJourneys([tracer], FAILING, true, 'failing'),
+    ];
+    await p.forceFlush();
+    await p.shutdown();
+    await sampled.drained(60_000);
+    await full.drained(60_000);
+    await decideAll(sampled, 'sampled', journeys.length * 3);
+  }, 180_000);
+
+  it('keeps whole every journey whose third hop failed, for its error', async () => {
+    const failing = journeys.filter((j) => j.failing).flatMap((j) => j.traces);
+    const stored = await rowsOf(
+      sampled,
+      'SELECT TraceId, toString(count()) AS n FROM sampled.otel_traces WHERE TraceId IN {ids:Array(String)} GROUP BY TraceId',
+      { ids: failing },
+    );
+    // hops 1 and 2 have their invocation and a publish span, hop 3 its invocation
+    expect(Object.fromEntries(stored.map((r) => [r.TraceId, Number(r.n)]))).toEqual(
+      Object.fromEntries(journeys.filter((j) => j.failing).flatMap((j) => j.traces.map((t, k) => [t, k < 2 ? 2 : 1]))),
+    );
+    for (const j of journeys.filter((x) => x.failing)) {
+      const answers = await Promise.all(j.traces.map((t) => api(sampled.url, `/api/traces/${t}/sampling`)));
+      for (const a of answers)
+        expect(a).toMatchObject({ state: 'kept', reason: 'error', journeyId: [...j.traces].sort()[0] });
+    }
+  });
+
+  it(`keeps ${PERCENT} % ± ${TOLERANCE} points of healthy journeys, whole, the same ones the hash picks`, async () => {
+    const healthy = journeys.filter((j) => !j.failing);
+    // every span in this database came from this file's journeys
+    const storedTraces = new Set(
+      (await rowsOf(sampled, 'SELECT DISTINCT TraceId FROM sampled.otel_traces')).map((r) => r.TraceId),
+    );
+    const kept = healthy.filter((j) => j.traces.some((t) => storedTraces.has(t)));
+    // whole journeys or nothing
+    for (const j of healthy) expect(j.traces.filter((t) => storedTraces.has(t)).length % 3).toBe(0);
+    expect(kept.map((j) => j.traces[0])).toEqual(
+      healthy.filter((j) => inRate([...j.traces].sort()[0]!, PERCENT)).map((j) => j.traces[0]),
+    );
+    const share = (kept.length / healthy.length) * 100;
+    expect(share).toBeGreaterThanOrEqual(PERCENT - TOLERANCE);
+    expect(share).toBeLessThanOrEqual(PERCENT + TOLERANCE);
+    const out = healthy.find((j) => !kept.includes(j))!;
+    expect(await api(sampled.url, `/api/traces/${out.traces[1]}/sampling`)).toMatchObject({
+      state: 'sampled_out',
+      reason: 'sampled_out',
+      staged: true,
+    });
+    const keptOne = await api(sampled.url, `/api/traces/${kept[0]!.traces[2]}/sampling`);
+    expect(keptOne).toMatchObject({ state: 'kept', reason: 'rate' });
+  });
+
+  it('computes invocations, cost, trace summaries and function metrics from every span, as storing all does', async () => {
+    const invocations = (db: string, c: Running) =>
+      rowsOf(
+        c,
+        `SELECT TraceId, SpanId, FunctionName, toString(DurationNs) AS d, toString(BilledDurationMs) AS b,
+           toString(EstimatedCostUsd) AS cost, Outcome FROM ${db}.fntrace_invocations ORDER BY TraceId, SpanId`,
+      );
+    const summaries = (db: string, c: Running) =>
+      rowsOf(
+        c,
+        `SELECT TraceId, toString(sum(SpanCount)) AS spans, toString(sum(ErrorCount)) AS errors,
+           toString(sum(Invocations)) AS inv, toString(sum(CostUsd)) AS cost
+         FROM ${db}.fntrace_trace_summary GROUP BY TraceId ORDER BY TraceId`,
+      );
+    const fromSampled = await invocations('sampled', sampled);
+    expect(fromSampled).toHaveLength((HEALTHY + FAILING) * 3);
+    expect(fromSampled).toEqual(await invocations('full', full));
+    expect(await summaries('sampled', sampled)).toEqual(await summaries('full', full));
+    const now = Date.now();
+    const q = `/api/metrics?groupBy=function&start=${now - 3_600_000}&end=${now + 60_000}&step=1h`;
+    const [a, b] = await Promise.all([api(sampled.url, q), api(full.url, q)]);
+    expect(a.series.length).toBe(3);
+    expect(a).toEqual(b);
+    // while the spans themselves are a fraction
+    const [spans] = await rowsOf(sampled, 'SELECT toString(count()) AS n FROM sampled.otel_traces');
+    const [all] = await rowsOf(full, 'SELECT toString(count()) AS n FROM full.otel_traces');
+    expect(Number(spans!.n)).toBeLessThan(Number(all!.n) * 0.3);
+  });
+});
+
+describe('two collector processes sampling into one store', () => {
+  const data = useTempDir('fntrace-sampling-procs-');
+
+  it('agree on every decision and store each kept span once', async () => {
+    const ports = [await freePort(), await freePort()];
+    const env = {
+      FNTRACE_CLICKHOUSE_URL: clickhouse.url,
+      FNTRACE_CLICKHOUSE_DATABASE: 'shared',
+      FNTRACE_TAIL_SAMPLING: join(files.path, 'sampling.yaml'),
+      FNTRACE_SEGMENT_MAX_AGE_MS: '20',
+    };
+    // the schema first, by one of them, so the two do not race to create it
+    const first = killWhenDone(startCollector(join(data.path, 'a'), ports[0]!, env));
+    await waitReady(`http://127.0.0.1:${ports[0]}`, 60_000);
+    const second = killWhenDone(startCollector(join(data.path, 'b'), ports[1]!, env));
+    await waitReady(`http://127.0.0.1:${ports[1]}`, 60_000);
+    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+    const providers = urls.map((u) => provider([u]));
+    const tracers = providers.map((p) => p.getTracer('two-collectors'));
+    const sent = [
+      ...sendJourneys(tracers, 150, false, 'shared-healthy'),
+      ...sendJourneys(tracers, 8, true, 'shared-failing'),
+    ];
+    await Promise.all(providers.map((p) => p.forceFlush().then(() => p.shutdown())));
+    const ids = sent.flatMap((j) => j.traces);
+    const query = async (sql: string) => {
+      // everything in the shared database came from this test
+      const res = await fetch(`${clickhouse.url}/?default_format=JSONEachRow`, { method: 'POST', body: sql });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(text);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, string>);
+    };
+    // both decide in the background, on the same tick grid
+    // (each of the other describe's collectors is idle by now: no traces of theirs are pending)
+    const logs = [first, second].map((p) => {
+      const out: string[] = [];
+      p.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
+      return out;
+    });
+    const until = Date.now() + 120_000;
+    for (;;) {
+      const [r] = await query('SELECT toString(uniqExact(TraceId)) AS n FROM shared.fntrace_sampling_decisions');
+      if (Number(r!.n) === ids.length) break;
+      if (Date.now() > until) throw new Error(`${r!.n} of ${ids.length} decided; ${logs.flat().join('').slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const decisions = await query(
+      `SELECT TraceId, toString(uniqExact(Kept, Reason, JourneyId)) AS views, any(Kept) AS kept, any(Reason) AS reason
+       FROM shared.fntrace_sampling_decisions GROUP BY TraceId`,
+    );
+    expect(decisions.every((d) => d.views === '1')).toBe(true);
+    const byTrace = new Map(decisions.map((d) => [d.TraceId, d]));
+    for (const j of sent) {
+      const expected = j.failing ? 'error' : inRate([...j.traces].sort()[0]!, PERCENT) ? 'rate' : 'sampled_out';
+      for (const t of j.traces) expect(byTrace.get(t)?.reason).toBe(expected);
+    }
+    const copies = await query(
+      `SELECT TraceId, SpanId, toString(count()) AS n FROM shared.otel_traces
+       GROUP BY TraceId, SpanId`,
+    );
+    expect(copies.every((c) => c.n === '1')).toBe(true);
+    const keptTraces = new Set(decisions.filter((d) => Number(d.kept) === 1).map((d) => d.TraceId));
+    expect(new Set(copies.map((c) => c.TraceId))).toEqual(keptTraces);
+    expect(copies).toHaveLength(sent.filter((j) => keptTraces.has(j.traces[0]!)).length * 5);
+    for (const proc of [first, second]) proc.kill('SIGTERM');
+    await Promise.all([exited(first), exited(second)]);
+  }, 180_000);
+});
+
+it('refuses a rules file with a mistake, naming the file, line and field', async () => {
+  const { buildServer } = await import('../../collector/src/index.js');
+  const dir = tempDir('fntrace-sampling-bad-');
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'decisionDelay: 30s\nhold: 1h\nkeep:\n  percent: 150\n');
+  expect(() => buildServer({ data: dir, tailSampling: bad })).toThrow(
+    `option --tail-sampling: ${bad}:4: /keep/percent: must be <= 100 (got 150)`,
+  );
+  writeFileSync(bad, 'decisionDelay: 1m\nhold: 30s\n');
+  expect(() => buildServer({ data: dir, tailSampling: bad })).toThrow(
+    /bad\.yaml:2: \/hold: must be longer than decisionDelay/,
+  );
+  writeFileSync(bad, 'keep:\n  errrors: true\n');
+  expect(() => buildServer({ data: dir, tailSampling: bad })).toThrow(
+    /bad\.yaml:2: \/keep\/errrors: is not a field here/,
+  );
+});

@@ -39,6 +39,25 @@ describe('environment numbering', () => {
     expect(seqs.sort()).toEqual([1, 2, 3]);
   });
 
+  it('numbers only the invocations the sampler keeps, so one it leaves out never looks lost', async () => {
+    // Prepare: the middle invocation continues a trace its caller did not sample
+    const ok = fixture('apigw-http-v2');
+    const unsampled = { ...ok, headers: { ...ok.headers, traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-00` } };
+
+    // Act
+    const run = await runLambda({
+      handler: 'app.cjs',
+      invocations: [{ event: ok }, { event: unsampled }, { event: ok }],
+      endpoint: rx.url,
+      sequential: true,
+    });
+
+    // Assess: no span of the middle one; the other two are 1 and 2
+    const [first, middle, last] = run.outcomes.map((o) => o.requestId);
+    expect(rx.invocationSpan(middle!)).toBeUndefined();
+    expect(numbering([first!, last!]).map(([, n]) => n)).toEqual([1, 2]);
+  });
+
   it('goes on numbering in a new process of the same environment, as after a Lambda reset', async () => {
     // Prepare: the environment's memory, which Lambda keeps in /tmp across a reset
     const file = join(tempDir('fntrace-env-'), 'environment.json');

@@ -101,15 +101,18 @@ export function beginInvocation(sdk: Sdk, plan: InvocationPlan, options: Lifecyc
   attributes['faas.invocation_id'] = plan.invocationId;
   attributes['faas.coldstart'] = cold.coldStart;
   attributes['fntrace.correlation_id'] = plan.correlationId;
-  // numbered as invocations start: one killed before its flush is a gap the collector sees
-  const environment = nextInvocation();
-  attributes[ENVIRONMENT_ID] = environment.id;
-  attributes[ENVIRONMENT_SEQUENCE] = environment.sequence;
   const span = sdk.tracer.startSpan(
     plan.name,
     { kind: plan.kind, startTime: startMs, links: plan.links, attributes },
     parentCtx,
   ) as SdkSpan;
+  // numbered as invocations start, so one killed before its flush is a gap the collector sees;
+  // only those recorded: one the sampler leaves out would otherwise look lost
+  if (span.isRecording()) {
+    const environment = nextInvocation();
+    span.setAttribute(ENVIRONMENT_ID, environment.id);
+    span.setAttribute(ENVIRONMENT_SEQUENCE, environment.sequence);
+  }
   // the invocation span is ended by finish(), not by the timeout sweep of "other open spans"
   state.openSpans.delete(span);
   span.openIn = undefined;

@@ -5,7 +5,7 @@ import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentele
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { inRate } from '../../collector/src/sampling/sampler.js';
 import { exited, killWhenDone, tempDir, useTempDir } from '../helpers/cleanup.js';
 import { type ClickHouseHttp, startClickHouseHttp } from '../helpers/clickhouse-http.js';
@@ -300,4 +300,127 @@ it('refuses a rules file with a mistake, naming the file, line and field', async
   expect(() => buildServer({ data: dir, tailSampling: bad })).toThrow(
     /bad\.yaml:2: \/keep\/errrors: is not a field here/,
   );
+});
+
+describe('decisions that come late', () => {
+  /** Tick the sampling collector until `done` holds. */
+  async function tickUntil(done: () => Promise<boolean>): Promise<void> {
+    for (;;) {
+      await sampled.server.app.sampler.tick();
+      if (await done()) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const decisionOf = (t: string) => api(sampled.url, `/api/traces/${t}/sampling`);
+  const spansOf = async (t: string) =>
+    (
+      await rowsOf(sampled, 'SELECT SpanName FROM sampled.otel_traces WHERE TraceId = {t:String} ORDER BY SpanName', {
+        t,
+      })
+    ).map((r) => r.SpanName);
+
+  it('gives a trace that joins a decided journey its decision, and copies a kept trace’s late spans', async () => {
+    const p = provider([sampled.url]);
+    const tracer = p.getTracer('late');
+    const tag = randomUUID();
+    const first = tracer.startSpan('POST /refunds', { root: true, kind: SpanKind.SERVER });
+    first.setStatus({ code: SpanStatusCode.ERROR });
+    tracer
+      .startSpan(
+        'publish',
+        { kind: SpanKind.PRODUCER, attributes: { 'messaging.message.id': `${tag}-1` } },
+        trace.setSpan(context.active(), first),
+      )
+      .end();
+    first.end();
+    const second = tracer.startSpan('consume-1', {
+      root: true,
+      kind: SpanKind.CONSUMER,
+      attributes: { 'messaging.message.id': `${tag}-1` },
+    });
+    tracer
+      .startSpan(
+        'publish',
+        { kind: SpanKind.PRODUCER, attributes: { 'messaging.message.id': `${tag}-2` } },
+        trace.setSpan(context.active(), second),
+      )
+      .end();
+    second.end();
+    await p.forceFlush();
+    await sampled.drained();
+    const [a, b] = [first.spanContext().traceId, second.spanContext().traceId];
+    await tickUntil(async () => (await decisionOf(b)).state !== 'pending');
+    expect(await decisionOf(b)).toMatchObject({ state: 'kept', reason: 'error' });
+
+    // the third hop, long after, and a span of the first trace that was late
+    const third = tracer.startSpan('consume-2', {
+      root: true,
+      kind: SpanKind.CONSUMER,
+      attributes: { 'messaging.message.id': `${tag}-2` },
+    });
+    third.end();
+    tracer.startSpan('late-child', {}, trace.setSpan(context.active(), first)).end();
+    await p.forceFlush();
+    await p.shutdown();
+    await sampled.drained();
+    const c = third.spanContext().traceId;
+    await tickUntil(async () => (await decisionOf(c)).state !== 'pending' && (await spansOf(a)).length === 3);
+    expect(await decisionOf(c)).toMatchObject({ state: 'kept', reason: 'error', journeyId: [a, b].sort()[0] });
+    expect(await spansOf(c)).toEqual(['consume-2']);
+    expect(await spansOf(a)).toEqual(['POST /refunds', 'late-child', 'publish']);
+  }, 60_000);
+});
+
+describe('--tail-sampling switched at start-up', () => {
+  it('moves the views to the staging table and back, keeping what nobody decided', async () => {
+    const { migrate } = await import('../../collector/src/schema.js');
+    const { openStore } = await import('../../collector/src/store/clickhouse.js');
+    const { resolveCollectorOptions } = await import('../../collector/src/config/options.js');
+    const dir = tempDir('fntrace-sampling-switch-');
+    const store = await openStore(
+      resolveCollectorOptions({ data: dir, clickhouseUrl: clickhouse.url, clickhouseDatabase: 'switch' }),
+    );
+    onTestFinished(() => store.close());
+    const rows = async (query: string) =>
+      (await (await store.client.query({ query, format: 'JSONEachRow' })).json()) as Record<string, string>[];
+    const viewSource = async () =>
+      (
+        await rows(
+          "SELECT create_table_query AS q FROM system.tables WHERE database = 'switch' AND name = 'fntrace_invocations_mv'",
+        )
+      )[0]!.q.includes('fntrace_spans_staging');
+    const count = async (table: string) =>
+      Number((await rows(`SELECT toString(count()) AS n FROM switch.${table}`))[0]!.n);
+    const span = (table: 'otel_traces' | 'fntrace_spans_staging', id: string) =>
+      store.client.command({
+        query: `INSERT INTO switch.${table} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
+          VALUES (now64(9), {t:String}, {s:String}, 'op', 'Server', 'svc',
+                  map('faas.invocation_id', {inv:String}, 'faas.trigger', 'http'), 1000000, 'Unset')`,
+        query_params: { t: id.repeat(32), s: id.repeat(16), inv: `inv-${id}` },
+      });
+    const logged: string[] = [];
+    const log = (m: string) => logged.push(m);
+
+    await migrate(store, 30, log);
+    expect(await viewSource()).toBe(false);
+    await migrate(store, 30, log, { tailSamplingHoldSeconds: 600 });
+    expect(await viewSource()).toBe(true);
+    expect(logged).toEqual([
+      'tail sampling on: spans are staged in fntrace_spans_staging for 600 s; the views count them all there',
+    ]);
+    await span('fntrace_spans_staging', 'a');
+    expect([await count('fntrace_invocations'), await count('otel_traces')]).toEqual([1, 0]);
+    await migrate(store, 30, log, { tailSamplingHoldSeconds: 600 });
+    expect(logged).toHaveLength(1);
+
+    await migrate(store, 30, log);
+    expect(await viewSource()).toBe(false);
+    expect(logged[1]).toBe(
+      'tail sampling off: staged spans nobody decided on are kept; the views read otel_traces again',
+    );
+    // the staged span is kept, and counted once
+    expect([await count('fntrace_invocations'), await count('otel_traces')]).toEqual([1, 1]);
+    await span('otel_traces', 'b');
+    expect([await count('fntrace_invocations'), await count('otel_traces')]).toEqual([2, 2]);
+  }, 60_000);
 });

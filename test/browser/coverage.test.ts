@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('telemetry coverage on the Services page', () => {
-  it('shows the share of each function’s invocations that reported, and the ones lost', async () => {
+  it('shows the share of each function’s invocations that reported, and the ones lost, in the table and a chart', async () => {
     const table = page.locator('table[aria-label="Functions"]');
     const cell = (fn: string) =>
       table
@@ -73,5 +73,9 @@ describe('telemetry coverage on the Services page', () => {
     const headers = await table.locator('th').allTextContents();
     expect(headers.at(-1)).toBe('Telemetry coverage');
     expect(await cell('steady-fn').textContent()).toBe('100.0%');
+    // and over time: a chart with a line per function
+    const chart = page.locator('[data-chart="Telemetry coverage"]');
+    await chart.locator('canvas').waitFor();
+    expect((await chart.textContent())?.match(/crashy-fn|steady-fn/g)?.sort()).toEqual(['crashy-fn', 'steady-fn']);
   });
 });

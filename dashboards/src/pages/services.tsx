@@ -5,6 +5,7 @@ import { useApi } from '../components/use-api.js';
 import { ms, percent, usd } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { Metrics, MetricsPoint, TelemetryLoss } from '../view-model/types.js';
+import { CoverageCell, coverageChart } from './coverage.js';
 
 /**
  * Services: per service and per function, over one shared time range — rate, error %,
@@ -44,6 +45,7 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
   // invocations whose telemetry arrived, of those an environment numbered (see docs/api.md)
   const loss = useApi<TelemetryLoss>('telemetry-loss', rangeQuery(params));
   const coverage = new Map((loss.data?.functions ?? []).map((f) => [f.function, f]));
+  const lossChart = useMemo(() => coverageChart(loss.data, COLORS), [loss.data]);
   const charts = useMemo(
     () => [
       { title: 'Requests per second', unit: '/s', ...align(services.data, (p) => p.ratePerSecond) },
@@ -153,31 +155,15 @@ export function ServicesPage({ params }: { params: URLSearchParams }) {
                 {t.cost > 0 && t.cost < 0.01 ? 'under $0.01' : usd(t.cost)}
               </td>
               <td class="num">{t.count ? usd((t.cost / t.count) * 1e6) : '—'}</td>
-              <Coverage of={coverage.get(t.group)} />
+              <CoverageCell of={coverage.get(t.group)} />
             </tr>
           ))}
         </tbody>
       </table>
       <div class="charts">
         {functions.data && functions.data.series.length > 0 && fnCharts.map((c) => <Chart key={c.title} {...c} />)}
+        {lossChart.series.length > 0 && <Chart {...lossChart} />}
       </div>
     </section>
-  );
-}
-
-/** A function's telemetry coverage cell: the share of its invocations that reported, and what was lost. */
-function Coverage({ of: f }: { of: TelemetryLoss['functions'][number] | undefined }) {
-  if (!f || f.coveragePercent === null) return <td class="num muted">—</td>;
-  const lost = f.missing ? `${f.missing} of ${f.seen + f.missing} invocations lost` : 'no invocation lost';
-  const pending = f.pending ? `; ${f.pending} not yet known (inside the grace period)` : '';
-  const dropped =
-    f.droppedSpans + f.droppedLogRecords
-      ? `; the SDK dropped ${f.droppedSpans} spans and ${f.droppedLogRecords} log records`
-      : '';
-  return (
-    <td class={f.missing ? 'num error' : 'num'} title={`${lost}${pending}${dropped}`}>
-      {percent(f.coveragePercent)}
-      {f.missing > 0 && <span class="muted"> ({f.missing} lost)</span>}
-    </td>
   );
 }

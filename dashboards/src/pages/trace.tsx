@@ -26,6 +26,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
   const [journey, setJourney] = useState<Journey | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [logs, setLogs] = useState<LogRecord[]>([]);
+  const [sampling, setSampling] = useState<Sampling | undefined>();
   const journeyMode = params.get('journey') !== 'off';
   const skew = params.get('skew') !== 'raw';
   const tab = params.get('tab') === 'logs' ? 'logs' : 'span';
@@ -56,6 +57,12 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
     setError(undefined);
     setViews([]);
     setLogs([]);
+    setSampling(undefined);
+    // with --tail-sampling only (elsewhere a 404): whether the trace was kept, and why
+    get<Sampling>(`traces/${traceId}/sampling`).then(
+      (r) => live && setSampling(r),
+      () => undefined,
+    );
     (async () => {
       const [view, j] = await Promise.all([
         get<TraceView>(`traces/${traceId}`),
@@ -118,6 +125,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
         <p class="error" role="alert">
           {error}
         </p>
+        {sampling && sampling.state !== 'kept' && <p class="sampling-note">{samplingText(sampling)}</p>}
         <p class="hint">
           <a href={href('traces')}>Search traces</a> · <a href={href('logs', { traceId })}>Logs of this trace id</a>
         </p>
@@ -140,6 +148,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
           {dateTime(facts.startMs)} · {ms(facts.durationMs)} · {plural(facts.spans, 'span')} ·{' '}
           {plural(facts.errors, 'error')} · {plural(facts.invocations, 'invocation')} ·{' '}
           {plural(facts.coldStarts, 'cold start')} · <span title={usd(facts.costUsd)}>{cost(facts.costUsd)}</span>
+          {sampling && <span class="sampling-note"> · {samplingText(sampling)}</span>}
           {journey && journey.traces.length > views.length && (
             <span class="muted">
               {' '}
@@ -348,4 +357,39 @@ function SpanDetail({ span }: { span: ApiSpan }) {
       <Table title="Resource" entries={span.resource} />
     </div>
   );
+}
+
+/** `GET /api/traces/:traceId/sampling` (collectors with `--tail-sampling`). */
+interface Sampling {
+  traceId: string;
+  state: 'kept' | 'sampled_out' | 'pending' | 'unknown';
+  reason?: string;
+  journeyId?: string;
+  decidedAtMs?: number;
+  staged: boolean;
+}
+
+const KEPT_BECAUSE: Record<string, string> = {
+  timeout: 'a timeout',
+  error: 'an error',
+  cold_start: 'a cold start',
+  span_latency: 'a slow span',
+  journey_latency: 'a slow journey',
+  attribute: 'an attribute value the rules list',
+  rate: 'the share of healthy journeys kept',
+};
+
+/** What tail sampling decided for a trace, in words. */
+function samplingText(s: Sampling): string {
+  const when = s.decidedAtMs === undefined ? '' : ` on ${dateTime(s.decidedAtMs)}`;
+  switch (s.state) {
+    case 'kept':
+      return `kept by tail sampling for ${KEPT_BECAUSE[s.reason ?? ''] ?? s.reason} in its journey`;
+    case 'sampled_out':
+      return `sampled out by tail sampling${when}: nothing in its journey matched a keep rule; its invocations, cost and summary still count`;
+    case 'pending':
+      return 'not decided by tail sampling yet: its journey is still receiving spans';
+    default:
+      return 'tail sampling has no decision for this trace';
+  }
 }

@@ -133,7 +133,7 @@ export function buildServer(
     minLagMs: build.alertMinLagMs,
     retryBaseMs: build.alertRetryBaseMs,
   });
-  if (sampling) app.register(samplingStage, { rules: sampling, background: build.samplingInBackground });
+  if (sampling) app.register(samplingStage, { rules: sampling, metrics, background: build.samplingInBackground });
   app.register(dashboardPlugin);
   // new ingest is refused from the moment closing starts, before any stage closes
   app.addHook('preClose', async () => {

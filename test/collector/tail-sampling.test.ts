@@ -155,6 +155,10 @@ describe('journey-aware tail sampling', () => {
       for (const a of answers)
         expect(a).toMatchObject({ state: 'kept', reason: 'error', journeyId: [...j.traces].sort()[0] });
     }
+    // counted by reason, dropped spans too
+    const metrics = await (await fetch(`${sampled.url}/metrics`)).text();
+    expect(metrics).toContain(`fntrace_tail_sampling_traces_total{reason="error"} ${FAILING * 3}`);
+    expect(metrics).toMatch(/fntrace_tail_sampling_spans_total\{outcome="sampled_out"\} [1-9]/);
   });
 
   it(`keeps ${PERCENT} % ± ${TOLERANCE} points of healthy journeys, whole, the same ones the hash picks`, async () => {
@@ -388,7 +392,7 @@ describe('--tail-sampling switched at start-up', () => {
         await rows(
           "SELECT create_table_query AS q FROM system.tables WHERE database = 'switch' AND name = 'fntrace_invocations_mv'",
         )
-      )[0]!.q.includes('fntrace_spans_staging');
+      )[0]!.q!.includes('fntrace_spans_staging');
     const count = async (table: string) =>
       Number((await rows(`SELECT toString(count()) AS n FROM switch.${table}`))[0]!.n);
     const span = (table: 'otel_traces' | 'fntrace_spans_staging', id: string) =>

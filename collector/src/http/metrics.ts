@@ -98,6 +98,18 @@ export function createMetrics() {
       labelNames: ['signal'] as const,
       registers: [registry],
     }),
+    sampledTraces: new Counter({
+      name: 'fntrace_tail_sampling_traces_total',
+      help: "traces tail sampling decided here, by reason: a keep rule's name, or sampled_out (spans dropped after the hold)",
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    sampledSpans: new Counter({
+      name: 'fntrace_tail_sampling_spans_total',
+      help: 'staged spans of the traces tail sampling decided here, kept (copied into otel_traces) or sampled_out',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   };
   return m;
 }

@@ -58,6 +58,9 @@ export class UnionFind {
  */
 export const ID_BATCH = 200;
 
+/** Ids per query on `store`: the embedded engine takes its parameters in memory, so many more. */
+export const idBatch = (store: Store) => (store.embedded ? 10_000 : ID_BATCH);
+
 /** `list` in slices of `size`. */
 export function batches<T>(list: readonly T[], size = ID_BATCH): T[][] {
   const out: T[][] = [];
@@ -81,9 +84,10 @@ export async function journeysOf(store: Store, start: string[], maxTraces = 5000
     sets.find(id);
   }
   let frontier = [...start];
+  const size = idBatch(store);
   while (frontier.length > 0) {
-    const ids = frontier.slice(0, ID_BATCH);
-    frontier = frontier.slice(ID_BATCH);
+    const ids = frontier.slice(0, size);
+    frontier = frontier.slice(size);
     const [links, messages, correlated] = await Promise.all([
       rows<{ a: string; b: string }>(
         store,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/clickhouse.js';
 import { settingsSql } from '../store/clickhouse.js';
 import { columnList, SPAN_COLUMNS } from '../store/columns.js';
 import { DECISIONS_TABLE, STAGING_TABLE } from '../store/tables.js';
-import { batches, journeysOf } from './journeys.js';
+import { batches, idBatch, journeysOf } from './journeys.js';
 import type { SamplingRules } from './rules.js';
 
 /**
@@ -59,6 +60,10 @@ interface Facts {
 
 /** Candidates a tick looks at, at most. */
 const MAX_CANDIDATES = 20_000;
+/** How far before the last cutoff a tick reads again: inserts are visible once whole, stamped when they began. */
+const SCAN_MARGIN_MS = 60_000;
+/** A tick reads the whole hold at least this often. */
+const FULL_SCAN_EVERY_MS = 300_000;
 
 /** Deterministic share of journeys: a hash of the journey id (its smallest trace id) below `percent`. */
 export function inRate(journeyId: string, percent: number): boolean {
@@ -92,11 +97,15 @@ export class Sampler {
   readonly gridMs: number;
   /** Epoch ms of the last decision lag measured: now minus the last span's ingest of a decided trace. */
   lastLagMs: number | undefined;
+  /** Where the next tick reads staged spans from (epoch ms); undefined: the whole hold. */
+  private scanFrom: number | undefined;
+  private lastFullScanMs = 0;
 
   constructor(
     private readonly store: Store,
     private readonly rules: SamplingRules,
     private readonly log: FastifyBaseLogger,
+    private readonly metrics?: Metrics,
   ) {
     this.gridMs = Math.min(10_000, Math.max(500, Math.round(rules.decisionDelayMs / 5)));
   }
@@ -136,7 +145,13 @@ export class Sampler {
     const [clock] = await this.q<{ now: string }>('SELECT toString(toUnixTimestamp64Milli(now64(3))) AS now', {});
     const nowMs = Number(clock!.now);
     const cutoffMs = Math.floor((nowMs - this.rules.decisionDelayMs) / this.gridMs) * this.gridMs;
-    const fromMs = nowMs - this.rules.holdMs;
+    // Staged spans are read from where the last tick left off, less a margin for inserts that
+    // became visible late; the whole hold when a tick left traces undecided, and every five
+    // minutes anyway. Only the cost depends on it: a trace missed here is found by a later tick.
+    const holdFrom = nowMs - this.rules.holdMs;
+    const full = this.scanFrom === undefined || nowMs - this.lastFullScanMs > FULL_SCAN_EVERY_MS;
+    const fromMs = full ? holdFrom : Math.max(holdFrom, this.scanFrom!);
+    if (full) this.lastFullScanMs = nowMs;
     const window = { from: fromMs, cutoff: cutoffMs };
     const candidates = (
       await this.q<{ TraceId: string }>(
@@ -161,7 +176,13 @@ export class Sampler {
         { ...window, limit: MAX_CANDIDATES },
       )
     ).map((r) => r.TraceId);
-    if (candidates.length === 0 && late.length === 0) return { cutoffMs, decided: [], copied: 0 };
+    // what the next tick reads from, unless this one leaves something waiting (below)
+    let nextFrom: number | undefined =
+      candidates.length >= MAX_CANDIDATES || late.length >= MAX_CANDIDATES ? undefined : cutoffMs - SCAN_MARGIN_MS;
+    if (candidates.length === 0 && late.length === 0) {
+      this.scanFrom = nextFrom;
+      return { cutoffMs, decided: [], copied: 0 };
+    }
 
     const groups = candidates.length > 0 ? await journeysOf(this.store, candidates) : new Map<string, string[]>();
     const members = [...new Set([...groups.values()].flat())];
@@ -169,7 +190,7 @@ export class Sampler {
     const ids = [...new Set([...members, ...late])];
     const facts = new Map<string, Facts>();
     const earlier = new Map<string, { TraceId: string; JourneyId: string; Kept: number; Reason: string }>();
-    for (const some of batches(ids)) {
+    for (const some of batches(ids, idBatch(this.store))) {
       const [f, e] = await Promise.all([
         this.q<Facts>(
           `SELECT TraceId, toString(toUnixTimestamp64Milli(max(IngestedAt))) AS last, toString(count()) AS spans,
@@ -208,7 +229,10 @@ export class Sampler {
           decided.push({ traceId: t, journeyId: before.JourneyId, kept: before.Kept === 1, reason: before.Reason });
         continue;
       }
-      if (!staged.every(quiet)) continue;
+      if (!staged.every(quiet)) {
+        nextFrom = undefined;
+        continue;
+      }
       const d = decide(
         this.rules,
         journeyId,
@@ -224,7 +248,7 @@ export class Sampler {
     const kept = [...decided.filter((d) => d.kept), ...lateDecisions].map((d) => d.traceId);
     let copied = 0;
     // in slices of sorted ids: two collectors with the same kept traces make the same slices
-    for (const some of batches(kept.sort())) copied += await this.copy(some, facts, cutoffMs);
+    for (const some of batches(kept.sort(), idBatch(this.store))) copied += await this.copy(some, facts, cutoffMs);
     const all = [...decided, ...lateDecisions];
     if (all.length > 0) {
       await this.store.client.insert({
@@ -239,9 +263,15 @@ export class Sampler {
         })),
         format: 'JSONEachRow',
       });
+      for (const d of decided) {
+        this.metrics?.sampledTraces.inc({ reason: d.reason });
+        const spans = Number(facts.get(d.traceId)?.spans ?? 0);
+        this.metrics?.sampledSpans.inc({ outcome: d.kept ? 'kept' : 'sampled_out' }, spans);
+      }
       const lastIngest = Math.max(...all.map((d) => Number(facts.get(d.traceId)?.last ?? 0)));
       this.lastLagMs = nowMs - lastIngest;
     }
+    this.scanFrom = nextFrom;
     return { cutoffMs, decided, copied };
   }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PATTERNS } from '../config/schema-errors.js';
 import { apiErrorHandler, errorAnswer, unauthorizedAnswer } from '../http/api-errors.js';
+import type { Metrics } from '../http/metrics.js';
 import type { Store } from '../store/clickhouse.js';
 import { DECISIONS_TABLE, STAGING_TABLE } from '../store/tables.js';
 import type { SamplingRules } from './rules.js';
@@ -16,6 +17,7 @@ declare module 'fastify' {
 
 export interface SamplingStageOptions {
   rules: SamplingRules;
+  metrics: Metrics;
   /** Decide in the background (false in tests that call `sampler.tick()` themselves). Default true. */
   background?: boolean;
 }
@@ -54,7 +56,7 @@ export const samplingAnswer = {
  */
 export const samplingStage = fp(
   async (app: FastifyInstance, o: SamplingStageOptions) => {
-    const sampler = new Sampler(app.store, o.rules, app.log);
+    const sampler = new Sampler(app.store, o.rules, app.log, o.metrics);
     app.decorate('sampler', sampler);
     const store = app.store;
     await app.register(async (scope) => {

@@ -288,6 +288,8 @@ describe('every answer matches its schema', () => {
     expect(loss.gaps.map((g: any) => [g.function, g.cause])).toEqual([['gap-fn', 'previous_timeout']]);
     expect(loss.functions.some((f: any) => f.coveragePercent === 100)).toBe(true);
     await refused(400, 'GET', '/api/telemetry-loss', { query: 'grace=soon' });
+    const noted = await ok('GET', '/api/invocations', { query: 'function=gap-fn&lost=true' });
+    expect(noted.lostAfter.map((g: any) => g.before.invocationId)).toEqual(['e0-1']);
     await refused(400, 'GET', '/api/logs', { query: 'level=loud' });
   });
 

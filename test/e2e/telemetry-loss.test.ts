@@ -12,7 +12,8 @@ import { fixture, type LocalApi, runLambda, serveLambda } from '../helpers/run-l
 // process each) export through @fntrace/sdk to the real collector; some are killed before their
 // flush, as the platform kills an environment at a timeout or when it crashes. What a user sees
 // is /api/telemetry-loss: the invocations lost per function, and each with its cause.
-const c = useCollector();
+// a gap stays pending for an hour unless a request asks for another grace
+const c = useCollector({ lossGraceMs: 3_600_000 });
 const dir = useTempDir('fntrace-loss-');
 const FN = 'lossy-fn';
 const running = new Set<LocalApi & { exited: Promise<unknown> }>();
@@ -147,6 +148,25 @@ describe('invocations lost before their flush', () => {
     for (const g of gaps) expect([ids.has(g.before.invocationId), ids.has(g.after.invocationId)]).toEqual([true, true]);
   });
 
+  it('notes, on the invocations of the function, the invocation lost right after each of three', async () => {
+    const { invocations, lostAfter } = await api(c.url, `/api/invocations?function=${FN}&lost=true`);
+    expect(invocations).toHaveLength(6);
+    const { gaps } = await loss('&grace=0s');
+    expect(lostAfter.map((g: any) => g.before.invocationId).sort()).toEqual(
+      gaps.map((g: any) => g.before.invocationId).sort(),
+    );
+    const listed = new Set(invocations.map((i: any) => i.invocationId));
+    for (const g of lostAfter) expect(listed.has(g.before.invocationId)).toBe(true);
+    // the collector's grace (an hour here) has not passed: each is still pending there
+    expect(lostAfter.map((g: any) => [g.count, g.state])).toEqual([
+      [1, 'pending'],
+      [1, 'pending'],
+      [1, 'pending'],
+    ]);
+    // without lost=true, the answer is the list alone
+    expect(Object.keys(await api(c.url, `/api/invocations?function=${FN}`))).toEqual(['invocations']);
+  });
+
   it('keeps a gap pending, not lost, inside the grace period', async () => {
     const { functions, gaps, graceMs } = await loss('&grace=1h');
     expect(graceMs).toBeGreaterThanOrEqual(3_600_000);
@@ -168,7 +188,7 @@ describe('late data and dropped items', () => {
     await c.drained();
     const query = `/api/telemetry-loss?function=${fn}&since=1h`;
 
-    // Act / Assess: inside the default grace (--loss-grace-ms: 1 minute after invocation 3) the gap is pending
+    // Act / Assess: inside the collector's grace (--loss-grace-ms, an hour here) the gap is pending
     const early = await api(c.url, query);
     expect(early.functions[0]).toMatchObject({ seen: 2, missing: 0, pending: 1 });
     expect(early.gaps).toMatchObject([{ environmentId: env, firstSequence: 2, count: 1, state: 'pending' }]);

@@ -1,6 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { errorAnswer, unauthorizedAnswer } from '../http/api-errors.js';
 import type { InvocationFacts, TraceSummary } from '../stitch/trace-facts.js';
+import { lossGap } from './loss-answers.js';
 import type { Same } from './schema-types.js';
 
 export type { ErrorBody } from '../http/api-errors.js';
@@ -192,7 +193,15 @@ export const invocationList = {
   additionalProperties: false,
   description: 'Invocations, newest first',
   required: ['invocations'],
-  properties: { invocations: { type: 'array', items: invocation } },
+  properties: {
+    invocations: { type: 'array', items: invocation },
+    lostAfter: {
+      type: 'array',
+      items: lossGap,
+      description:
+        'with lost=true: each gap in an environment numbering that follows one of these invocations (before.invocationId), newest first',
+    },
+  },
 } as const;
 
 /** `GET /api/logs`. */

@@ -175,6 +175,10 @@ export const invocationsQuerystring = {
     traceId: traceIdOrPrefix,
     correlationId: { type: 'string' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    lost: {
+      type: 'boolean',
+      description: 'also answer lostAfter: the invocations lost right after these in their environments',
+    },
   },
 } as const;
 export type InvocationQuery = FromSchema<typeof invocationsQuerystring, { keepDefaultedPropertiesOptional: true }>;

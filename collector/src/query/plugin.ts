@@ -28,7 +28,7 @@ import { type SchemaTypedApp, type SchemaTypes, stringify } from './schema-types
 import { serviceMap } from './service-map.js';
 import { listOperations, listServices } from './services.js';
 import { traceWindow } from './spans.js';
-import { telemetryLoss } from './telemetry-loss.js';
+import { lostAfter, telemetryLoss } from './telemetry-loss.js';
 import { journey as journeyAnswer, traceLogs, traceView as traceViewAnswer } from './trace-answers.js';
 import { resolveTraceId, traceIdsWithPrefix } from './trace-ids.js';
 import { POINTS_LIMIT, tracePoints as points, searchTraces } from './trace-search.js';
@@ -233,7 +233,11 @@ async function queryRoutes(
         response: { 200: invocationList, ...queryErrors },
       },
     },
-    async (req) => ({ invocations: await listInvocations(store, req.query) }),
+    async (req) => {
+      const invocations = await listInvocations(store, req.query);
+      if (!req.query.lost) return { invocations };
+      return { invocations, lostAfter: await lostAfter(store, invocations, deps.lossGraceMs) };
+    },
   );
 
   app.get(

@@ -33,6 +33,8 @@ export const ENV_SEQUENCE = 'fntrace.environment.sequence';
 export interface LossFilters {
   service?: string | undefined;
   function?: string | undefined;
+  /** Only the environments that ran these invocations (bound as `f_ids`; found by the invocation id index). */
+  invocationIds?: string[] | undefined;
 }
 
 /** A time range as SQL of bound parameters; `openEnd`: up to `to`, not including it. */
@@ -43,7 +45,7 @@ export interface Range {
 }
 
 /** `Timestamp` in range, invocation spans that carry a number, and the filters (bound as `f_service`, `f_function`). */
-function numberedWhere(f: LossFilters, params: Record<string, unknown>, range: Range): string {
+function numberedWhere(db: string, f: LossFilters, params: Record<string, unknown>, range: Range): string {
   const where = [
     `Timestamp >= ${range.from}`,
     `Timestamp ${range.openEnd ? '<' : '<='} ${range.to}`,
@@ -58,6 +60,11 @@ function numberedWhere(f: LossFilters, params: Record<string, unknown>, range: R
   if (f.function) {
     where.push('FaasName = {f_function:String}');
     params.f_function = f.function;
+  }
+  if (f.invocationIds) {
+    where.push(`SpanAttributes['${ENV_ID}'] IN (SELECT SpanAttributes['${ENV_ID}'] FROM ${db}.otel_traces
+      WHERE FaasInvocationId IN {f_ids:Array(String)} AND Timestamp >= ${range.from} AND Timestamp <= ${range.to})`);
+    params.f_ids = f.invocationIds;
   }
   return where.join(' AND ');
 }
@@ -88,7 +95,7 @@ export function numberedInvocationsSql(
   range = API_RANGE,
 ): string {
   const attr = (k: string) => `SpanAttributes['${k}']`;
-  const where = numberedWhere(f, params, range);
+  const where = numberedWhere(db, f, params, range);
   const seq = `toUInt64OrZero(${attr(ENV_SEQUENCE)})`;
   // a span stored twice (a resend) is one invocation: grouped by its environment and number
   return `SELECT *,
@@ -118,7 +125,7 @@ export function seenSql(
   group: string,
   range = WINDOW,
 ): string {
-  return `SELECT ${group} AS group, count() AS seen FROM ${db}.otel_traces WHERE ${numberedWhere(f, params, range)} GROUP BY group`;
+  return `SELECT ${group} AS group, count() AS seen FROM ${db}.otel_traces WHERE ${numberedWhere(db, f, params, range)} GROUP BY group`;
 }
 
 /** The SQL condition "this row follows a gap", and the gap's size. */
@@ -129,6 +136,11 @@ const CAUSE = `multiIf(prevOutcome = 'timeout', 'previous_timeout', prevOutcome 
   cold = 1, 'environment_reset', 'unknown')`;
 
 const ms = (v: unknown) => Number(v);
+
+/** The columns of a gap row (over `numberedInvocationsSql`'s rows), as {@link toGap} reads them. */
+const GAP_COLUMNS = `service, fn, instance, env, seq, assumeNotNull(prevSeq) AS prev, ${GAP_SIZE} AS count,
+  endTs < {settled:DateTime64(9)} AS settled, ${CAUSE} AS cause, prevOutcome, prevInvocationId, prevTraceId,
+  toUnixTimestamp64Milli(prevEnd) AS prevEndMs, invocationId, traceId, cold, toUnixTimestamp64Milli(ts) AS startMs`;
 
 /** `GET /api/telemetry-loss`; `defaultGraceMs` (the collector's `--loss-grace-ms`) where `grace` is not given. */
 export async function telemetryLoss(
@@ -160,9 +172,7 @@ export async function telemetryLoss(
     // every gap revealed in the window (few: one a lost invocation), newest first
     queryRows<Record<string, any>>(
       store,
-      `SELECT service, fn, instance, env, seq, assumeNotNull(prevSeq) AS prev, ${GAP_SIZE} AS count, ${bucket('ts')} AS t,
-         endTs < {settled:DateTime64(9)} AS settled, ${CAUSE} AS cause, prevOutcome, prevInvocationId, prevTraceId,
-         toUnixTimestamp64Milli(prevEnd) AS prevEndMs, invocationId, traceId, cold, toUnixTimestamp64Milli(ts) AS startMs
+      `SELECT ${GAP_COLUMNS}, ${bucket('ts')} AS t
        FROM (${numbered}) WHERE ts >= {start:DateTime64(9)} AND ${GAP}
        ORDER BY ts DESC, env LIMIT 100000`,
       params,
@@ -237,31 +247,66 @@ export async function telemetryLoss(
     stepSeconds: step,
     graceMs,
     functions,
-    gaps: gaps.slice(0, q.limit ?? 100).map(
-      (r): LossGap => ({
-        service: r.service,
-        function: r.fn,
-        instance: r.instance,
-        environmentId: r.env,
-        firstSequence: Number(r.prev) + 1,
-        count: Number(r.count),
-        state: Number(r.settled) ? 'lost' : 'pending',
-        cause: r.cause,
-        before: {
-          sequence: Number(r.prev),
-          invocationId: r.prevInvocationId,
-          traceId: r.prevTraceId,
-          outcome: r.prevOutcome,
-          endMs: ms(r.prevEndMs),
-        },
-        after: {
-          sequence: Number(r.seq),
-          invocationId: r.invocationId,
-          traceId: r.traceId,
-          coldStart: Boolean(Number(r.cold)),
-          startMs: ms(r.startMs),
-        },
-      }),
-    ),
+    gaps: gaps.slice(0, q.limit ?? 100).map(toGap),
   };
+}
+
+function toGap(r: Record<string, any>): LossGap {
+  return {
+    service: r.service,
+    function: r.fn,
+    instance: r.instance,
+    environmentId: r.env,
+    firstSequence: Number(r.prev) + 1,
+    count: Number(r.count),
+    state: Number(r.settled) ? 'lost' : 'pending',
+    cause: r.cause,
+    before: {
+      sequence: Number(r.prev),
+      invocationId: r.prevInvocationId,
+      traceId: r.prevTraceId,
+      outcome: r.prevOutcome,
+      endMs: ms(r.prevEndMs),
+    },
+    after: {
+      sequence: Number(r.seq),
+      invocationId: r.invocationId,
+      traceId: r.traceId,
+      coldStart: Boolean(Number(r.cold)),
+      startMs: ms(r.startMs),
+    },
+  };
+}
+
+/**
+ * The gaps that follow these invocations in their environments — the invocations lost right after
+ * each (`/api/invocations?lost=true`): from the oldest one's start to now, over their environments
+ * only. A gap still inside the grace period is answered `pending`.
+ */
+export async function lostAfter(
+  store: Store,
+  invocations: readonly { invocationId: string; startUnixNano: string }[],
+  graceMs = 60_000,
+  now = Date.now(),
+): Promise<LossGap[]> {
+  if (invocations.length === 0) return [];
+  const oldestNs = invocations.reduce(
+    (m, i) => (BigInt(i.startUnixNano) < m ? BigInt(i.startUnixNano) : m),
+    BigInt(now) * 1_000_000n,
+  );
+  const ids = invocations.map((i) => i.invocationId);
+  const lag = await ingestLagMs(store, now);
+  const params: Record<string, unknown> = {
+    lb: nsParam(oldestNs),
+    end: nsParam(BigInt(now + 60_000) * 1_000_000n),
+    settled: nsParam(BigInt(Math.round(now - graceMs - lag)) * 1_000_000n),
+    ids,
+  };
+  const numbered = numberedInvocationsSql(`\`${store.database}\``, { invocationIds: ids }, params);
+  const rows = await queryRows<Record<string, any>>(
+    store,
+    `SELECT ${GAP_COLUMNS} FROM (${numbered}) WHERE ${GAP} AND prevInvocationId IN {ids:Array(String)} ORDER BY ts DESC`,
+    params,
+  );
+  return rows.map(toGap);
 }

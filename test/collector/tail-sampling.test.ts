@@ -186,7 +186,7 @@ describe('journey-aware tail sampling', () => {
     expect(keptOne).toMatchObject({ state: 'kept', reason: 'rate' });
   });
 
-  it('computes invocations, cost, trace summaries and function metrics from every span, as storing all does', async () => {
+  it('computes invocations, cost, trace summaries and metrics from every span, as storing all does', async () => {
     const invocations = (db: string, c: Running) =>
       rowsOf(
         c,
@@ -209,6 +209,13 @@ describe('journey-aware tail sampling', () => {
     const [a, b] = await Promise.all([api(sampled.url, q), api(full.url, q)]);
     expect(a.series.length).toBe(3);
     expect(a).toEqual(b);
+    // by service and operation too: from every entry span, not from the kept ones
+    for (const groupBy of ['service', 'operation']) {
+      const path = q.replace('groupBy=function', `groupBy=${groupBy}`);
+      const [x, y] = await Promise.all([api(sampled.url, path), api(full.url, path)]);
+      expect(x.series.length).toBeGreaterThan(0);
+      expect(x).toEqual(y);
+    }
     // while the spans themselves are a fraction
     const [spans] = await rowsOf(sampled, 'SELECT toString(count()) AS n FROM sampled.otel_traces');
     const [all] = await rowsOf(full, 'SELECT toString(count()) AS n FROM full.otel_traces');

@@ -1,5 +1,6 @@
 import { badQuery } from '../errors.js';
 import type { Store } from '../store/clickhouse.js';
+import { ENTRY_SPANS_TABLE } from '../store/tables.js';
 import type { Metrics, MetricsPoint } from './overview-answers.js';
 import type { MetricsQuery } from './parameters.js';
 import { queryRows } from './spans.js';
@@ -50,13 +51,15 @@ export async function metrics(store: Store, q: MetricsQuery): Promise<Metrics> {
     return { groupBy, stepSeconds: step, ...range, series: toSeries(rows, step, true) };
   }
   const key = groupBy === 'operation' ? 'SpanName' : 'ServiceName';
+  // with --tail-sampling otel_traces holds kept journeys only: every entry span is in its own table
+  const entrySpans = store.spansTable ? `\`${ENTRY_SPANS_TABLE}\`` : 'otel_traces';
   const filter = q.service ? 'AND ServiceName = {service:String}' : '';
   if (q.service) params.service = q.service;
   const rows = await queryRows<Record<string, any>>(
     store,
     `SELECT ${key} AS group, toUnixTimestamp(toStartOfInterval(Timestamp, toIntervalSecond({step:UInt32}))) AS t,
        count() AS count, countIf(StatusCode = 'Error') AS errors, quantiles(0.5, 0.95, 0.99)(Duration / 1e6) AS q
-     FROM ${db}.otel_traces
+     FROM ${db}.${entrySpans}
      WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)} AND SpanKind IN ('Server', 'Consumer') ${filter}
      GROUP BY group, t ORDER BY group, t`,
     params,

@@ -1,12 +1,15 @@
 import type { Store } from '../store/clickhouse.js';
+import { STAGING_TABLE } from '../store/tables.js';
 
 /**
  * Journeys for the sampler: the traces joined to some starting traces, as the journey view
- * (query/journey.ts) joins them — span links (`fntrace_trace_edges`), spans of one message id
- * (`fntrace_messages`, producers and consumers) and a shared correlation id
- * (`fntrace_invocations`, unless it is the invocation's own id) — found breadth-first from the
- * store, then grouped by union-find. Every collector asking about the same traces gets the same
- * groups: nothing here is held between calls.
+ * (query/journey.ts) joins them — span links, producer and consumer spans of one message id, a
+ * shared correlation id on invocations (unless it is the invocation's own id) — found
+ * breadth-first among the spans the staging table holds (the hold time: what was stored longer
+ * ago is decided already), then grouped by union-find. The journey view reads the same joins
+ * from the tables the views fill, which keep them for the whole retention; reading staging keeps
+ * the sampler's cost to the hold's worth of spans. Every collector asking about the same traces
+ * gets the same groups: nothing here is held between calls.
  */
 
 /** Disjoint sets of trace ids. */
@@ -76,7 +79,9 @@ const rows = async <T>(store: Store, query: string, query_params: Record<string,
  * than `maxTraces` traces stops growing there (its group is what was reached).
  */
 export async function journeysOf(store: Store, start: string[], maxTraces = 5000): Promise<Map<string, string[]>> {
-  const db = `\`${store.database}\``;
+  const staging = `\`${store.database}\`.\`${STAGING_TABLE}\``;
+  // an invocation span, as fntrace_invocations takes them
+  const invocation = "FaasInvocationId != '' AND FaasTrigger != ''";
   const sets = new UnionFind();
   const seen = new Set<string>();
   for (const id of start) {
@@ -91,21 +96,24 @@ export async function journeysOf(store: Store, start: string[], maxTraces = 5000
     const [links, messages, correlated] = await Promise.all([
       rows<{ a: string; b: string }>(
         store,
-        `SELECT FromTraceId AS a, ToTraceId AS b FROM ${db}.fntrace_trace_edges
-         WHERE ToTraceId IN {ids:Array(String)} OR FromTraceId IN {ids:Array(String)}`,
+        `SELECT TraceId AS a, arrayJoin(Links.TraceId) AS b FROM ${staging}
+         WHERE TraceId IN {ids:Array(String)} OR hasAny(Links.TraceId, {ids:Array(String)})`,
         { ids },
       ),
       rows<{ a: string; b: string }>(
         store,
-        `SELECT MessageId AS a, TraceId AS b FROM ${db}.fntrace_messages
-         WHERE MessageId IN (SELECT MessageId FROM ${db}.fntrace_messages WHERE TraceId IN {ids:Array(String)})`,
+        `SELECT MessagingMessageId AS a, TraceId AS b FROM ${staging}
+         WHERE SpanKind IN ('Producer', 'Consumer') AND MessagingMessageId IN (
+           SELECT MessagingMessageId FROM ${staging}
+           WHERE TraceId IN {ids:Array(String)} AND MessagingMessageId != '' AND SpanKind IN ('Producer', 'Consumer'))`,
         { ids },
       ),
       rows<{ a: string; b: string }>(
         store,
-        `SELECT CorrelationId AS a, TraceId AS b FROM ${db}.fntrace_invocations
-         WHERE CorrelationId IN (SELECT CorrelationId FROM ${db}.fntrace_invocations
-                                 WHERE TraceId IN {ids:Array(String)} AND CorrelationId != '' AND CorrelationId != InvocationId)`,
+        `SELECT CorrelationId AS a, TraceId AS b FROM ${staging}
+         WHERE ${invocation} AND CorrelationId IN (
+           SELECT CorrelationId FROM ${staging}
+           WHERE TraceId IN {ids:Array(String)} AND ${invocation} AND CorrelationId != '' AND CorrelationId != FaasInvocationId)`,
         { ids },
       ),
     ]);

@@ -17,6 +17,7 @@ export const TTL_COLUMNS: Record<string, string> = {
   fntrace_messages: 'toDateTime(Timestamp)',
   // with --tail-sampling (absent otherwise, and then skipped)
   fntrace_sampling_decisions: 'toDateTime(DecidedAt)',
+  fntrace_entry_spans: 'toDateTime(Timestamp)',
 };
 
 /**

@@ -1,7 +1,7 @@
 import type { Store } from './clickhouse.js';
 import { columnList, SPAN_COLUMNS } from './columns.js';
 import { createTables, retentionTtl, type SchemaOptions } from './schema.js';
-import { DECISIONS_TABLE, STAGING_TABLE, samplingTableDefs } from './tables.js';
+import { DECISIONS_TABLE, ENTRY_SPANS_TABLE, STAGING_TABLE, samplingTableDefs } from './tables.js';
 import { TRACE_VIEWS, viewStatements } from './views.js';
 
 /**
@@ -50,6 +50,15 @@ export function stagingStatements(o: SchemaOptions, layout: StagingLayout, reads
       `ALTER TABLE ${db}.\`${local(STAGING_TABLE)}\`${on} MODIFY TTL toDateTime(IngestedAt) + toIntervalSecond(${hold})`,
     );
   }
+  // per-service and per-operation metrics read entry spans from here, not from otel_traces
+  const entryView = `${db}.\`${local(`${ENTRY_SPANS_TABLE}_mv`)}\``;
+  if (sampling)
+    out.push(
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${entryView}${on} TO ${db}.\`${local(ENTRY_SPANS_TABLE)}\`
+  AS SELECT Timestamp, ServiceName, SpanName, SpanKind, Duration, StatusCode
+  FROM ${db}.\`${local(STAGING_TABLE)}\` WHERE SpanKind IN ('Server', 'Consumer')`,
+    );
+  else if (readsStaging) out.push(`DROP VIEW IF EXISTS ${entryView}${on}`);
   if (sampling === readsStaging) return out;
   if (!sampling) {
     const cols = columnList(SPAN_COLUMNS);

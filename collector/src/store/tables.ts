@@ -259,10 +259,12 @@ export function tableDefs(o: SchemaOptions, ttl: (expr: string) => string): Tabl
 export const STAGING_TABLE = 'fntrace_spans_staging';
 /** With `--tail-sampling`: one row per trace the sampler decided (kept or not, and why). */
 export const DECISIONS_TABLE = 'fntrace_sampling_decisions';
+/** With `--tail-sampling`: every entry span (server, consumer) as `/api/metrics` reads it, sampled out or not. */
+export const ENTRY_SPANS_TABLE = 'fntrace_entry_spans';
 
 /**
  * The tables of `--tail-sampling` (made at start-up only when it is on, so the schema without it
- * is unchanged). The staging table has `otel_traces`'s columns without its search indexes and
+ * is unchanged). The staging table has `otel_traces`'s columns, indexed for what joins journeys, and
  * keeps rows `holdSeconds` after they were ingested: long enough to decide (the decision delay)
  * and to show a trace sampled out for a while. Its parts are whole hours of ingest, dropped once
  * every row expired, checked every ten minutes (ClickHouse's default is four hours). Decisions
@@ -275,7 +277,9 @@ export function samplingTableDefs(holdSeconds: number, ttl: (expr: string) => st
       columns: `
     ${columnsDdl(SPAN_TABLE, 'CODEC(ZSTD(1))').join(',\n    ')},
     IngestedAt DateTime64(3) DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
-    INDEX idx_ingested IngestedAt TYPE minmax GRANULARITY 1`,
+    INDEX idx_ingested IngestedAt TYPE minmax GRANULARITY 1,
+    INDEX idx_message MessagingMessageId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_correlation CorrelationId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',
       tail: tail({
         partitionBy: 'toStartOfHour(IngestedAt)',
@@ -297,6 +301,23 @@ export function samplingTableDefs(holdSeconds: number, ttl: (expr: string) => st
       engine: 'MergeTree',
       tail: tail({ partitionBy: 'toDate(DecidedAt)', orderBy: 'TraceId', ttl: ttl('toDateTime(DecidedAt)') }),
       shardBy: 'cityHash64(TraceId)',
+    },
+    {
+      name: ENTRY_SPANS_TABLE,
+      columns: `
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    ServiceName LowCardinality(String),
+    SpanName LowCardinality(String),
+    SpanKind LowCardinality(String),
+    Duration UInt64 CODEC(ZSTD(1)),
+    StatusCode LowCardinality(String)`,
+      engine: 'MergeTree',
+      tail: tail({
+        partitionBy: 'toDate(Timestamp)',
+        orderBy: 'ServiceName, Timestamp',
+        ttl: ttl('toDateTime(Timestamp)'),
+      }),
+      shardBy: 'rand()',
     },
   ];
 }

@@ -36,6 +36,7 @@ const BENCHES = [
   'ingest',
   'query',
   'alert-latency',
+  'tail-sampling',
   'dashboard-render',
 ];
 const PEERS = [
@@ -409,6 +410,60 @@ function alertSection(r) {
   ].join('\n');
 }
 
+function samplingSection(r) {
+  const a = r.all;
+  const s = r.sampled;
+  const x = (v) => `${v}×`;
+  return [
+    '## Tail sampling (`test/bench/tail-sampling.bench.mjs`)',
+    '',
+    para(
+      `${n(r.params.journeys)} journeys of three traces joined by message ids (${r.params.spansPerJourney} spans each,`,
+      `${r.params.failingShare * 100} % failing at the third hop), stored once with \`--tail-sampling\` (errors, cold starts,`,
+      `timeouts and ${r.params.percent} % of the rest; decision delay ${r.params.decisionDelay}) and once without, each in`,
+      'its own process with the embedded engine; medians of two runs each, alternating.',
+      `Kept: ${(r.keptShare * 100).toFixed(1)} % of the spans.`,
+    ),
+    '',
+    markdownTable(
+      ['figure', 'everything', 'tail sampling', 'sampled ÷ everything'],
+      [
+        [
+          '`otel_traces` bytes / original span',
+          fmt(a.tracesBytesPerSpan, 1),
+          fmt(s.tracesBytesPerSpan, 1),
+          x(r.ratios.tracesBytes),
+        ],
+        [
+          'all retained tables, bytes / original span',
+          fmt(a.retainedBytesPerSpan, 1),
+          fmt(s.retainedBytesPerSpan, 1),
+          x(r.ratios.retainedBytes),
+        ],
+        ['search page, ms', fmt(a.queries.search), fmt(s.queries.search), x(r.ratios.search)],
+        ['trace by id, ms', fmt(a.queries.traceById), fmt(s.queries.traceById), x(r.ratios.traceById)],
+        [
+          'function metrics, ms',
+          fmt(a.queries.functionMetrics),
+          fmt(s.queries.functionMetrics),
+          x(r.ratios.functionMetrics),
+        ],
+        ['ingest, spans/s', n(a.spansPerSecond), n(s.spansPerSecond), x(r.ratios.ingest)],
+      ],
+    ),
+    '',
+    para(
+      `Goals: ≤ 0.2× the bytes — \`otel_traces\` ${verdict(r.ratios.tracesBytes <= 0.2)}; every retained table together`,
+      `${verdict(r.ratios.retainedBytes <= 0.2)}: invocations, trace summaries, the message and trace-id indexes are`,
+      'kept for every span (that is what keeps metrics and cost exact) and are the floor. Ingest ≥ 0.9× —',
+      `${verdict(r.ratios.ingest >= 0.9)}. Function metrics (counts, percentiles, cold starts, cost) identical:`,
+      `${r.metricsIdentical ? 'yes' : 'no'}. Decision lag: every journey decided ${fmt(s.decidedMs / 1000, 1)} s after the last`,
+      `span was stored; the sampler's lag (its decision minus the last ingest of what it decided) ${fmt(s.samplerLagMs / 1000, 1)} s`,
+      'at a 1 s decision delay (the floor is the delay plus up to one tick, a fifth of it, at least 0.5 s).',
+    ),
+  ].join('\n');
+}
+
 /** A section whose bench JSON does not match this report (an older run) is left out, with a note. */
 function safe(name, fn, r) {
   if (!r) return '';
@@ -457,6 +512,8 @@ const md = [
   safe('query', querySection, results.query),
   '',
   safe('alert-latency', alertSection, results['alert-latency']),
+  '',
+  safe('tail-sampling', samplingSection, results['tail-sampling']),
   '',
   safe('dashboard-render', dashboardSection, results['dashboard-render']),
   '',

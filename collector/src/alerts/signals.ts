@@ -8,7 +8,7 @@ import type { AlertRule } from './rule.js';
  * function, read `fntrace_invocations`; the others read the entry spans (server and
  * consumer) of `otel_traces`.
  *
- * `telemetry_loss` reads the invocations' environment numbering in `otel_traces` (see
+ * `telemetry_loss` reads the invocations' environment numbering in `fntrace_invocations` (see
  * query/telemetry-loss.ts): the invocations lost in the window (gaps revealed by an invocation
  * that started in it) in percent of those lost and seen; its samples are both.
  *
@@ -133,7 +133,7 @@ function lossQuery(rule: AlertRule, db: string, bucketMs?: number): { sql: strin
   // the window's end is not in it, as for every other signal
   return {
     sql: `SELECT group, sum(lost) * 100 / (sum(seen) + sum(lost)) AS value, sum(seen) + sum(lost) AS samples FROM (
-        SELECT group, seen, 0 AS lost FROM (${seenSql(db, f, params, group('Timestamp', 'ServiceName', 'FaasName'), window)})
+        SELECT group, seen, 0 AS lost FROM (${seenSql(db, f, params, group('Timestamp', 'ServiceName', 'FunctionName'), window)})
         UNION ALL
         SELECT ${group('ts', 'service', 'fn')} AS group, 0 AS seen, sum(${GAP_SIZE}) AS lost FROM (${numbered})
         WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64}) AND ${GAP}

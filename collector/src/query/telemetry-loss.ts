@@ -7,12 +7,12 @@ import { queryRows } from './spans.js';
 import { durationParam, nsParam, timeRange } from './time-range.js';
 
 /**
- * Telemetry loss, from the invocation spans' environment numbering (the SDK's
- * `fntrace.environment.id` and `fntrace.environment.sequence`, read from `SpanAttributes`: no
- * column of their own, as they are read only here and over one window). Each environment numbers
- * its invocations 1, 2, 3 …; a number that never arrived between two that did is an invocation
- * whose telemetry was lost — the environment was killed before its flush, or the export failed
- * for good.
+ * Telemetry loss, from the invocations' environment numbering (the SDK's `fntrace.environment.id`
+ * and `fntrace.environment.sequence`, stored in `fntrace_invocations` as `EnvironmentId` and
+ * `EnvironmentSequence`; that table counts every invocation, those `--tail-sampling` leaves out
+ * of `otel_traces` too). Each environment numbers its invocations 1, 2, 3 …; a number that never
+ * arrived between two that did is an invocation whose telemetry was lost — the environment was
+ * killed before its flush, or the export failed for good.
  *
  * A gap is counted in the bucket of the invocation after it (the one that reveals it). It stays
  * `pending` until that invocation ended longer ago than the grace period (`grace` plus the
@@ -27,13 +27,10 @@ import { durationParam, nsParam, timeRange } from './time-range.js';
  */
 export const LOOKBACK_MS = 3_600_000;
 
-export const ENV_ID = 'fntrace.environment.id';
-export const ENV_SEQUENCE = 'fntrace.environment.sequence';
-
 export interface LossFilters {
   service?: string | undefined;
   function?: string | undefined;
-  /** Only the environments that ran these invocations (bound as `f_ids`; found by the invocation id index). */
+  /** Only the environments that ran these invocations (bound as `f_ids`). */
   invocationIds?: string[] | undefined;
 }
 
@@ -44,26 +41,24 @@ export interface Range {
   openEnd?: boolean;
 }
 
-/** `Timestamp` in range, invocation spans that carry a number, and the filters (bound as `f_service`, `f_function`). */
+/** `Timestamp` in range, numbered invocations, and the filters (bound as `f_service`, `f_function`, `f_ids`). */
 function numberedWhere(db: string, f: LossFilters, params: Record<string, unknown>, range: Range): string {
   const where = [
     `Timestamp >= ${range.from}`,
     `Timestamp ${range.openEnd ? '<' : '<='} ${range.to}`,
-    "FaasInvocationId != ''",
-    "FaasTrigger != ''",
-    `SpanAttributes['${ENV_ID}'] != ''`,
+    "EnvironmentId != ''",
   ];
   if (f.service) {
     where.push('ServiceName = {f_service:String}');
     params.f_service = f.service;
   }
   if (f.function) {
-    where.push('FaasName = {f_function:String}');
+    where.push('FunctionName = {f_function:String}');
     params.f_function = f.function;
   }
   if (f.invocationIds) {
-    where.push(`SpanAttributes['${ENV_ID}'] IN (SELECT SpanAttributes['${ENV_ID}'] FROM ${db}.otel_traces
-      WHERE FaasInvocationId IN {f_ids:Array(String)} AND Timestamp >= ${range.from} AND Timestamp <= ${range.to})`);
+    where.push(`EnvironmentId IN (SELECT EnvironmentId FROM ${db}.fntrace_invocations
+      WHERE InvocationId IN {f_ids:Array(String)} AND Timestamp >= ${range.from} AND Timestamp <= ${range.to})`);
     params.f_ids = f.invocationIds;
   }
   return where.join(' AND ');
@@ -82,11 +77,11 @@ const WINDOW: Range = { from: '{start:DateTime64(9)}', to: '{end:DateTime64(9)}'
  *
  * Cost: environments with no gap (nearly all) are ruled out first by one aggregation — highest
  * number − lowest + 1 > numbers seen — so the window function sorts only the rows of those that
- * have one. Measured with 1 M invocation spans in an hour (200 functions, 10,000 environments,
- * 1,000 gaps) on a busy 2-core machine: the whole `/api/telemetry-loss` answer in 2–3.5 s, where
- * the window function over every row took 8 s; `/api/metrics?groupBy=function` over the same
- * hour takes 0.1–0.25 s. Most of what is left is reading `SpanAttributes`: materialized columns
- * for the two attributes are the next step should that be too slow.
+ * have one; and it reads the narrow invocations table (sorted by function, then time). Measured
+ * with 1 M invocations in an hour (200 functions, 10,000 environments, 1,000 gaps) on a busy
+ * 2-core machine: the attributes read from `otel_traces`' `SpanAttributes` with the window
+ * function over every row took 8 s, with the pre-filter 2–3.5 s; see the commit that moved it
+ * here for the figure from `fntrace_invocations`.
  */
 export function numberedInvocationsSql(
   db: string,
@@ -94,30 +89,26 @@ export function numberedInvocationsSql(
   params: Record<string, unknown>,
   range = API_RANGE,
 ): string {
-  const attr = (k: string) => `SpanAttributes['${k}']`;
   const where = numberedWhere(db, f, params, range);
-  const seq = `toUInt64OrZero(${attr(ENV_SEQUENCE)})`;
-  // a span stored twice (a resend) is one invocation: grouped by its environment and number
+  // an invocation stored twice (a resend) is one: grouped by its environment and number
   return `SELECT *,
       lagInFrame(toNullable(seq)) OVER w AS prevSeq, lagInFrame(outcome) OVER w AS prevOutcome,
       lagInFrame(invocationId) OVER w AS prevInvocationId, lagInFrame(traceId) OVER w AS prevTraceId,
       lagInFrame(endTs) OVER w AS prevEnd
     FROM (
-      SELECT ServiceName AS service, FaasName AS fn, ${attr(ENV_ID)} AS env, ${seq} AS seq,
-        any(if(${attr('faas.instance')} != '', ${attr('faas.instance')}, ResourceAttributes['faas.instance'])) AS instance,
-        min(Timestamp) AS ts, max(addNanoseconds(Timestamp, Duration)) AS endTs,
-        any(FaasInvocationId) AS invocationId, any(TraceId) AS traceId, max(FaasColdstart) AS cold,
-        any(multiIf(${attr('fntrace.timeout')} = 'true', 'timeout', StatusCode = 'Error', 'error', 'ok')) AS outcome
-      FROM ${db}.otel_traces
-      WHERE ${where} AND ${attr(ENV_ID)} IN (
-        SELECT ${attr(ENV_ID)} FROM ${db}.otel_traces WHERE ${where}
-        GROUP BY ${attr(ENV_ID)} HAVING max(${seq}) - min(${seq}) + 1 > uniqExact(${seq}))
+      SELECT ServiceName AS service, FunctionName AS fn, EnvironmentId AS env, EnvironmentSequence AS seq,
+        any(Instance) AS instance, min(Timestamp) AS ts, max(addNanoseconds(Timestamp, DurationNs)) AS endTs,
+        any(InvocationId) AS invocationId, any(TraceId) AS traceId, max(ColdStart) AS cold, any(Outcome) AS outcome
+      FROM ${db}.fntrace_invocations
+      WHERE ${where} AND EnvironmentId IN (
+        SELECT EnvironmentId FROM ${db}.fntrace_invocations WHERE ${where}
+        GROUP BY EnvironmentId HAVING max(EnvironmentSequence) - min(EnvironmentSequence) + 1 > uniqExact(EnvironmentSequence))
       GROUP BY service, fn, env, seq
     )
     WINDOW w AS (PARTITION BY service, fn, env ORDER BY seq ASC ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`;
 }
 
-/** Numbered invocations in `range` per group (`group` is SQL over ServiceName, FaasName, Timestamp). */
+/** Numbered invocations in `range` per group (`group` is SQL over ServiceName, FunctionName, Timestamp). */
 export function seenSql(
   db: string,
   f: LossFilters,
@@ -125,7 +116,7 @@ export function seenSql(
   group: string,
   range = WINDOW,
 ): string {
-  return `SELECT ${group} AS group, count() AS seen FROM ${db}.otel_traces WHERE ${numberedWhere(db, f, params, range)} GROUP BY group`;
+  return `SELECT ${group} AS group, count() AS seen FROM ${db}.fntrace_invocations WHERE ${numberedWhere(db, f, params, range)} GROUP BY group`;
 }
 
 /** The SQL condition "this row follows a gap", and the gap's size. */
@@ -166,7 +157,7 @@ export async function telemetryLoss(
   const [seen, gaps, dropped] = await Promise.all([
     queryRows<Record<string, any>>(
       store,
-      seenSql(db, q, params, `(ServiceName, FaasName, ${bucket('Timestamp')})`),
+      seenSql(db, q, params, `(ServiceName, FunctionName, ${bucket('Timestamp')})`),
       params,
     ),
     // every gap revealed in the window (few: one a lost invocation), newest first

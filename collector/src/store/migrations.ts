@@ -6,13 +6,14 @@ import { applyStaging } from './staging.js';
 import {
   MAP_BUCKET_SETTINGS,
   MAP_PLAIN_SETTINGS,
+  STAGING_TABLE,
   SUMMARY_SORTING_KEY,
   TRACES_BLOCK_SETTING,
   TRACES_MERGE_BLOCK_SETTING,
   TRACES_MERGE_SETTING,
   TRACES_SORTING_KEY,
 } from './tables.js';
-import { PRICED_VIEWS, TRACE_VIEWS, VIEW_TARGETS, viewSelects } from './views.js';
+import { PRICED_VIEWS, TRACE_VIEWS, VIEW_TARGETS, viewSelects, viewStatements } from './views.js';
 
 /** The materialized messaging columns of `otel_traces` that migration 5 adds to older stores. */
 const MESSAGING_COLUMNS = columnDdl(SPAN_TABLE, ['MessagingDestination', 'MessagingSystem', 'MessagingBatch']);
@@ -81,7 +82,46 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
     name: 'otel_traces: smaller merge blocks (merge_max_block_size = 2048)',
     statements: (o) => [tracesSettingStatement(o, TRACES_MERGE_BLOCK_SETTING)],
   },
+  {
+    version: 9,
+    name: 'fntrace_invocations: EnvironmentId and EnvironmentSequence (telemetry loss)',
+    statements: (o) => {
+      const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
+      const tables = o.cluster ? ['fntrace_invocations_local', 'fntrace_invocations'] : ['fntrace_invocations'];
+      return tables.map(
+        (t) =>
+          `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${INVOCATION_NUMBER_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
+      );
+    },
+    run: numberInvocationsView,
+  },
 ];
+
+/** The columns migration 9 adds to `fntrace_invocations` (as tables.ts declares them). */
+const INVOCATION_NUMBER_COLUMNS = ['EnvironmentId String CODEC(ZSTD(1))', 'EnvironmentSequence UInt64 CODEC(ZSTD(1))'];
+
+/**
+ * Migration 9: the invocations view made again with the environment numbering in its SELECT,
+ * on the table it reads now (`otel_traces`, or the staging table under `--tail-sampling`, whose
+ * invocations include the sampled-out ones). A view's SELECT cannot gain columns in place on
+ * every engine version, so it is dropped and created; at start-up, before anything is ingested.
+ */
+async function numberInvocationsView(store: Store, o: SchemaOptions, log: (msg: string) => void): Promise<void> {
+  const name = o.cluster ? 'fntrace_invocations_mv_local' : 'fntrace_invocations_mv';
+  const [view] = await rowsOf<{ q: string }>(
+    store,
+    'SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+    { db: o.database, name },
+  );
+  if (!view || view.q.includes('EnvironmentSequence')) return;
+  const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
+  await store.client.command({ query: `DROP VIEW IF EXISTS \`${o.database}\`.\`${name}\`${on}` });
+  const create = viewStatements({ ...o, tailSampling: view.q.includes(STAGING_TABLE) }).filter((s) =>
+    s.includes(`.\`${name}\``),
+  );
+  for (const query of create) await store.client.command({ query });
+  log('fntrace_invocations: the environment and number of each invocation stored from now on');
+}
 
 const rowsOf = async <T>(store: Store, query: string, query_params: Record<string, unknown>) =>
   (await (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()) as T[];

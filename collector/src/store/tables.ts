@@ -182,6 +182,8 @@ export function tableDefs(o: SchemaOptions, ttl: (expr: string) => string): Tabl
     EstimatedCostUsd Float64,
     Outcome LowCardinality(String),
     CorrelationId String CODEC(ZSTD(1)),
+    EnvironmentId String CODEC(ZSTD(1)),
+    EnvironmentSequence UInt64 CODEC(ZSTD(1)),
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_invocation InvocationId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',

@@ -100,7 +100,9 @@ export function viewSelects(o: SchemaOptions) {
     Duration AS DurationNs, ${billedMs} AS BilledDurationMs, ${memoryMb} AS MemoryMB,
     ${cost} AS EstimatedCostUsd,
     multiIf(${attr('fntrace.timeout')} = 'true', 'timeout', StatusCode = 'Error', 'error', 'ok') AS Outcome,
-    ${attr('fntrace.correlation_id')} AS CorrelationId
+    ${attr('fntrace.correlation_id')} AS CorrelationId,
+    ${attr('fntrace.environment.id')} AS EnvironmentId,
+    toUInt64OrZero(${attr('fntrace.environment.sequence')}) AS EnvironmentSequence
   FROM ${src} WHERE ${isInvocation}`;
   const summary = `SELECT TraceId, min(Timestamp) AS Start, max(addNanoseconds(Timestamp, Duration)) AS End,
     count() AS SpanCount, countIf(StatusCode = 'Error') AS ErrorCount, groupUniqArray(ServiceName) AS Services,

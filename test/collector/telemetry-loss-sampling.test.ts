@@ -1,0 +1,51 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../helpers/cleanup.js';
+import { api, send } from './fixtures.js';
+import { useCollector } from './helpers.js';
+import { invocationBatch, numberedInvocation } from './numbered-invocations.js';
+
+// Telemetry loss under --tail-sampling: an invocation the sampler leaves out of otel_traces was
+// not lost — its environment's numbering still counts it (fntrace_invocations is filled from
+// the staging table, before sampling) — while a number that never arrived is still lost.
+const files = useTempDir('fntrace-loss-sampling-');
+const options: Record<string, unknown> = {};
+beforeAll(() => {
+  const rules = join(files.path, 'sampling.yaml');
+  // keep nothing healthy: every one of these invocations is sampled out
+  writeFileSync(rules, 'decisionDelay: 1s\nhold: 1h\nkeep:\n  coldStarts: false\n  percent: 0\n');
+  options.tailSampling = rules;
+});
+const c = useCollector(options, { samplingInBackground: false });
+
+describe('telemetry loss with tail sampling', () => {
+  it('counts sampled-out invocations as seen, and only the number that never arrived as lost', async () => {
+    // Prepare: an environment reports invocations 1–5 and 7 (6 never arrives)
+    const fn = 'sampled-fn';
+    const env = 'fedcba9876543210';
+    const t0 = Date.now() - 120_000;
+    const spans = [1, 2, 3, 4, 5, 7].map((n) => numberedInvocation(fn, env, n, t0 + n * 1000));
+    await send(c.url, invocationBatch(fn, spans));
+    await c.drained();
+
+    // Act: the sampler decides every trace (the decision delay passes on the store's clock)
+    for (;;) {
+      await c.server.app.sampler.tick();
+      const [r] = await c.query<{ n: string }>(
+        `SELECT toString(uniqExact(TraceId)) AS n FROM \`${c.server.parts().store.database}\`.fntrace_sampling_decisions`,
+      );
+      if (Number(r!.n) >= spans.length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    // Assess: none of them is in otel_traces, and the loss figures are those of what was sent
+    for (const s of spans) {
+      const { state } = await api(c.url, `/api/traces/${s.traceId}/sampling`);
+      expect(state).toBe('sampled_out');
+    }
+    const { functions, gaps } = await api(c.url, `/api/telemetry-loss?function=${fn}&since=1h&grace=0s`);
+    expect(functions).toMatchObject([{ function: fn, seen: 6, missing: 1, pending: 0 }]);
+    expect(gaps).toMatchObject([{ environmentId: env, firstSequence: 6, count: 1, state: 'lost' }]);
+  }, 60_000);
+});

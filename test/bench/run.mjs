@@ -421,7 +421,7 @@ function samplingSection(r) {
       `${n(r.params.journeys)} journeys of three traces joined by message ids (${r.params.spansPerJourney} spans each,`,
       `${r.params.failingShare * 100} % failing at the third hop), stored once with \`--tail-sampling\` (errors, cold starts,`,
       `timeouts and ${r.params.percent} % of the rest; decision delay ${r.params.decisionDelay}) and once without, each in`,
-      'its own process with the embedded engine; medians of two runs each, alternating.',
+      'its own process with the embedded engine; medians of three runs each, alternating.',
       `Kept: ${(r.keptShare * 100).toFixed(1)} % of the spans.`,
     ),
     '',
@@ -459,7 +459,7 @@ function samplingSection(r) {
       `${verdict(r.ratios.ingest >= 0.9)}. Function metrics (counts, percentiles, cold starts, cost) identical:`,
       `${r.metricsIdentical ? 'yes' : 'no'}. Decision lag: every journey decided ${fmt(s.decidedMs / 1000, 1)} s after the last`,
       `span was stored; the sampler's lag (its decision minus the last ingest of what it decided) ${fmt(s.samplerLagMs / 1000, 1)} s`,
-      'at a 1 s decision delay (the floor is the delay plus up to one tick, a fifth of it, at least 0.5 s).',
+      'at a 1 s decision delay (the floor is the delay plus up to one tick: a fifth of the delay, at least 1 s).',
     ),
   ].join('\n');
 }

@@ -161,6 +161,17 @@ describe('journey-aware tail sampling', () => {
     expect(metrics).toMatch(/fntrace_tail_sampling_spans_total\{outcome="sampled_out"\} [1-9]/);
   });
 
+  it('finds each journey whole from many traces at once (the bound on a journey is per journey)', async () => {
+    const { journeysOf } = await import('../../collector/src/sampling/journeys.js');
+    const some = journeys.slice(0, 6);
+    const groups = await journeysOf(
+      sampled.server.parts().store,
+      some.map((j) => j.traces[0]!),
+      3,
+    );
+    expect([...groups.values()].sort()).toEqual(some.map((j) => [...j.traces].sort()).sort());
+  });
+
   it(`keeps ${PERCENT} % ± ${TOLERANCE} points of healthy journeys, whole, the same ones the hash picks`, async () => {
     const healthy = journeys.filter((j) => !j.failing);
     // every span in this database came from this file's journeys

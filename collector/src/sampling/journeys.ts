@@ -15,6 +15,8 @@ import { STAGING_TABLE } from '../store/tables.js';
 /** Disjoint sets of trace ids. */
 export class UnionFind {
   private readonly parent = new Map<string, string>();
+  /** Set sizes, by root. */
+  private readonly sizes = new Map<string, number>();
 
   find(x: string): string {
     let root = this.parent.get(x) ?? x;
@@ -36,9 +38,17 @@ export class UnionFind {
   union(a: string, b: string): void {
     const ra = this.find(a);
     const rb = this.find(b);
+    if (ra === rb) return;
+    const size = this.size(ra) + this.size(rb);
     // the smaller id is the root: groups come out the same whatever the order of unions
-    if (ra < rb) this.parent.set(rb, ra);
-    else if (rb < ra) this.parent.set(ra, rb);
+    const [root, child] = ra < rb ? [ra, rb] : [rb, ra];
+    this.parent.set(child, root);
+    this.sizes.set(root, size);
+  }
+
+  /** How many ids are in the set of `x`. */
+  size(x: string): number {
+    return this.sizes.get(this.find(x)) ?? 1;
   }
 
   /** The groups, each sorted, keyed by their smallest id. */
@@ -75,8 +85,9 @@ const rows = async <T>(store: Store, query: string, query_params: Record<string,
   (await (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()) as T[];
 
 /**
- * The journeys of `start`: every trace reached from them, grouped. A journey that reaches more
- * than `maxTraces` traces stops growing there (its group is what was reached).
+ * The journeys of `start`: every trace reached from them, grouped. A journey that reaches
+ * `maxTraces` traces stops growing there (its group is what was reached); the bound is per
+ * journey, so many small journeys started together are each found whole.
  */
 export async function journeysOf(store: Store, start: string[], maxTraces = 5000): Promise<Map<string, string[]>> {
   const staging = `\`${store.database}\`.\`${STAGING_TABLE}\``;
@@ -117,28 +128,27 @@ export async function journeysOf(store: Store, start: string[], maxTraces = 5000
         { ids },
       ),
     ]);
-    const reach = (id: string) => {
-      if (id === '' || seen.has(id) || seen.size >= maxTraces) return;
-      seen.add(id);
-      frontier.push(id);
-    };
+    // `a` is a trace reached already; `b` joins its journey unless that journey is at the bound
     const join = (a: string, b: string) => {
-      if (a === '' || b === '') return;
-      reach(a);
-      reach(b);
-      // a trace left out for the bound is not joined either
-      if (seen.has(a) && seen.has(b)) sets.union(a, b);
+      if (b === '' || a === b) return;
+      if (!seen.has(b)) {
+        if (sets.size(a) >= maxTraces) return;
+        seen.add(b);
+        frontier.push(b);
+      }
+      sets.union(a, b);
     };
-    for (const l of links) join(l.a, l.b);
-    // traces sharing a message id or a correlation id: each joined to the first of them
+    for (const l of links) {
+      if (seen.has(l.a)) join(l.a, l.b);
+      else if (seen.has(l.b)) join(l.b, l.a);
+    }
+    // traces sharing a message id or a correlation id: each joined to one of them reached already
     for (const list of [messages, correlated]) {
-      const first = new Map<string, string>();
-      for (const r of list) {
-        const f = first.get(r.a);
-        if (f === undefined) {
-          first.set(r.a, r.b);
-          reach(r.b);
-        } else join(f, r.b);
+      const byKey = new Map<string, string[]>();
+      for (const r of list) byKey.set(r.a, [...(byKey.get(r.a) ?? []), r.b]);
+      for (const traces of byKey.values()) {
+        const anchor = traces.find((t) => seen.has(t));
+        if (anchor !== undefined) for (const t of traces) join(anchor, t);
       }
     }
   }

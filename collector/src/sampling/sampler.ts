@@ -107,7 +107,7 @@ export class Sampler {
     private readonly log: FastifyBaseLogger,
     private readonly metrics?: Metrics,
   ) {
-    this.gridMs = Math.min(10_000, Math.max(500, Math.round(rules.decisionDelayMs / 5)));
+    this.gridMs = Math.min(10_000, Math.max(1000, Math.round(rules.decisionDelayMs / 5)));
   }
 
   start(): void {

@@ -456,7 +456,7 @@ function samplingSection(r) {
       `Goals: ≤ 0.2× the bytes — \`otel_traces\` ${verdict(r.ratios.tracesBytes <= 0.2)}; every retained table together`,
       `${verdict(r.ratios.retainedBytes <= 0.2)}: invocations, trace summaries, the message and trace-id indexes are`,
       'kept for every span (that is what keeps metrics and cost exact) and are the floor. Ingest ≥ 0.9× —',
-      `${verdict(r.ratios.ingest >= 0.9)}. Function metrics (counts, percentiles, cold starts, cost) identical:`,
+      `${verdict(r.ratios.ingest >= 0.9)}${a.ingestRuns ? ` (each run, spans/s: everything ${a.ingestRuns.map(n).join(', ')}; sampled ${s.ingestRuns.map(n).join(', ')} — on this shared machine the spread between runs of one mode is wider than the difference)` : ''}. Function metrics (counts, percentiles, cold starts, cost) identical:`,
       `${r.metricsIdentical ? 'yes' : 'no'}. Decision lag: every journey decided ${fmt(s.decidedMs / 1000, 1)} s after the last`,
       `span was stored; the sampler's lag (its decision minus the last ingest of what it decided) ${fmt(s.samplerLagMs / 1000, 1)} s`,
       'at a 1 s decision delay (the floor is the delay plus up to one tick: a fifth of the delay, at least 1 s).',

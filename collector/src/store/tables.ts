@@ -287,7 +287,13 @@ export function samplingTableDefs(holdSeconds: number, ttl: (expr: string) => st
         partitionBy: 'toStartOfHour(IngestedAt)',
         orderBy: 'TraceId, Timestamp',
         ttl: `TTL toDateTime(IngestedAt) + toIntervalSecond(${Math.ceil(holdSeconds)})`,
-        settings: ['index_granularity = 2048', 'merge_with_ttl_timeout = 600'],
+        // merged as sparingly as otel_traces (its rows are as wide): see TRACES_MERGE_SETTING
+        settings: [
+          'index_granularity = 2048',
+          'merge_with_ttl_timeout = 600',
+          TRACES_MERGE_SETTING,
+          TRACES_MERGE_BLOCK_SETTING,
+        ],
       }),
       shardBy: 'cityHash64(TraceId)',
     },

@@ -38,7 +38,7 @@ const summary = async () =>
 describe('schema migrations', () => {
   it('rebuilds an older otel_traces with the trace-ordered key, keeping spans and views', async () => {
     store = await openStore(resolveCollectorOptions({ data: data.path }));
-    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const sortingKey = async () =>
       (
         await rows<{ k: string }>(
@@ -79,7 +79,7 @@ describe('schema migrations', () => {
     expect(await summary()).toEqual({ spans: '2', invocations: '1' });
 
     const logged: string[] = [];
-    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6, 7, 8, 9, 10]);
     expect(logged.join('\n')).toContain(
       'rebuilding otel_traces with sorting key (toStartOfTenMinutes(Timestamp), TraceId): copying 2 rows',
     );
@@ -132,11 +132,11 @@ describe('schema migrations', () => {
       query:
         'ALTER TABLE fntrace.otel_traces MODIFY SETTING min_compress_block_size = 65536, merge_selector_base = 5, merge_max_block_size = 8192',
     });
-    // (the store runs what is newer than its newest migration: 9 goes too, and finds nothing to do)
+    // (the store runs what is newer than its newest migration: 9 and 10 go too, and find nothing to do)
     await store.client.command({
-      query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version IN (6, 7, 8, 9)',
+      query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version IN (6, 7, 8, 9, 10)',
     });
-    expect(await migrate(store, 30)).toEqual([6, 7, 8, 9]);
+    expect(await migrate(store, 30)).toEqual([6, 7, 8, 9, 10]);
     expect(await setting('min_compress_block_size')).toBe('min_compress_block_size = 16384');
     expect(await setting('merge_selector_base')).toBe('merge_selector_base = 10');
     expect(await setting('merge_max_block_size')).toBe('merge_max_block_size = 2048');
@@ -168,41 +168,44 @@ describe('schema migrations', () => {
     expect(logged[1]).toBe('otel_traces: map buckets off for parts written from now on');
   }, 60_000);
 
-  it('adds the environment numbering to an older fntrace_invocations and its view (migration 9)', async () => {
-    // Prepare: the store as version 8 left it — no numbering columns, a view that does not fill them
+  it('adds the environment numbering and dropped counts to an older fntrace_invocations and its view (migrations 9, 10)', async () => {
+    // Prepare: the store as version 8 left it — no such columns, a view that does not fill them
     const view = schemaStatements({ database: 'fntrace', cluster: '', retentionDays: 30 }).find((s) =>
       s.includes('`fntrace_invocations_mv`'),
     )!;
-    const older = view.replace(/,\s*SpanAttributes\['fntrace\.environment\.id'\][\s\S]*?AS EnvironmentSequence/, '');
+    const older = view.replace(/,\s*SpanAttributes\['fntrace\.environment\.id'\][\s\S]*?AS SdkDroppedLogRecords/, '');
     expect(older).not.toContain('Environment');
     await store.client.command({ query: 'DROP VIEW fntrace.fntrace_invocations_mv' });
     await store.client.command({
-      query: 'ALTER TABLE fntrace.fntrace_invocations DROP COLUMN EnvironmentId, DROP COLUMN EnvironmentSequence',
+      query:
+        'ALTER TABLE fntrace.fntrace_invocations DROP COLUMN EnvironmentId, DROP COLUMN EnvironmentSequence, DROP COLUMN SdkDroppedSpans, DROP COLUMN SdkDroppedLogRecords',
     });
     await store.client.command({ query: older });
-    await store.client.command({ query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version = 9' });
+    await store.client.command({ query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version >= 9' });
 
     // Act
     const logged: string[] = [];
-    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([9]);
+    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([9, 10]);
     await store.client.command({
       query: `INSERT INTO fntrace.otel_traces (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
         VALUES (now64(9), '${'cd'.repeat(16)}', '0000000000000009', 'GET /orders', 'Server', 'orders-api',
         map('faas.invocation_id', 'inv-9', 'faas.trigger', 'http', 'fntrace.environment.id', '0123456789abcdef',
-          'fntrace.environment.sequence', '7'), 1000000, 'Unset')`,
+          'fntrace.environment.sequence', '7', 'fntrace.sdk.dropped_spans', '3'), 1000000, 'Unset')`,
     });
 
     // Assess: the invocation stored from now on has its environment and number; older ones none
-    const numbered = await rows<{ InvocationId: string; EnvironmentId: string; n: string }>(
-      `SELECT InvocationId, EnvironmentId, toString(EnvironmentSequence) AS n FROM fntrace.fntrace_invocations ORDER BY InvocationId`,
+    const numbered = await rows<{ InvocationId: string; EnvironmentId: string; n: string; d: string }>(
+      `SELECT InvocationId, EnvironmentId, toString(EnvironmentSequence) AS n, toString(SdkDroppedSpans) AS d
+       FROM fntrace.fntrace_invocations ORDER BY InvocationId`,
     );
-    expect(numbered.map((r) => [r.InvocationId, r.EnvironmentId, r.n])).toEqual([
-      ['inv-1', '', '0'],
-      ['inv-2', '', '0'],
-      ['inv-3', '', '0'],
-      ['inv-9', '0123456789abcdef', '7'],
+    expect(numbered.map((r) => [r.InvocationId, r.EnvironmentId, r.n, r.d])).toEqual([
+      ['inv-1', '', '0', '0'],
+      ['inv-2', '', '0', '0'],
+      ['inv-3', '', '0', '0'],
+      ['inv-9', '0123456789abcdef', '7', '3'],
     ]);
-    expect(logged).toContain('fntrace_invocations: the environment and number of each invocation stored from now on');
+    // made again once, when the table had every column (migration 10)
+    expect(logged).toEqual(['fntrace_invocations: the items SDKs report dropped stored from now on']);
     expect(await migrate(store, 30)).toEqual([]);
   }, 60_000);
 });

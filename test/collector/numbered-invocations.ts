@@ -8,7 +8,7 @@ export function numberedInvocation(
   env: string,
   seq: number,
   startMs: number,
-  o: { outcome?: 'ok' | 'error' | 'timeout'; coldStart?: boolean } = {},
+  o: { outcome?: 'ok' | 'error' | 'timeout'; coldStart?: boolean; counts?: Record<string, number> } = {},
 ) {
   const kv = (key: string, value: object) => ({ key, value });
   const attributes = [
@@ -19,6 +19,7 @@ export function numberedInvocation(
     kv('fntrace.environment.sequence', { intValue: String(seq) }),
   ];
   if (o.outcome === 'timeout') attributes.push(kv('fntrace.timeout', { boolValue: true }));
+  for (const [key, n] of Object.entries(o.counts ?? {})) attributes.push(kv(key, { intValue: String(n) }));
   const hex = Buffer.from(`${env}:${seq}`).toString('hex');
   return {
     traceId: hex.slice(-32).padStart(32, '0'),

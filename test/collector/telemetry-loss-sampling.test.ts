@@ -20,12 +20,17 @@ beforeAll(() => {
 const c = useCollector(options, { samplingInBackground: false });
 
 describe('telemetry loss with tail sampling', () => {
-  it('counts sampled-out invocations as seen, and only the number that never arrived as lost', async () => {
+  it('counts sampled-out invocations as seen, only the number that never arrived as lost, and their dropped counts', async () => {
     // Prepare: an environment reports invocations 1–5 and 7 (6 never arrives)
     const fn = 'sampled-fn';
     const env = 'fedcba9876543210';
     const t0 = Date.now() - 120_000;
-    const spans = [1, 2, 3, 4, 5, 7].map((n) => numberedInvocation(fn, env, n, t0 + n * 1000));
+    // invocation 7 carries what the SDK dropped meanwhile, as the flushing invocation's span does
+    const spans = [1, 2, 3, 4, 5, 7].map((n) =>
+      numberedInvocation(fn, env, n, t0 + n * 1000, {
+        counts: n === 7 ? { 'fntrace.sdk.dropped_spans': 4, 'fntrace.sdk.dropped_log_records': 2 } : {},
+      }),
+    );
     await send(c.url, invocationBatch(fn, spans));
     await c.drained();
 
@@ -45,7 +50,9 @@ describe('telemetry loss with tail sampling', () => {
       expect(state).toBe('sampled_out');
     }
     const { functions, gaps } = await api(c.url, `/api/telemetry-loss?function=${fn}&since=1h&grace=0s`);
-    expect(functions).toMatchObject([{ function: fn, seen: 6, missing: 1, pending: 0 }]);
+    expect(functions).toMatchObject([
+      { function: fn, seen: 6, missing: 1, pending: 0, droppedSpans: 4, droppedLogRecords: 2 },
+    ]);
     expect(gaps).toMatchObject([{ environmentId: env, firstSequence: 6, count: 1, state: 'lost' }]);
   }, 60_000);
 });

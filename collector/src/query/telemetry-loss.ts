@@ -170,14 +170,24 @@ export async function telemetryLoss(
     ),
     queryRows<Record<string, any>>(
       store,
-      `SELECT ServiceName AS service, FaasName AS fn, ${bucket('Timestamp')} AS t,
-         sum(toUInt64OrZero(SpanAttributes['fntrace.sdk.dropped_spans'])) AS droppedSpans,
-         sum(toUInt64OrZero(SpanAttributes['fntrace.sdk.dropped_log_records'])) AS droppedLogRecords
-       FROM ${db}.otel_traces
-       WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}
-         AND (mapContains(SpanAttributes, 'fntrace.sdk.dropped_spans') OR mapContains(SpanAttributes, 'fntrace.sdk.dropped_log_records'))
-         ${q.service ? 'AND ServiceName = {f_service:String}' : ''} ${q.function ? 'AND FaasName = {f_function:String}' : ''}
-       GROUP BY service, fn, t`,
+      // the counts ride on the flushing invocation's span (kept in fntrace_invocations, sampled out
+      // or not), else on another span of the request (read from otel_traces): each counted once
+      `SELECT service, fn, t, sum(spans) AS droppedSpans, sum(logs) AS droppedLogRecords FROM (
+         SELECT ServiceName AS service, FunctionName AS fn, ${bucket('Timestamp')} AS t,
+           SdkDroppedSpans AS spans, SdkDroppedLogRecords AS logs
+         FROM ${db}.fntrace_invocations
+         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}
+           AND (SdkDroppedSpans > 0 OR SdkDroppedLogRecords > 0)
+           ${q.service ? 'AND ServiceName = {f_service:String}' : ''} ${q.function ? 'AND FunctionName = {f_function:String}' : ''}
+         UNION ALL
+         SELECT ServiceName, FaasName, ${bucket('Timestamp')},
+           toUInt64OrZero(SpanAttributes['fntrace.sdk.dropped_spans']), toUInt64OrZero(SpanAttributes['fntrace.sdk.dropped_log_records'])
+         FROM ${db}.otel_traces
+         WHERE Timestamp >= {start:DateTime64(9)} AND Timestamp <= {end:DateTime64(9)}
+           AND (mapContains(SpanAttributes, 'fntrace.sdk.dropped_spans') OR mapContains(SpanAttributes, 'fntrace.sdk.dropped_log_records'))
+           AND NOT (FaasInvocationId != '' AND FaasTrigger != '')
+           ${q.service ? 'AND ServiceName = {f_service:String}' : ''} ${q.function ? 'AND FaasName = {f_function:String}' : ''}
+       ) GROUP BY service, fn, t`,
       params,
     ),
   ]);

@@ -85,42 +85,70 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 9,
     name: 'fntrace_invocations: EnvironmentId and EnvironmentSequence (telemetry loss)',
-    statements: (o) => {
-      const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
-      const tables = o.cluster ? ['fntrace_invocations_local', 'fntrace_invocations'] : ['fntrace_invocations'];
-      return tables.map(
-        (t) =>
-          `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${INVOCATION_NUMBER_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
-      );
-    },
-    run: numberInvocationsView,
+    statements: (o) => addInvocationColumns(o, INVOCATION_COLUMNS.slice(0, 2)),
+    run: (store, o, log) =>
+      remakeInvocationsView(store, o, () =>
+        log('fntrace_invocations: the environment and number of each invocation stored from now on'),
+      ),
+  },
+  {
+    version: 10,
+    name: 'fntrace_invocations: SdkDroppedSpans and SdkDroppedLogRecords (what SDKs reported dropped)',
+    statements: (o) => addInvocationColumns(o, INVOCATION_COLUMNS.slice(2)),
+    run: (store, o, log) =>
+      remakeInvocationsView(store, o, () =>
+        log('fntrace_invocations: the items SDKs report dropped stored from now on'),
+      ),
   },
 ];
 
-/** The columns migration 9 adds to `fntrace_invocations` (as tables.ts declares them). */
-const INVOCATION_NUMBER_COLUMNS = ['EnvironmentId String CODEC(ZSTD(1))', 'EnvironmentSequence UInt64 CODEC(ZSTD(1))'];
+/** The columns migrations 9 and 10 add to `fntrace_invocations`, as tables.ts declares them. */
+const INVOCATION_COLUMNS = [
+  ['EnvironmentId', 'String CODEC(ZSTD(1))'],
+  ['EnvironmentSequence', 'UInt64 CODEC(ZSTD(1))'],
+  ['SdkDroppedSpans', 'UInt64 CODEC(ZSTD(1))'],
+  ['SdkDroppedLogRecords', 'UInt64 CODEC(ZSTD(1))'],
+] as const;
+
+function addInvocationColumns(o: SchemaOptions, columns: readonly (readonly [string, string])[]): string[] {
+  const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
+  const tables = o.cluster ? ['fntrace_invocations_local', 'fntrace_invocations'] : ['fntrace_invocations'];
+  return tables.map(
+    (t) =>
+      `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${columns.map(([n, type]) => `ADD COLUMN IF NOT EXISTS ${n} ${type}`).join(', ')}`,
+  );
+}
 
 /**
- * Migration 9: the invocations view made again with the environment numbering in its SELECT,
- * on the table it reads now (`otel_traces`, or the staging table under `--tail-sampling`, whose
- * invocations include the sampled-out ones). A view's SELECT cannot gain columns in place on
- * every engine version, so it is dropped and created; at start-up, before anything is ingested.
+ * Migrations 9 and 10: the invocations view made again with every column of
+ * {@link INVOCATION_COLUMNS} in its SELECT, on the table it reads now (`otel_traces`, or the
+ * staging table under `--tail-sampling`, whose invocations include the sampled-out ones) — once
+ * the table has them all (a store that skips from 8 to 10 makes it once, in 10). A view's SELECT
+ * cannot gain columns in place on every engine version, so it is dropped and created; at
+ * start-up, before anything is ingested. `done` runs when it was made again.
  */
-async function numberInvocationsView(store: Store, o: SchemaOptions, log: (msg: string) => void): Promise<void> {
+async function remakeInvocationsView(store: Store, o: SchemaOptions, done: () => void): Promise<void> {
   const name = o.cluster ? 'fntrace_invocations_mv_local' : 'fntrace_invocations_mv';
   const [view] = await rowsOf<{ q: string }>(
     store,
     'SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = {name:String}',
     { db: o.database, name },
   );
-  if (!view || view.q.includes('EnvironmentSequence')) return;
+  if (!view || INVOCATION_COLUMNS.every(([c]) => view.q.includes(c))) return;
+  const has = await rowsOf<{ name: string }>(
+    store,
+    'SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String}',
+    { db: o.database, t: o.cluster ? 'fntrace_invocations_local' : 'fntrace_invocations' },
+  );
+  const columns = new Set(has.map((c) => c.name));
+  if (!INVOCATION_COLUMNS.every(([c]) => columns.has(c))) return;
   const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
   await store.client.command({ query: `DROP VIEW IF EXISTS \`${o.database}\`.\`${name}\`${on}` });
   const create = viewStatements({ ...o, tailSampling: view.q.includes(STAGING_TABLE) }).filter((s) =>
     s.includes(`.\`${name}\``),
   );
   for (const query of create) await store.client.command({ query });
-  log('fntrace_invocations: the environment and number of each invocation stored from now on');
+  done();
 }
 
 const rowsOf = async <T>(store: Store, query: string, query_params: Record<string, unknown>) =>

@@ -184,6 +184,8 @@ export function tableDefs(o: SchemaOptions, ttl: (expr: string) => string): Tabl
     CorrelationId String CODEC(ZSTD(1)),
     EnvironmentId String CODEC(ZSTD(1)),
     EnvironmentSequence UInt64 CODEC(ZSTD(1)),
+    SdkDroppedSpans UInt64 CODEC(ZSTD(1)),
+    SdkDroppedLogRecords UInt64 CODEC(ZSTD(1)),
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_invocation InvocationId TYPE bloom_filter(0.001) GRANULARITY 1`,
       engine: 'MergeTree',

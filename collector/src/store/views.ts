@@ -102,7 +102,9 @@ export function viewSelects(o: SchemaOptions) {
     multiIf(${attr('fntrace.timeout')} = 'true', 'timeout', StatusCode = 'Error', 'error', 'ok') AS Outcome,
     ${attr('fntrace.correlation_id')} AS CorrelationId,
     ${attr('fntrace.environment.id')} AS EnvironmentId,
-    toUInt64OrZero(${attr('fntrace.environment.sequence')}) AS EnvironmentSequence
+    toUInt64OrZero(${attr('fntrace.environment.sequence')}) AS EnvironmentSequence,
+    toUInt64OrZero(${attr('fntrace.sdk.dropped_spans')}) AS SdkDroppedSpans,
+    toUInt64OrZero(${attr('fntrace.sdk.dropped_log_records')}) AS SdkDroppedLogRecords
   FROM ${src} WHERE ${isInvocation}`;
   const summary = `SELECT TraceId, min(Timestamp) AS Start, max(addNanoseconds(Timestamp, Duration)) AS End,
     count() AS SpanCount, countIf(StatusCode = 'Error') AS ErrorCount, groupUniqArray(ServiceName) AS Services,

@@ -446,3 +446,33 @@ describe('--tail-sampling switched at start-up', () => {
     expect([await count('fntrace_invocations'), await count('otel_traces')]).toEqual([2, 2]);
   }, 60_000);
 });
+
+describe('--tail-sampling on a cluster', () => {
+  it('makes Replicated staging tables with Distributed ones, and views on the local tables', async () => {
+    const { stagingStatements } = await import('../../collector/src/store/staging.js');
+    const o = { database: 'fntrace', cluster: 'c1', retentionDays: 30 };
+    const on = stagingStatements(o, { holdSeconds: 3600 }, false);
+    for (const s of on.filter((x) => !x.startsWith('INSERT'))) expect(s).toContain('ON CLUSTER `c1`');
+    expect(on).toContainEqual(
+      expect.stringMatching(
+        /^CREATE TABLE IF NOT EXISTS `fntrace`.`fntrace_spans_staging_local` ON CLUSTER `c1` \([\s\S]+ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}\/fntrace\/fntrace_spans_staging_local', '\{replica\}'\)/,
+      ),
+    );
+    expect(on).toContainEqual(
+      expect.stringContaining('ENGINE = Distributed(`c1`, `fntrace`, `fntrace_spans_staging_local`'),
+    );
+    const views = on.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
+    expect(views).toHaveLength(6);
+    for (const v of views) expect(v).toContain('FROM `fntrace`.`fntrace_spans_staging_local`');
+    // already on: the tables are made if missing and the hold kept, nothing else moves
+    const again = stagingStatements(o, { holdSeconds: 3600 }, true);
+    expect(again.some((s) => s.startsWith('DROP'))).toBe(false);
+    // off: staged spans nobody decided go to otel_traces before the views move back
+    const off = stagingStatements(o, {}, true);
+    expect(off[0]).toMatch(/^DROP VIEW IF EXISTS `fntrace`.`fntrace_entry_spans_mv_local` ON CLUSTER/);
+    expect(off[1]).toMatch(/^INSERT INTO `fntrace`.`otel_traces`/);
+    expect(
+      off.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW')).every((s) => s.includes('`otel_traces_local`')),
+    ).toBe(true);
+  });
+});

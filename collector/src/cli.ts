@@ -12,6 +12,7 @@ import { openStore } from './store/clickhouse.js';
 import { loadPrices } from './store/prices.js';
 import { Quarantine, type QuarantineEntry } from './store/quarantine.js';
 import { assertSchemaCurrent, type EntryOutcome, retryQuarantine } from './store/quarantine-retry.js';
+import { spansTableOf } from './store/staging.js';
 
 // the package's own version (dist/cli.js and src/cli.ts both sit one level below package.json)
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -221,6 +222,8 @@ quarantineRetry.action(async (flags: Record<string, unknown>) => {
     const store = await openStore(options);
     try {
       await assertSchemaCurrent(store, SCHEMA_VERSION);
+      // spans go where the collector puts them: the staging table under --tail-sampling
+      store.spansTable = await spansTableOf(store);
       await held.open();
       const result = await retryQuarantine(store, held, (o) => process.stdout.write(`${describeOutcome(o)}\n`));
       if (result.stoppedBy)

@@ -423,10 +423,14 @@ describe('--tail-sampling switched at start-up', () => {
     const logged: string[] = [];
     const log = (m: string) => logged.push(m);
 
+    const { spansTableOf } = await import('../../collector/src/store/staging.js');
     await migrate(store, 30, log);
     expect(await viewSource()).toBe(false);
+    expect(await spansTableOf(store)).toBeUndefined();
     await migrate(store, 30, log, { tailSamplingHoldSeconds: 600 });
     expect(await viewSource()).toBe(true);
+    // what fntrace quarantine retry inserts into, from the store alone
+    expect(await spansTableOf(store)).toBe('fntrace_spans_staging');
     expect(logged).toEqual([
       'tail sampling on: spans are staged in fntrace_spans_staging for 600 s; the views count them all there',
     ]);

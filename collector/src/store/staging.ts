@@ -35,6 +35,16 @@ async function viewsReadStaging(store: Store, o: SchemaOptions): Promise<boolean
   return view ? view.q.includes(STAGING_TABLE) : undefined;
 }
 
+/**
+ * The table spans are to be inserted into, as the store is now: the staging table while the views
+ * read it (a store a collector runs with `--tail-sampling`), else `otel_traces` (undefined). For
+ * commands that insert spans without the collector's options (`fntrace quarantine retry`).
+ */
+export async function spansTableOf(store: Store): Promise<string | undefined> {
+  const o = { database: store.database, cluster: store.cluster, retentionDays: 0 };
+  return (await viewsReadStaging(store, o)) ? STAGING_TABLE : undefined;
+}
+
 /** The statements that bring the store to `layout`, given what the views read now. Pure, for tests and `migrate`. */
 export function stagingStatements(o: SchemaOptions, layout: StagingLayout, readsStaging: boolean): string[] {
   const db = `\`${o.database}\``;

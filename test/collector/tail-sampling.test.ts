@@ -227,6 +227,20 @@ describe('journey-aware tail sampling', () => {
       expect(x.series.length).toBeGreaterThan(0);
       expect(x).toEqual(y);
     }
+    // span-level alert signals too: they read every staged span, not the kept ones
+    const { evaluateSignal } = await import('../../collector/src/alerts/signals.js');
+    const { parseRule } = await import('../../collector/src/alerts/rule.js');
+    for (const signal of ['error_rate', 'latency_p95', 'throughput']) {
+      const rule = parseRule(
+        { id: signal, name: signal, signal, comparator: '>', threshold: 1, target: { service: 'shop' } },
+        '/rule',
+      );
+      const [x, y] = await Promise.all(
+        [sampled, full].map((c) => evaluateSignal(c.server.parts().store, rule, now - 3_600_000, now + 60_000)),
+      );
+      expect(x?.[0]?.samples).toBe((HEALTHY + FAILING) * 3);
+      expect(x).toEqual(y);
+    }
     // while the spans themselves are a fraction
     const [spans] = await rowsOf(sampled, 'SELECT toString(count()) AS n FROM sampled.otel_traces');
     const [all] = await rowsOf(full, 'SELECT toString(count()) AS n FROM full.otel_traces');

@@ -26,6 +26,8 @@ export function signalQuery(
   rule: AlertRule,
   db: string,
   bucketMs?: number,
+  /** Where spans are read: `otel_traces`, or with `--tail-sampling` the staging table (every span, for the hold time). */
+  spans = 'otel_traces',
 ): { sql: string; params: Record<string, unknown> } {
   if (rule.signal === 'telemetry_loss') return lossQuery(rule, db, bucketMs);
   const params: Record<string, unknown> = {};
@@ -100,7 +102,7 @@ export function signalQuery(
     default:
       value = `quantile(${QUANTILE[rule.signal]})(${col.ms})`;
   }
-  const table = invocations ? 'fntrace_invocations' : 'otel_traces';
+  const table = invocations ? 'fntrace_invocations' : spans;
   return {
     sql: `SELECT ${group} AS group, ${value} AS value, ${samples} AS samples FROM ${db}.${table} WHERE ${where.join(' AND ')} GROUP BY group`,
     params,
@@ -150,7 +152,7 @@ export async function evaluateSignal(
   toMs: number,
   bucketMs?: number,
 ): Promise<GroupValue[]> {
-  const { sql, params } = signalQuery(rule, `\`${store.database}\``, bucketMs);
+  const { sql, params } = signalQuery(rule, `\`${store.database}\``, bucketMs, store.spansTable);
   const rs = await store.client.query({
     query: sql,
     query_params: { ...params, from: Math.floor(fromMs), to: Math.ceil(toMs) },
@@ -170,7 +172,7 @@ export async function evaluateSignal(
 export async function ingestLagMs(store: Store, nowMs: number): Promise<number> {
   const rs = await store.client.query({
     query: `SELECT quantile(0.99)(toUnixTimestamp64Milli(IngestedAt) - intDiv(toUnixTimestamp64Nano(Timestamp) + Duration, 1000000)) AS lag, count() AS n
-            FROM \`${store.database}\`.otel_traces
+            FROM \`${store.database}\`.${store.spansTable ?? 'otel_traces'}
             WHERE IngestedAt >= fromUnixTimestamp64Milli({since:Int64}) AND Timestamp >= fromUnixTimestamp64Milli({oldest:Int64})`,
     query_params: { since: nowMs - 15 * 60_000, oldest: nowMs - 6 * 3600_000 },
     format: 'JSONEachRow',

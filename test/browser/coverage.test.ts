@@ -78,4 +78,18 @@ describe('telemetry coverage on the Services page', () => {
     await chart.locator('canvas').waitFor();
     expect((await chart.textContent())?.match(/crashy-fn|steady-fn/g)?.sort()).toEqual(['crashy-fn', 'steady-fn']);
   });
+
+  it('notes on the trace page the invocations lost right after one, and why', async () => {
+    const res = await fetch(`${c.url}/api/invocations?function=crashy-fn&since=1h`);
+    const { invocations } = (await res.json()) as { invocations: { traceId: string; startUnixNano: string }[] };
+    // the first of the two that reported: the one the lost invocation followed
+    const first = [...invocations].sort((a, b) => Number(BigInt(a.startUnixNano) - BigInt(b.startUnixNano)))[0]!;
+    await page.goto(`${c.url}/#/trace/${first.traceId}`);
+    const note = page.locator('.row.band .badge.lost');
+    await note.waitFor();
+    expect(await note.textContent()).toBe('then 1 lost');
+    expect(await note.getAttribute('title')).toMatch(
+      /^its environment was reset \(the next invocation was a cold start\) and sent nothing for invocation 2 of environment /,
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { billed, cost, ms, plural, signedMs } from '../format.js';
-import type { JourneyEdge, TraceView } from '../view-model/types.js';
+import type { JourneyEdge, LossGap, TraceView } from '../view-model/types.js';
 import { buildWaterfall, type Row, toggle, visibleRange } from '../view-model/waterfall.js';
 import { CopyId } from './copy-id.js';
 
@@ -26,15 +26,25 @@ function useRowHeight(): number {
   return phone ? PHONE_ROW_HEIGHT : ROW_HEIGHT;
 }
 
+/** Why an environment's invocations went missing, in words (the API's `cause`). */
+const LOSS_CAUSE: Record<LossGap['cause'], string> = {
+  previous_timeout: 'after this invocation timed out, its environment sent nothing for',
+  previous_error: 'after this invocation failed, its environment sent nothing for',
+  environment_reset: 'its environment was reset (the next invocation was a cold start) and sent nothing for',
+  unknown: 'its environment sent nothing for',
+};
+
 export interface WaterfallProps {
   traces: TraceView[];
   edges: JourneyEdge[];
   skew: boolean;
   selected: string | undefined;
   onSelect: (key: string) => void;
+  /** Gaps in environments' numbering (telemetry loss), noted on the invocation before each. */
+  lostAfter?: LossGap[];
 }
 
-export function Waterfall({ traces, edges, skew, selected, onSelect }: WaterfallProps) {
+export function Waterfall({ traces, edges, skew, selected, onSelect, lostAfter = [] }: WaterfallProps) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const rowHeight = useRowHeight();
   const model = useMemo(() => buildWaterfall(traces, edges, { collapsed, skew }), [traces, edges, collapsed, skew]);
@@ -101,6 +111,11 @@ export function Waterfall({ traces, edges, skew, selected, onSelect }: Waterfall
               selected={row.key === selected}
               onSelect={onSelect}
               onToggle={flip}
+              lost={
+                row.kind === 'band'
+                  ? lostAfter.filter((g) => g.before.invocationId === row.invocation.invocationId)
+                  : []
+              }
             />
           ))}
         </div>
@@ -118,7 +133,9 @@ function RowView({
   selected,
   onSelect,
   onToggle,
+  lost,
 }: {
+  lost: LossGap[];
   row: Row;
   top: number;
   height: number;
@@ -152,6 +169,15 @@ function RowView({
           {inv.coldStart && <span class="badge cold">cold start · init {ms(inv.initDurationMs)}</span>}
           {inv.outcome === 'timeout' && <span class="badge timeout">timeout</span>}
           {inv.outcome === 'error' && <span class="badge error">error</span>}
+          {lost.map((g) => (
+            <span
+              key={g.firstSequence}
+              class={`badge lost${g.state === 'pending' ? ' pending' : ''}`}
+              title={`${LOSS_CAUSE[g.cause]} invocation${g.count === 1 ? '' : 's'} ${g.firstSequence}${g.count === 1 ? '' : `–${g.firstSequence + g.count - 1}`} of environment ${g.environmentId}`}
+            >
+              then {g.count} {g.state === 'pending' ? 'missing so far' : 'lost'}
+            </span>
+          ))}
           <span class="muted" title={inv.instance}>
             {' '}
             billed {billed(inv.billedDurationMs)} · {inv.memoryMb > 0 && `${inv.memoryMb} MB · `}

@@ -6,7 +6,7 @@ import { Waterfall } from '../components/waterfall.js';
 import { cost, dateTime, humanValue, ms, plural, signedMs, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
 import { mergeLogs, ofSpan, shownFacts, skewMoves } from '../view-model/shown-facts.js';
-import type { ApiSpan, Journey, LogRecord, TraceView } from '../view-model/types.js';
+import type { ApiSpan, Journey, LogRecord, LossGap, TraceView } from '../view-model/types.js';
 import { spanKey } from '../view-model/waterfall.js';
 
 /**
@@ -27,6 +27,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
   const [error, setError] = useState<string | undefined>();
   const [logs, setLogs] = useState<LogRecord[]>([]);
   const [sampling, setSampling] = useState<Sampling | undefined>();
+  const [lostAfter, setLostAfter] = useState<LossGap[]>([]);
   const journeyMode = params.get('journey') !== 'off';
   const skew = params.get('skew') !== 'raw';
   const tab = params.get('tab') === 'logs' ? 'logs' : 'span';
@@ -58,6 +59,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
     setViews([]);
     setLogs([]);
     setSampling(undefined);
+    setLostAfter([]);
     // with --tail-sampling only (elsewhere a 404): whether the trace was kept, and why
     get<Sampling>(`traces/${traceId}/sampling`).then(
       (r) => live && setSampling(r),
@@ -81,6 +83,22 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
       if (!live) return;
       const loaded = [view, ...more.filter((v): v is TraceView => v !== undefined)];
       setViews(loaded);
+      // invocations lost right after those drawn (telemetry loss), noted on their bands
+      Promise.all(
+        loaded.flatMap(({ traceId: id, summary: t }) =>
+          !t
+            ? []
+            : get<{ lostAfter?: LossGap[] }>('invocations', {
+                traceId: id,
+                lost: 'true',
+                start: String(Math.floor(t.startMs) - 60_000),
+                end: String(Math.ceil(t.startMs + t.durationMs) + 60_000),
+              }).then(
+                (r) => r.lostAfter ?? [],
+                () => [],
+              ),
+        ),
+      ).then((lists) => live && setLostAfter(lists.flat()));
       // the logs of every trace drawn, so the Logs tab follows the journey
       const lists = await Promise.all(
         loaded.map((v) =>
@@ -202,6 +220,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
           skew={skew}
           selected={selected}
           onSelect={(key) => select(key)}
+          lostAfter={lostAfter}
         />
         <aside class="detail" aria-label="Details">
           <div class="tabs" role="tablist">

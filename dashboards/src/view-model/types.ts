@@ -12,6 +12,7 @@ export type {
   Journey,
   JourneyEdge,
   LogRecord,
+  LossGap,
   MapEdge,
   MapNode,
   Metrics,

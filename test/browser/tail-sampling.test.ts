@@ -10,8 +10,9 @@ import { useCollector } from '../collector/helpers.js';
 import { launch } from './browser.js';
 
 // What tail sampling decided, on the trace page in real Chromium: a journey whose third hop
-// failed is kept (the page says so, and why), a healthy one is sampled out (its trace page says
-// so and when, instead of only "not found"). The rules keep no share of healthy journeys.
+// failed is kept (the page says so, and why), a healthy one is sampled out (its trace page still
+// shows it while the hold keeps its spans, and says it was sampled out and when). The rules keep
+// no share of healthy journeys.
 const options: Record<string, unknown> = {};
 const c = useCollector(options, { samplingInBackground: false }, (dataDir) => {
   options.tailSampling = join(dataDir, 'sampling.yaml');
@@ -79,14 +80,15 @@ describe('tail sampling on the trace page', () => {
     expect(await note.textContent()).toBe(' · kept by tail sampling for an error in its journey');
   });
 
-  it('says a trace whose spans are not stored was sampled out, and when', async () => {
+  it('shows a sampled-out trace while the hold keeps it, saying it was sampled out and when', async () => {
     const [, second] = journeys.find((j) => !j.failing)!.traces;
     await page.goto(`${c.url}/#/trace/${second}`);
-    await page.locator('p.error').waitFor();
-    const note = page.locator('p.sampling-note');
+    const note = page.locator('.trace-head .sampling-note');
     await note.waitFor();
     expect(await note.textContent()).toMatch(
-      /^sampled out by tail sampling on .+: nothing in its journey matched a keep rule; its invocations, cost and summary still count$/,
+      /^ · sampled out by tail sampling on .+: nothing in its journey matched a keep rule; shown until its hold time ends; its invocations, cost and summary still count$/,
     );
+    // its spans, from the staging table
+    expect(await page.locator('.trace-head h1').textContent()).toContain('shop: consume-1');
   });
 });

@@ -193,6 +193,14 @@ describe('journey-aware tail sampling', () => {
       reason: 'sampled_out',
       staged: true,
     });
+    // still viewable from staging until the hold ends
+    const view = await api(sampled.url, `/api/traces/${out.traces[1]}`);
+    expect(
+      view.spans
+        .filter((x: { virtual?: boolean }) => !x.virtual)
+        .map((x: { name: string }) => x.name)
+        .sort(),
+    ).toEqual(['consume-1', 'publish']);
     const keptOne = await api(sampled.url, `/api/traces/${kept[0]!.traces[2]}/sampling`);
     expect(keptOne).toMatchObject({ state: 'kept', reason: 'rate' });
   });

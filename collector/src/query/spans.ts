@@ -101,17 +101,22 @@ export async function loadTraceSpans(store: Store, traceId: string): Promise<Sto
   // One round trip: the trace's window from otel_traces_trace_id_ts as a scalar subquery
   // (evaluated first, so the primary key narrows the read to the granules of that window),
   // then its spans. No row there: the window is empty and so is the answer.
-  const rows = await queryRows<SpanRow>(
-    store,
-    `WITH (SELECT (toUnixTimestamp(min(Start)) - 1, toUnixTimestamp(max(End)) + 2)
+  const read = (table: string) =>
+    queryRows<SpanRow>(
+      store,
+      `WITH (SELECT (toUnixTimestamp(min(Start)) - 1, toUnixTimestamp(max(End)) + 2)
              FROM ${db}.otel_traces_trace_id_ts WHERE TraceId = {traceId:String}) AS window
-     SELECT ${SPAN_SELECT} FROM ${db}.otel_traces
+     SELECT ${SPAN_SELECT} FROM ${db}.${table}
      WHERE TraceId = {traceId:String}
        AND Timestamp >= toDateTime64(window.1, 9) AND Timestamp <= toDateTime64(window.2, 9)
      LIMIT 1 BY SpanId
      LIMIT 100000`,
-    { traceId },
-  );
+      { traceId },
+    );
+  let rows = await read('otel_traces');
+  // with --tail-sampling, a trace not decided yet or sampled out is read from the staging table
+  // while the hold keeps it (GET /api/traces/:traceId/sampling says which)
+  if (rows.length === 0 && store.spansTable) rows = await read(store.spansTable);
   return rows.map(toStoredSpan);
 }
 

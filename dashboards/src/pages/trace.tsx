@@ -405,9 +405,9 @@ function samplingText(s: Sampling): string {
     case 'kept':
       return `kept by tail sampling for ${KEPT_BECAUSE[s.reason ?? ''] ?? s.reason} in its journey`;
     case 'sampled_out':
-      return `sampled out by tail sampling${when}: nothing in its journey matched a keep rule; its invocations, cost and summary still count`;
+      return `sampled out by tail sampling${when}: nothing in its journey matched a keep rule${s.staged ? '; shown until its hold time ends' : ''}; its invocations, cost and summary still count`;
     case 'pending':
-      return 'not decided by tail sampling yet: its journey is still receiving spans';
+      return 'not decided by tail sampling yet: its journey is still receiving spans, or was, less than the decision delay ago';
     default:
       return 'tail sampling has no decision for this trace';
   }

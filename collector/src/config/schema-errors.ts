@@ -86,3 +86,19 @@ export function valueAt(root: unknown, pointer: string): unknown {
   }
   return v;
 }
+
+/**
+ * An option file's first mistake, as its reader reports it: a misspelt field before any other
+ * error (it is also why a field is missing), the field's JSON Pointer, and what is wrong —
+ * `unknownField(at)` words a field the schema has no place for at `at`.
+ */
+export function fileMistake(
+  errors: readonly SchemaError[],
+  data: unknown,
+  unknownField: (at: string) => string,
+): { field: string; text: string } {
+  const e = errors.find((x) => x.keyword === 'additionalProperties') ?? errors[0]!;
+  if (e.keyword === 'additionalProperties')
+    return { field: `${e.instancePath}/${String(e.params.additionalProperty)}`, text: unknownField(e.instancePath) };
+  return { field: e.instancePath, text: schemaErrorText(e, valueAt(data, e.instancePath)) };
+}

@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { parseDuration } from '../config/duration.js';
 import { readYamlFile } from '../config/option-files.js';
-import { PATTERNS, schemaErrorText, valueAt } from '../config/schema-errors.js';
+import { fileMistake, PATTERNS } from '../config/schema-errors.js';
 
 /**
  * `--tail-sampling sampling.yaml`: when journeys are decided and which are kept.
@@ -80,15 +80,11 @@ export function loadSamplingRules(path: string): SamplingRules {
   if (typeof plain !== 'object' || Array.isArray(plain))
     fail(undefined, 'expected a mapping (decisionDelay, hold, keep)');
   if (!validate(plain)) {
-    const e = validate.errors!.find((x) => x.keyword === 'additionalProperties') ?? validate.errors![0]!;
-    const field =
-      e.keyword === 'additionalProperties'
-        ? `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`
-        : e.instancePath;
-    const text =
-      e.keyword === 'additionalProperties'
-        ? `is not a field here (${Object.keys(propertiesAt(e.instancePath)).join(', ')})`
-        : schemaErrorText(e, valueAt(plain, e.instancePath));
+    const { field, text } = fileMistake(
+      validate.errors!,
+      plain,
+      (at) => `is not a field here (${Object.keys(propertiesAt(at)).join(', ')})`,
+    );
     fail(field, `${field || '/'}: ${text}`);
   }
   const d = plain as { decisionDelay: string; hold: string; keep: SamplingRules['keep'] };

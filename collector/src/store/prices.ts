@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { readYamlFile } from '../config/option-files.js';
-import { PATTERNS, schemaErrorText, valueAt } from '../config/schema-errors.js';
+import { fileMistake, PATTERNS } from '../config/schema-errors.js';
 
 /**
  * The price table behind each invocation's estimated cost: per provider (`cloud.provider`)
@@ -67,16 +67,11 @@ export function loadPrices(path: string): Price[] {
   if (!path) return [...DEFAULT_PRICES];
   const { data, fail } = readYamlFile(path, '--prices');
   if (!validate(data)) {
-    // a misspelt field first: it is also why a field is missing
-    const e = validate.errors!.find((x) => x.keyword === 'additionalProperties') ?? validate.errors![0]!;
-    const field =
-      e.keyword === 'additionalProperties'
-        ? `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`
-        : e.instancePath;
-    const text =
-      e.keyword === 'additionalProperties'
-        ? 'is not a field of a price (provider, arch, gbSecondUsd, requestUsd, billingIncrementMs)'
-        : schemaErrorText(e, valueAt(data, e.instancePath));
+    const { field, text } = fileMistake(
+      validate.errors!,
+      data,
+      () => 'is not a field of a price (provider, arch, gbSecondUsd, requestUsd, billingIncrementMs)',
+    );
     fail(field, `${field || '/'}: ${text}`);
   }
   return [...(data as { prices: Price[] }).prices, ...DEFAULT_PRICES];

@@ -13,20 +13,8 @@
 //
 //   node test/bench/sdk-coldstart.bench.mjs
 import { join } from 'node:path';
-import { alternating, bundleSizes, loadRatios, loadStats } from './lib/cold-loads.mjs';
-import {
-  bundle,
-  fmt,
-  fmtRatio,
-  isMain,
-  LIB_DIR,
-  lambdaEnv,
-  round,
-  runChild,
-  TMP,
-  textTable,
-  writeResult,
-} from './lib/common.mjs';
+import { alternating, bundleSizes, loadRatios, loadStats, loadTable } from './lib/cold-loads.mjs';
+import { bundle, fmtRatio, isMain, LIB_DIR, lambdaEnv, round, runChild, TMP, writeResult } from './lib/common.mjs';
 
 const RUNS = Number(process.env.BENCH_COLDSTART_RUNS ?? 60);
 const WARMUP_RUNS = 2;
@@ -95,18 +83,7 @@ export async function main() {
   const file = writeResult('sdk-coldstart', result);
 
   console.log('\nsdk-coldstart: time to require the bundle in a fresh node process');
-  console.log(
-    textTable(
-      ['variant', 'median ms', 'p90 ms', 'bundle bytes', 'gzip bytes'],
-      VARIANTS.map((v) => [
-        LABELS[v],
-        fmt(stats[v].medianMs),
-        fmt(stats[v].p90Ms),
-        stats[v].bytes.toLocaleString('en-US'),
-        stats[v].gzipBytes.toLocaleString('en-US'),
-      ]),
-    ),
-  );
+  console.log(loadTable(VARIANTS, LABELS, stats));
   console.log(
     `ratio fntrace / like-for-like stock: median ${fmtRatio(ratio)}, p90 ${fmtRatio(ratioP90)}, ` +
       `net of bare ${fmtRatio(ratioNetOfBare)}, bytes ${fmtRatio(ratioBytes)} (goal ≤ ${GOAL}×); ` +

@@ -12,20 +12,8 @@
 //
 //   node test/bench/sdk-gcp.bench.mjs          (BENCH_GCP_RUNS, default 40 processes a variant)
 import { join } from 'node:path';
-import { alternating, bundleSizes, loadRatios, loadStats } from './lib/cold-loads.mjs';
-import {
-  bundle,
-  fmt,
-  fmtRatio,
-  isMain,
-  LIB_DIR,
-  ROOT,
-  runChild,
-  SDK_SRC,
-  TMP,
-  textTable,
-  writeResult,
-} from './lib/common.mjs';
+import { alternating, bundleSizes, loadRatios, loadStats, loadTable } from './lib/cold-loads.mjs';
+import { bundle, fmtRatio, isMain, LIB_DIR, ROOT, runChild, SDK_SRC, TMP, writeResult } from './lib/common.mjs';
 
 const RUNS = Number(process.env.BENCH_GCP_RUNS ?? 40);
 const WARMUP_RUNS = 2;
@@ -126,18 +114,7 @@ export async function main() {
   const file = writeResult('sdk-gcp', result);
 
   console.log('\nsdk-gcp: the Google Cloud adapter, time to require the bundle in a fresh node process');
-  console.log(
-    textTable(
-      ['variant', 'median ms', 'p90 ms', 'bundle bytes', 'gzip bytes'],
-      VARIANTS.map((v) => [
-        LABELS[v],
-        fmt(stats[v].medianMs),
-        fmt(stats[v].p90Ms),
-        stats[v].bytes.toLocaleString('en-US'),
-        stats[v].gzipBytes.toLocaleString('en-US'),
-      ]),
-    ),
-  );
+  console.log(loadTable(VARIANTS, LABELS, stats));
   console.log(
     `ratio fntrace / stock: load median ${fmtRatio(result.ratio)}, p90 ${fmtRatio(result.ratioP90)}, ` +
       `net of bare ${fmtRatio(result.ratioNetOfBare)}; bytes ${fmtRatio(result.ratioBytes)}, ` +

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { median, quantile, round } from './common.mjs';
+import { fmt, median, quantile, round, textTable } from './common.mjs';
 
 /** A bundle written by esbuild: its path, bytes and gzipped bytes. */
 export function bundleSizes(file) {
@@ -54,4 +54,18 @@ export function loadRatios(fntrace, peer, bare) {
     ratioBytes: ratio(fntrace.bytes, peer.bytes),
     ratioGzipBytes: ratio(fntrace.gzipBytes, peer.gzipBytes),
   };
+}
+
+/** Each variant's load median and p90 and its bundle's sizes, as a text table. */
+export function loadTable(variants, labels, stats) {
+  return textTable(
+    ['variant', 'median ms', 'p90 ms', 'bundle bytes', 'gzip bytes'],
+    variants.map((v) => [
+      labels[v],
+      fmt(stats[v].medianMs),
+      fmt(stats[v].p90Ms),
+      stats[v].bytes.toLocaleString('en-US'),
+      stats[v].gzipBytes.toLocaleString('en-US'),
+    ]),
+  );
 }

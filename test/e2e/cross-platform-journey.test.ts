@@ -71,8 +71,11 @@ describe('the demo journey through the query API', () => {
 
     const journey = await api(`traces/${traceId}/journey`);
     expect(journey.traces.map((t: any) => t.traceId)).toContain(traceId);
-    const hops = journey.edges.filter((e: any) => e.kind === 'message');
-    expect(hops.map((e: any) => e.destination).sort()).toEqual(['order-events', 'orders-queue']);
+    // this checkout's own hops (a batch the worker took may bring other checkouts into the journey)
+    const hops = journey.edges.filter(
+      (e: any) => e.kind === 'message' && (e.fromTraceId === traceId || e.toTraceId === traceId),
+    );
+    expect([...new Set(hops.map((e: any) => e.destination))].sort()).toEqual(['order-events', 'orders-queue']);
     for (const h of hops) expect(h.dwellMs).toBeGreaterThanOrEqual(0);
   });
 

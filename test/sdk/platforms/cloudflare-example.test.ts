@@ -1,10 +1,16 @@
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SpanKind } from '@opentelemetry/api';
-import { Miniflare } from 'miniflare';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type FlatSpan, useReceiver } from '../../helpers/otlp-receiver.js';
-import { bundleWorker, NODE_SPECIFIER, startDownstream, startGate, until } from './cloudflare/harness.js';
+import {
+  bundleWorker,
+  NODE_SPECIFIER,
+  startDownstream,
+  startGate,
+  testMiniflare,
+  until,
+} from './cloudflare/harness.js';
 import { readWranglerToml } from './cloudflare/wrangler-config.js';
 
 // examples/cloudflare as it deploys: src/index.js bundled as wrangler bundles it (the published
@@ -41,7 +47,7 @@ interface Example {
 async function startExample(endpoint: string, flushTimeoutMs = '60000'): Promise<Example> {
   const inventory = await startDownstream();
   const lines: Record<string, any>[] = [];
-  const mf = new Miniflare({
+  const mf = testMiniflare({
     modules: [{ type: 'ESModule', path: 'index.mjs', contents: code }],
     compatibilityDate: config.compatibilityDate,
     compatibilityFlags: config.compatibilityFlags,
@@ -68,7 +74,6 @@ async function startExample(endpoint: string, flushTimeoutMs = '60000'): Promise
       }
     },
   });
-  onTestFinished(() => mf.dispose());
   await mf.ready;
   return {
     lines,

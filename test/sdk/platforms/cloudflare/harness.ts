@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type BuildOptions, build } from 'esbuild';
-import { Miniflare } from 'miniflare';
+import { Miniflare, type MiniflareOptions } from 'miniflare';
 import { onTestFinished } from 'vitest';
+import { removeDir, tempDir } from '../../../helpers/cleanup.js';
 import type { Receiver } from '../../../helpers/otlp-receiver.js';
 
 /**
@@ -14,6 +15,30 @@ import type { Receiver } from '../../../helpers/otlp-receiver.js';
  * stdout and stderr; and the small servers on 127.0.0.1 it talks to. Everything a test starts
  * is stopped when that test ends, passed or failed.
  */
+/**
+ * A Miniflare stopped when the test ends, whose temporary folder (made in the constructor, under
+ * os.tmpdir()) lies inside a folder the test owns: Miniflare removes its own without waiting for
+ * it (fire and forget), which can leave it behind, so the test removes the owner once workerd has
+ * gone.
+ */
+export function testMiniflare(options: MiniflareOptions): Miniflare {
+  const owner = tempDir('fntrace-miniflare-');
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = owner;
+  let mf: Miniflare;
+  try {
+    mf = new Miniflare(options);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  onTestFinished(async () => {
+    await mf.dispose();
+    removeDir(owner);
+  });
+  return mf;
+}
+
 export const WORKER_SOURCE = resolve(import.meta.dirname, 'worker.ts');
 export const COMPATIBILITY_DATE = '2025-09-01';
 export const WORKERD_CONDITIONS = ['workerd', 'worker', 'browser', 'module'];
@@ -81,7 +106,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const lines: Record<string, any>[] = [];
   const errors: Record<string, any>[] = [];
-  const mf = new Miniflare({
+  const mf = testMiniflare({
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: options.flags ?? [],
@@ -99,7 +124,6 @@ export async function startWorker(
       stderr.on('data', jsonLines(errors));
     },
   });
-  onTestFinished(() => mf.dispose());
   await mf.ready;
   return {
     mf,

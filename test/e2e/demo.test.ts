@@ -38,7 +38,9 @@ describe('npm start demo', () => {
     expect(waterfall).toMatch(/ orders-queue process {2,}order-worker {2,}AWS Lambda /);
     expect(waterfall).toMatch(/ order-events send {2,}order-worker {2,}AWS Lambda /);
     expect(waterfall).toMatch(/ order-events process {2,}fulfilment {2,}Google Cloud Run functions /);
-    expect(waterfall).toMatch(/cold start, init \d+ ms/);
+    // whether this checkout met a fresh instance depends on the traffic before it (on a slower
+    // start every function may be warm by then): cold starts with their init are asserted through
+    // the API in cross-platform-journey.test.ts, and the start of each first instance above
     // the hops through the queue and the topic, with how long each message waited
     expect(out).toMatch(/\n {2}orders-queue msg [0-9a-f]{8} waited \d+ ms/);
     expect(out).toMatch(/\n {2}order-events msg \d+ waited \d+ ms/);

@@ -11,7 +11,9 @@
 // start; idle ones are reaped. The queue and the topic are local stand-ins that the real AWS
 // SDK and Pub/Sub clients talk to (../aws-lambda/local-aws.mjs, ../gcp/local-pubsub.mjs), and
 // SQS messages reach the worker as Lambda's event source mapping hands them over: in batches.
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, stop as stopEsbuild } from 'esbuild';
 import { Miniflare } from 'miniflare';
@@ -60,6 +62,18 @@ function ownSignals(make) {
     for (const [signal, had] of before)
       for (const listener of process.listeners(signal))
         if (!had.includes(listener)) process.removeListener(signal, listener);
+  }
+}
+
+/** `make()` with os.tmpdir() answering `dir`. */
+function withTmpdir(dir, make) {
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return make();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
   }
 }
 
@@ -206,8 +220,15 @@ export async function startShop({
         drain(stderr);
       },
     };
-    const edge = ownSignals(() => new Miniflare(edgeOptions));
-    stops.push(() => edge.dispose());
+    // Miniflare makes its temporary folder under os.tmpdir() and removes it without waiting when
+    // disposed, so an exit right after can leave it: it goes in a folder of the demo's, removed
+    // once workerd has stopped
+    const edgeTmp = mkdtempSync(join(tmpdir(), 'fntrace-demo-edge-'));
+    const edge = ownSignals(() => withTmpdir(edgeTmp, () => new Miniflare(edgeOptions)));
+    stops.push(async () => {
+      await edge.dispose();
+      rmSync(edgeTmp, { recursive: true, force: true, maxRetries: 3 });
+    });
     const edgeUrl = (await edge.ready).origin;
     return {
       edgeUrl,

@@ -150,6 +150,24 @@ async function api(path) {
   return res.json();
 }
 
+/**
+ * Whether the invocations of every function in `want` are stored in the trace or the traces
+ * one link or message away (a batch worker's invocation can sit in another checkout's trace),
+ * so the waterfall the link opens has a band for each.
+ */
+async function invokedAll(traceId, want) {
+  const journey = await api(`traces/${traceId}/journey`).catch(() => undefined);
+  if (!journey) return false;
+  const near = new Set([traceId]);
+  for (const e of journey.edges) {
+    if (e.fromTraceId === traceId) near.add(e.toTraceId);
+    if (e.toTraceId === traceId) near.add(e.fromTraceId);
+  }
+  const views = await Promise.all([...near].slice(0, 20).map((id) => api(`traces/${id}`).catch(() => undefined)));
+  const invoked = new Set(views.flatMap((v) => (v?.invocations ?? []).map((i) => i.functionName)));
+  return want.every((f) => invoked.has(f));
+}
+
 /** The first checkout's trace that crossed every hop (storefront → … → fulfilment), once stored. */
 async function firstJourney(candidates) {
   const want = ['storefront', 'orders-api', 'order-worker', 'fulfilment'];
@@ -158,7 +176,7 @@ async function firstJourney(candidates) {
     for (const correlationId of candidates.slice(0, 20)) {
       const { traces } = await api(`traces?correlationId=${encodeURIComponent(correlationId)}&since=15m`);
       const t = traces.find((x) => want.every((s) => x.services.includes(s)));
-      if (t) return { ...t, correlationId };
+      if (t && (await invokedAll(t.traceId, want))) return { ...t, correlationId };
     }
     await sleep(500);
   }

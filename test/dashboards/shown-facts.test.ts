@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeLogs, ofSpan, shownFacts } from '../../dashboards/src/view-model/shown-facts.js';
-import type { ApiSpan, Invocation, LogRecord, TraceView } from '../../dashboards/src/view-model/types.js';
+import { journeyTracesToDraw, mergeLogs, ofSpan, shownFacts } from '../../dashboards/src/view-model/shown-facts.js';
+import type { ApiSpan, Invocation, Journey, LogRecord, TraceView } from '../../dashboards/src/view-model/types.js';
 
 // The trace page header's facts describe what the waterfall draws: one trace or the journey,
 // at corrected or raw times; its Logs tab merges the logs of every trace drawn.
@@ -79,5 +79,36 @@ describe('journey logs', () => {
     expect(merged.map((l) => l.body)).toEqual(['a10', 'b20', 'a30', 'b30']);
     expect(merged.filter((l) => ofSpan(l, 'b:s1')).map((l) => l.body)).toEqual(['b20', 'b30']);
     expect(merged.some((l) => ofSpan(l, undefined))).toBe(false);
+  });
+});
+
+describe('which traces of a journey are drawn', () => {
+  // a checkout (c) whose message went into a batch: the batch worker's invocation is in
+  // trace w, linked to c and to eight older checkouts (o1..o8) of the same batch; f is a
+  // trace w's message started
+  const older = Array.from({ length: 8 }, (_, i) => `o${i + 1}`);
+  const link = (from: string, to: string) => ({
+    kind: 'link',
+    fromTraceId: from,
+    fromSpanId: 'p',
+    toTraceId: to,
+    toSpanId: 'c',
+  });
+  const journey = {
+    traceId: 'c',
+    // by start time, as the API orders them: the older checkouts first
+    traces: [...older, 'c', 'w', 'f'].map((traceId) => ({ traceId })),
+    edges: [...[...older, 'c'].map((o) => link(o, 'w')), link('w', 'f')],
+    costUsd: 0,
+    truncated: false,
+  } as unknown as Journey;
+
+  it('draws the traces nearest to the one opened first, so a page limit keeps its own hops', () => {
+    expect(journeyTracesToDraw(journey, 'c', 3)).toEqual(['w', 'o1', 'o2']);
+    expect(journeyTracesToDraw(journey, 'c', 20)).toEqual(['w', ...older, 'f']);
+  });
+  it('puts traces no edge reaches last, in start order', () => {
+    const loose = { ...journey, traces: [{ traceId: 'x' }, ...journey.traces] } as unknown as Journey;
+    expect(journeyTracesToDraw(loose, 'c', 20).at(-1)).toBe('x');
   });
 });

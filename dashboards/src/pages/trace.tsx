@@ -5,7 +5,7 @@ import { LogFields } from '../components/log-fields.js';
 import { Waterfall } from '../components/waterfall.js';
 import { cost, dateTime, humanValue, ms, plural, signedMs, time, usd } from '../format.js';
 import { href, navigate } from '../router.js';
-import { mergeLogs, ofSpan, shownFacts, skewMoves } from '../view-model/shown-facts.js';
+import { journeyTracesToDraw, mergeLogs, ofSpan, shownFacts, skewMoves } from '../view-model/shown-facts.js';
 import type { ApiSpan, Journey, LogRecord, LossGap, TraceView } from '../view-model/types.js';
 import { spanKey } from '../view-model/waterfall.js';
 
@@ -72,13 +72,7 @@ export function TracePage({ traceId, params }: { traceId: string; params: URLSea
       ]);
       if (!live) return;
       setJourney(j);
-      const others =
-        journeyMode && j
-          ? j.traces
-              .map((t) => t.traceId)
-              .filter((id) => id !== traceId)
-              .slice(0, MAX_JOURNEY_TRACES - 1)
-          : [];
+      const others = journeyMode && j ? journeyTracesToDraw(j, traceId, MAX_JOURNEY_TRACES - 1) : [];
       const more = await Promise.all(others.map((id) => get<TraceView>(`traces/${id}`).catch(() => undefined)));
       if (!live) return;
       const loaded = [view, ...more.filter((v): v is TraceView => v !== undefined)];

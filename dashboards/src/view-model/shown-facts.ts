@@ -1,4 +1,4 @@
-import type { ApiSpan, LogRecord, TraceView } from './types.js';
+import type { ApiSpan, Journey, LogRecord, TraceView } from './types.js';
 import { spanKey, spanStart } from './waterfall.js';
 
 /**
@@ -83,4 +83,37 @@ export function skewMoves(views: readonly TraceView[]): SkewMoves {
     minMs: offsets.length ? Math.min(...offsets) : 0,
     maxMs: offsets.length ? Math.max(...offsets) : 0,
   };
+}
+
+/**
+ * The other traces of a journey to draw beside `traceId`, at most `max`: nearest first (the
+ * traces its own links and messages reach, then theirs), by start time within one distance.
+ * A batch consumer's invocation sits in a trace one link away from the checkout that sent
+ * the message; ordered by start time alone, the batch's other producers (older) could fill
+ * the page first and leave that invocation out.
+ */
+export function journeyTracesToDraw(journey: Journey, traceId: string, max: number): string[] {
+  const next = new Map<string, string[]>();
+  for (const e of journey.edges) {
+    next.set(e.fromTraceId, [...(next.get(e.fromTraceId) ?? []), e.toTraceId]);
+    next.set(e.toTraceId, [...(next.get(e.toTraceId) ?? []), e.fromTraceId]);
+  }
+  const distance = new Map<string, number>([[traceId, 0]]);
+  for (let frontier = [traceId]; frontier.length > 0; ) {
+    const reached: string[] = [];
+    for (const id of frontier)
+      for (const to of next.get(id) ?? [])
+        if (!distance.has(to)) {
+          distance.set(to, distance.get(id)! + 1);
+          reached.push(to);
+        }
+    frontier = reached;
+  }
+  const far = Number.MAX_SAFE_INTEGER;
+  return journey.traces
+    .map((t, order) => ({ id: t.traceId, order, d: distance.get(t.traceId) ?? far }))
+    .filter((t) => t.id !== traceId)
+    .sort((a, b) => a.d - b.d || a.order - b.order)
+    .slice(0, max)
+    .map((t) => t.id);
 }

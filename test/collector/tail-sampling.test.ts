@@ -258,53 +258,34 @@ describe('journey-aware tail sampling', () => {
 
 describe('two collector processes sampling into one store', () => {
   const data = useTempDir('fntrace-sampling-procs-');
-
-  it('agree on every decision and store each kept span once', async () => {
-    const ports = [await freePort(), await freePort()];
-    const env = {
-      FNTRACE_CLICKHOUSE_URL: clickhouse.url,
-      FNTRACE_CLICKHOUSE_DATABASE: 'shared',
-      FNTRACE_TAIL_SAMPLING: join(files.path, 'sampling.yaml'),
-      FNTRACE_SEGMENT_MAX_AGE_MS: '20',
-    };
-    // the schema first, by one of them, so the two do not race to create it
-    const first = killWhenDone(startCollector(join(data.path, 'a'), ports[0]!, env));
-    await waitReady(`http://127.0.0.1:${ports[0]}`, 60_000);
-    const second = killWhenDone(startCollector(join(data.path, 'b'), ports[1]!, env));
-    await waitReady(`http://127.0.0.1:${ports[1]}`, 60_000);
-    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-    const providers = urls.map((u) => provider([u]));
-    const tracers = providers.map((p) => p.getTracer('two-collectors'));
-    const sent = [
-      ...sendJourneys(tracers, 150, false, 'shared-healthy'),
-      ...sendJourneys(tracers, 8, true, 'shared-failing'),
-    ];
-    await Promise.all(providers.map((p) => p.forceFlush().then(() => p.shutdown())));
-    const ids = sent.flatMap((j) => j.traces);
-    const query = async (sql: string) => {
-      // everything in the shared database came from this test
-      const res = await fetch(`${clickhouse.url}/?default_format=JSONEachRow`, { method: 'POST', body: sql });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(text);
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, string>);
-    };
-    // both decide in the background, on the same tick grid
-    // (each of the other describe's collectors is idle by now: no traces of theirs are pending)
-    const logs = [first, second].map((p) => {
-      const out: string[] = [];
-      p.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
-      return out;
-    });
+  // everything in the shared database came from this test
+  const query = async (sql: string) => {
+    const res = await fetch(`${clickhouse.url}/?default_format=JSONEachRow`, { method: 'POST', body: sql });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(text);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, string>);
+  };
+  /** Whether the collector at `url` says it holds the sampling lease (its /metrics gauge). */
+  const leads = async (url: string) =>
+    /^fntrace_tail_sampling_leader 1$/m.test(await (await fetch(`${url}/metrics`)).text());
+  /** Waits until the shared database holds decisions for all of `ids`. */
+  const decided = async (ids: string[], logs: string[][]) => {
     const until = Date.now() + 120_000;
     for (;;) {
-      const [r] = await query('SELECT toString(uniqExact(TraceId)) AS n FROM shared.fntrace_sampling_decisions');
-      if (Number(r!.n) === ids.length) break;
+      const [r] = await query(
+        `SELECT toString(uniqExact(TraceId)) AS n FROM shared.fntrace_sampling_decisions
+         WHERE TraceId IN (${ids.map((i) => `'${i}'`).join(',')})`,
+      );
+      if (Number(r!.n) === ids.length) return;
       if (Date.now() > until) throw new Error(`${r!.n} of ${ids.length} decided; ${logs.flat().join('').slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+  };
+  /** Every decision as the rules make it, and each kept span stored once, nothing else. */
+  const expectDecidedOnce = async (sent: Sent['journeys']) => {
     const decisions = await query(
       `SELECT TraceId, toString(uniqExact(Kept, Reason, JourneyId)) AS views, any(Kept) AS kept, any(Reason) AS reason
        FROM shared.fntrace_sampling_decisions GROUP BY TraceId`,
@@ -323,9 +304,69 @@ describe('two collector processes sampling into one store', () => {
     const keptTraces = new Set(decisions.filter((d) => Number(d.kept) === 1).map((d) => d.TraceId));
     expect(new Set(copies.map((c) => c.TraceId))).toEqual(keptTraces);
     expect(copies).toHaveLength(sent.filter((j) => keptTraces.has(j.traces[0]!)).length * 5);
-    for (const proc of [first, second]) proc.kill('SIGTERM');
-    await Promise.all([exited(first), exited(second)]);
-  }, 180_000);
+  };
+
+  it('one decides at a time (a lease in the store), each kept span stored once; the other takes over when it dies', async () => {
+    const ports = [await freePort(), await freePort()];
+    const env = {
+      FNTRACE_CLICKHOUSE_URL: clickhouse.url,
+      FNTRACE_CLICKHOUSE_DATABASE: 'shared',
+      FNTRACE_TAIL_SAMPLING: join(files.path, 'sampling.yaml'),
+      FNTRACE_SEGMENT_MAX_AGE_MS: '20',
+    };
+    // the schema first, by one of them, so the two do not race to create it
+    const procs = [killWhenDone(startCollector(join(data.path, 'a'), ports[0]!, env))];
+    await waitReady(`http://127.0.0.1:${ports[0]}`, 60_000);
+    procs.push(killWhenDone(startCollector(join(data.path, 'b'), ports[1]!, env)));
+    await waitReady(`http://127.0.0.1:${ports[1]}`, 60_000);
+    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+    const logs = procs.map((p) => {
+      const out: string[] = [];
+      p.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
+      return out;
+    });
+    // each hop of a journey, and each trace's publish span, goes to the other collector
+    const providers = urls.map((u) => provider([u]));
+    const tracers = providers.map((p) => p.getTracer('two-collectors'));
+    const sent = [
+      ...sendJourneys(tracers, 150, false, 'shared-healthy'),
+      ...sendJourneys(tracers, 8, true, 'shared-failing'),
+    ];
+    await Promise.all(providers.map((p) => p.forceFlush().then(() => p.shutdown())));
+    // (each of the other describe's collectors is idle by now: no traces of theirs are pending)
+    await decided(
+      sent.flatMap((j) => j.traces),
+      logs,
+    );
+    await expectDecidedOnce(sent);
+    const leading = await Promise.all(urls.map(leads));
+    expect(leading.filter(Boolean)).toHaveLength(1);
+    const [term] = await query(
+      'SELECT toString(uniqExact(Term)) AS terms, toString(uniqExact(Holder)) AS holders FROM shared.fntrace_sampling_lease',
+    );
+    expect(term).toMatchObject({ terms: '1' });
+
+    // the holder dies without a word; once its lease lapses the survivor decides what comes next
+    const holder = leading.indexOf(true);
+    const survivor = 1 - holder;
+    procs[holder]!.kill('SIGKILL');
+    await exited(procs[holder]!);
+    const after = provider([urls[survivor]!]);
+    const more = [
+      ...sendJourneys([after.getTracer('after')], 40, false, 'after-healthy'),
+      ...sendJourneys([after.getTracer('after')], 4, true, 'after-failing'),
+    ];
+    await after.forceFlush();
+    await after.shutdown();
+    await decided(
+      more.flatMap((j) => j.traces),
+      logs,
+    );
+    expect(await leads(urls[survivor]!)).toBe(true);
+    await expectDecidedOnce([...sent, ...more]);
+    procs[survivor]!.kill('SIGTERM');
+    await exited(procs[survivor]!);
+  }, 240_000);
 });
 
 it('refuses a rules file with a mistake, naming the file, line and field', async () => {

@@ -110,6 +110,11 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    samplingLeader: new Gauge({
+      name: 'fntrace_tail_sampling_leader',
+      help: 'whether this collector holds the tail sampling lease (1: it decides and copies; 0: another does, it stands by)',
+      registers: [registry],
+    }),
   };
   return m;
 }

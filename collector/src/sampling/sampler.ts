@@ -6,6 +6,7 @@ import { settingsSql } from '../store/clickhouse.js';
 import { columnList, SPAN_COLUMNS } from '../store/columns.js';
 import { DECISIONS_TABLE, STAGING_TABLE } from '../store/tables.js';
 import { batches, idBatch, journeysOf } from './journeys.js';
+import { SamplerLease } from './lease.js';
 import type { SamplingRules } from './rules.js';
 
 /**
@@ -23,11 +24,12 @@ import type { SamplingRules } from './rules.js';
  *    then the decisions are recorded (trace, journey, kept, reason, when). Spans of a kept trace
  *    staged after its decision are copied by a later tick the same way.
  *
- * Idempotent across collectors, with nothing shared but the store: decisions are a function of
- * what is stored; two ticks that copy the same spans at once send the same token (stored once);
- * a tick after another's copy finds those spans in `otel_traces` and leaves them out; a copy
- * happens before its decisions are recorded, so a crash between them repeats the copy as a
- * no-op.
+ * With several collectors on one store, one of them decides at a time: the holder of a lease
+ * kept in the store (lease.ts); the others stand by and take over when it stops renewing.
+ * Whoever decides, decisions are a function of what is stored. Copies are idempotent too: two
+ * ticks that copy the same spans at once send the same token (stored once); a tick after
+ * another's copy finds those spans in `otel_traces` and leaves them out; a copy happens before
+ * its decisions are recorded, so a crash between them repeats the copy as a no-op.
  */
 export interface Decision {
   traceId: string;
@@ -43,6 +45,8 @@ export interface TickResult {
   decided: Decision[];
   /** Spans copied into `otel_traces`. */
   copied: number;
+  /** Another collector holds the lease: this one decided nothing. */
+  standby?: boolean;
 }
 
 interface Facts {
@@ -100,6 +104,8 @@ export class Sampler {
   /** Where the next tick reads staged spans from (epoch ms); undefined: the whole hold. */
   private scanFrom: number | undefined;
   private lastFullScanMs = 0;
+  /** Which collector decides (one at a time). */
+  readonly lease: SamplerLease;
 
   constructor(
     private readonly store: Store,
@@ -108,6 +114,8 @@ export class Sampler {
     private readonly metrics?: Metrics,
   ) {
     this.gridMs = Math.min(10_000, Math.max(1000, Math.round(rules.decisionDelayMs / 5)));
+    // a lapsed holder is replaced after five ticks (at least 15 s: a long copy must not lose it)
+    this.lease = new SamplerLease(store, { leaseMs: Math.max(15_000, 5 * this.gridMs), settleMs: 500 });
   }
 
   start(): void {
@@ -145,6 +153,8 @@ export class Sampler {
     const [clock] = await this.q<{ now: string }>('SELECT toString(toUnixTimestamp64Milli(now64(3))) AS now', {});
     const nowMs = Number(clock!.now);
     const cutoffMs = Math.floor((nowMs - this.rules.decisionDelayMs) / this.gridMs) * this.gridMs;
+    if (!(await this.lease.hold())) return this.standBy(cutoffMs);
+    this.metrics?.samplingLeader.set(1);
     // Staged spans are read from where the last tick left off, less a margin for inserts that
     // became visible late; the whole hold when a tick left traces undecided, and every five
     // minutes anyway. Only the cost depends on it: a trace missed here is found by a later tick.
@@ -246,6 +256,8 @@ export class Sampler {
       return { traceId: t, journeyId: d.JourneyId, kept: true, reason: d.Reason };
     });
     const kept = [...decided.filter((d) => d.kept), ...lateDecisions].map((d) => d.traceId);
+    // a holder paused past its lease may have been replaced meanwhile: then its successor copies
+    if (!(await this.lease.stillHeld())) return this.standBy(cutoffMs);
     let copied = 0;
     // in slices of sorted ids: two collectors with the same kept traces make the same slices
     for (const some of batches(kept.sort(), idBatch(this.store))) copied += await this.copy(some, facts, cutoffMs);
@@ -273,6 +285,13 @@ export class Sampler {
     }
     this.scanFrom = nextFrom;
     return { cutoffMs, decided, copied };
+  }
+
+  /** Another collector holds the lease; on taking it over, this one reads the whole hold. */
+  private standBy(cutoffMs: number): TickResult {
+    this.scanFrom = undefined;
+    this.metrics?.samplingLeader.set(0);
+    return { cutoffMs, decided: [], copied: 0, standby: true };
   }
 
   /**

@@ -263,6 +263,8 @@ export function tableDefs(o: SchemaOptions, ttl: (expr: string) => string): Tabl
 export const STAGING_TABLE = 'fntrace_spans_staging';
 /** With `--tail-sampling`: one row per trace the sampler decided (kept or not, and why). */
 export const DECISIONS_TABLE = 'fntrace_sampling_decisions';
+/** With `--tail-sampling`: which collector decides and copies (sampling/lease.ts); a row per claim or renewal. */
+export const LEASE_TABLE = 'fntrace_sampling_lease';
 /** With `--tail-sampling`: every entry span (server, consumer) as `/api/metrics` reads it, sampled out or not. */
 export const ENTRY_SPANS_TABLE = 'fntrace_entry_spans';
 
@@ -311,6 +313,18 @@ export function samplingTableDefs(holdSeconds: number, ttl: (expr: string) => st
       engine: 'MergeTree',
       tail: tail({ partitionBy: 'toDate(DecidedAt)', orderBy: 'TraceId', ttl: ttl('toDateTime(DecidedAt)') }),
       shardBy: 'cityHash64(TraceId)',
+    },
+    {
+      name: LEASE_TABLE,
+      columns: `
+    Term UInt64,
+    Holder String,
+    Claim UInt64,
+    At DateTime64(3) CODEC(Delta, ZSTD(1))`,
+      engine: 'MergeTree',
+      tail: tail({ partitionBy: 'toDate(At)', orderBy: 'Term, At', ttl: 'TTL toDateTime(At) + INTERVAL 1 DAY' }),
+      // one shard holds every row of a term, so each reader sees the same claims
+      shardBy: 'Term',
     },
     {
       name: ENTRY_SPANS_TABLE,

@@ -68,6 +68,8 @@ const MAX_CANDIDATES = 20_000;
 const SCAN_MARGIN_MS = 60_000;
 /** A tick reads the whole hold at least this often. */
 const FULL_SCAN_EVERY_MS = 300_000;
+/** Trace id ranges a full read goes through one at a time: by first hex digit ('g' is after 'f'). */
+const ID_SLICES = [...'0123456789abcdef'].map((d, i, all) => [d, all[i + 1] ?? 'g'] as const);
 
 /** Deterministic share of journeys: a hash of the journey id (its smallest trace id) below `percent`. */
 export function inRate(journeyId: string, percent: number): boolean {
@@ -162,30 +164,39 @@ export class Sampler {
     const full = this.scanFrom === undefined || nowMs - this.lastFullScanMs > FULL_SCAN_EVERY_MS;
     const fromMs = full ? holdFrom : Math.max(holdFrom, this.scanFrom!);
     if (full) this.lastFullScanMs = nowMs;
-    const window = { from: fromMs, cutoff: cutoffMs };
-    const candidates = (
-      await this.q<{ TraceId: string }>(
+    // A full read goes through the hold in sixteen slices of trace ids (both tables are ordered
+    // by trace id), so no query builds the set of a whole hold's decisions at once: at 1,000
+    // traces/s and a 1 h hold that would be 3.6 M ids; a slice holds a sixteenth.
+    const candidates: string[] = [];
+    const late: string[] = [];
+    for (const [lo, hi] of full ? ID_SLICES : [['', '~'] as const]) {
+      if (candidates.length >= MAX_CANDIDATES || late.length >= MAX_CANDIDATES) break;
+      const window = { from: fromMs, cutoff: cutoffMs, lo, hi };
+      const slice = 'TraceId >= {lo:String} AND TraceId < {hi:String}';
+      for (const r of await this.q<{ TraceId: string }>(
         `SELECT TraceId FROM ${staging}
-         WHERE IngestedAt >= fromUnixTimestamp64Milli({from:Int64})
-           AND TraceId NOT IN (SELECT TraceId FROM ${decisions} WHERE DecidedAt >= fromUnixTimestamp64Milli({from:Int64}))
+         WHERE ${slice} AND IngestedAt >= fromUnixTimestamp64Milli({from:Int64})
+           AND TraceId NOT IN (SELECT TraceId FROM ${decisions}
+                               WHERE ${slice} AND DecidedAt >= fromUnixTimestamp64Milli({from:Int64}))
          GROUP BY TraceId HAVING max(IngestedAt) <= fromUnixTimestamp64Milli({cutoff:Int64})
          ORDER BY TraceId LIMIT {limit:UInt32}`,
-        { ...window, limit: MAX_CANDIDATES },
-      )
-    ).map((r) => r.TraceId);
-    // kept traces that got spans after their decision
-    const late = (
-      await this.q<{ TraceId: string }>(
+        { ...window, limit: MAX_CANDIDATES - candidates.length },
+      ))
+        candidates.push(r.TraceId);
+      // kept traces that got spans after their decision
+      for (const r of await this.q<{ TraceId: string }>(
         `SELECT s.TraceId AS TraceId FROM ${staging} AS s
          INNER JOIN (SELECT TraceId, max(DecidedAt) AS at FROM ${decisions}
-                     WHERE Kept = 1 AND DecidedAt >= fromUnixTimestamp64Milli({from:Int64}) GROUP BY TraceId) AS d
+                     WHERE ${slice} AND Kept = 1 AND DecidedAt >= fromUnixTimestamp64Milli({from:Int64})
+                     GROUP BY TraceId) AS d
            ON s.TraceId = d.TraceId
-         WHERE s.IngestedAt >= fromUnixTimestamp64Milli({from:Int64}) AND s.IngestedAt > d.at
+         WHERE s.TraceId >= {lo:String} AND s.TraceId < {hi:String} AND s.IngestedAt >= fromUnixTimestamp64Milli({from:Int64}) AND s.IngestedAt > d.at
          GROUP BY s.TraceId HAVING max(s.IngestedAt) <= fromUnixTimestamp64Milli({cutoff:Int64})
          ORDER BY TraceId LIMIT {limit:UInt32}`,
-        { ...window, limit: MAX_CANDIDATES },
-      )
-    ).map((r) => r.TraceId);
+        { ...window, limit: MAX_CANDIDATES - late.length },
+      ))
+        late.push(r.TraceId);
+    }
     // what the next tick reads from, unless this one leaves something waiting (below)
     let nextFrom: number | undefined =
       candidates.length >= MAX_CANDIDATES || late.length >= MAX_CANDIDATES ? undefined : cutoffMs - SCAN_MARGIN_MS;

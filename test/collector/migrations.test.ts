@@ -38,7 +38,7 @@ const summary = async () =>
 describe('schema migrations', () => {
   it('rebuilds an older otel_traces with the trace-ordered key, keeping spans and views', async () => {
     store = await openStore(resolveCollectorOptions({ data: data.path }));
-    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await migrate(store, 30)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const sortingKey = async () =>
       (
         await rows<{ k: string }>(
@@ -79,7 +79,7 @@ describe('schema migrations', () => {
     expect(await summary()).toEqual({ spans: '2', invocations: '1' });
 
     const logged: string[] = [];
-    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6, 7, 8, 9, 10]);
+    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
     expect(logged.join('\n')).toContain(
       'rebuilding otel_traces with sorting key (toStartOfTenMinutes(Timestamp), TraceId): copying 2 rows',
     );
@@ -132,11 +132,11 @@ describe('schema migrations', () => {
       query:
         'ALTER TABLE fntrace.otel_traces MODIFY SETTING min_compress_block_size = 65536, merge_selector_base = 5, merge_max_block_size = 8192',
     });
-    // (the store runs what is newer than its newest migration: 9 and 10 go too, and find nothing to do)
+    // (the store runs what is newer than its newest migration: 9 to 11 go too, and find nothing to do)
     await store.client.command({
-      query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version IN (6, 7, 8, 9, 10)',
+      query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version IN (6, 7, 8, 9, 10, 11)',
     });
-    expect(await migrate(store, 30)).toEqual([6, 7, 8, 9, 10]);
+    expect(await migrate(store, 30)).toEqual([6, 7, 8, 9, 10, 11]);
     expect(await setting('min_compress_block_size')).toBe('min_compress_block_size = 16384');
     expect(await setting('merge_selector_base')).toBe('merge_selector_base = 10');
     expect(await setting('merge_max_block_size')).toBe('merge_max_block_size = 2048');
@@ -185,7 +185,7 @@ describe('schema migrations', () => {
 
     // Act
     const logged: string[] = [];
-    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([9, 10]);
+    expect(await migrate(store, 30, (m) => logged.push(m))).toEqual([9, 10, 11]);
     await store.client.command({
       query: `INSERT INTO fntrace.otel_traces (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
         VALUES (now64(9), '${'cd'.repeat(16)}', '0000000000000009', 'GET /orders', 'Server', 'orders-api',
@@ -208,4 +208,16 @@ describe('schema migrations', () => {
     expect(logged).toEqual(['fntrace_invocations: the items SDKs report dropped stored from now on']);
     expect(await migrate(store, 30)).toEqual([]);
   }, 60_000);
+
+  it('gives an older otel_traces SampleWeight, 1 for the spans it holds (migration 11)', async () => {
+    await store.client.command({ query: 'ALTER TABLE fntrace.otel_traces DROP COLUMN SampleWeight' });
+    await store.client.command({ query: 'DELETE FROM fntrace.fntrace_schema_migrations WHERE version = 11' });
+    expect(await migrate(store, 30)).toEqual([11]);
+    const weights = await rows<{ w: string; n: string }>(
+      'SELECT toString(SampleWeight) AS w, toString(count()) AS n FROM fntrace.otel_traces GROUP BY w',
+    );
+    expect(weights).toHaveLength(1);
+    expect(weights[0]!.w).toBe('1');
+    expect(Number(weights[0]!.n)).toBeGreaterThan(0);
+  });
 });

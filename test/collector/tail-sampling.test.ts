@@ -254,6 +254,36 @@ describe('journey-aware tail sampling', () => {
     const [all] = await rowsOf(full, 'SELECT toString(count()) AS n FROM full.otel_traces');
     expect(Number(spans!.n)).toBeLessThan(Number(all!.n) * 0.3);
   });
+
+  it('counts each kept span as the spans it stands for in the services list and the map', async () => {
+    const now = Date.now();
+    const range = `start=${now - 3_600_000}&end=${now + 60_000}`;
+    // what the weights make of the decisions: a journey the rate rule kept counts 100 / 10 times
+    const [expected] = await rowsOf(
+      sampled,
+      `SELECT toString(sum(Spans * if(Reason = 'rate', 100 / ${PERCENT}, 1))) AS spans,
+         toString(sumIf(Spans, Reason = 'rate')) AS rated
+       FROM sampled.fntrace_sampling_decisions WHERE Kept = 1`,
+    );
+    expect(Number(expected!.rated)).toBeGreaterThan(0);
+    const [x, y] = await Promise.all([
+      api(sampled.url, `/api/services?${range}`),
+      api(full.url, `/api/services?${range}`),
+    ]);
+    const shop = (list: { service: string; spans: number; errors: number }[]) =>
+      list.find((s) => s.service === 'shop')!;
+    expect(shop(x.services).spans).toBe(Number(expected!.spans));
+    // every error is in a journey kept for it: its count is exact
+    expect(shop(x.services).errors).toBe(shop(y.services).errors);
+    expect(shop(y.services).spans).toBe((HEALTHY + FAILING) * 5);
+    // the estimate is near every span's count (binomial: 400 journeys, 10 %), unlike the kept ones alone
+    expect(shop(x.services).spans / shop(y.services).spans).toBeGreaterThan(0.5);
+    expect(shop(x.services).spans / shop(y.services).spans).toBeLessThan(1.5);
+    const [mapX, mapY] = await Promise.all([api(sampled.url, `/api/map?${range}`), api(full.url, `/api/map?${range}`)]);
+    const node = (m: { nodes: { id: string; spans?: number }[] }) => m.nodes.find((n) => n.id === 'shop')!.spans!;
+    expect(node(mapX)).toBe(shop(x.services).spans);
+    expect(node(mapY)).toBe(shop(y.services).spans);
+  });
 });
 
 describe('two collector processes sampling into one store', () => {

@@ -5,6 +5,14 @@ import { queryRows } from './spans.js';
 import { nsParam, timeRange } from './time-range.js';
 
 /**
+ * Spans counted as the spans they stand for: with `--tail-sampling`, a span of a journey only the
+ * rate rule kept stands for 100 / percent (`SampleWeight`), so counts, rates and error shares
+ * estimate every span's, sampled out or not; without it every weight is 1.
+ */
+export const COUNT = (t = '') => `toUInt64(round(sum(${t}SampleWeight)))`;
+export const ERRORS = (t = '') => `toUInt64(round(sumIf(${t}SampleWeight, ${t}StatusCode = 'Error')))`;
+
+/**
  * `GET /api/map`: services and functions as nodes, queues/topics/buses as nodes of their
  * own (from `messaging.destination.name`), and edges with rate, error %, p95 latency —
  * calls where a span's parent is in another service, publishes (producer → queue) and
@@ -21,12 +29,12 @@ export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMa
   const [calls, publishes, consumes, dwell, nodes] = await Promise.all([
     queryRows<Record<string, any>>(
       store,
-      `SELECT p.ServiceName AS source, c.ServiceName AS target, count() AS count, countIf(c.StatusCode = 'Error') AS errors,
+      `SELECT p.ServiceName AS source, c.ServiceName AS target, ${COUNT('c.')} AS count, ${ERRORS('c.')} AS errors,
          quantile(0.95)(c.Duration) / 1e6 AS p95Ms
        FROM (SELECT TraceId, SpanId, ServiceName, SpanKind, MessagingDestination FROM ${db}.otel_traces
              WHERE ${window} AND SpanKind IN ('Client', 'Producer')) AS p
        -- the hash table is built from the right side: the server and consumer spans, the fewer
-       INNER JOIN (SELECT TraceId, ParentSpanId, ServiceName, SpanKind, MessagingDestination, StatusCode, Duration
+       INNER JOIN (SELECT TraceId, ParentSpanId, ServiceName, SpanKind, MessagingDestination, StatusCode, Duration, SampleWeight
              FROM ${db}.otel_traces
              WHERE ${window} AND ParentSpanId != '' AND SpanKind IN ('Server', 'Consumer')) AS c
        ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
@@ -41,7 +49,7 @@ export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMa
     queryRows<Record<string, any>>(
       store,
       `SELECT ServiceName AS source, MessagingDestination AS queue, any(MessagingSystem) AS system,
-         count() AS count, countIf(StatusCode = 'Error') AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
+         ${COUNT()} AS count, ${ERRORS()} AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
        FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Producer' AND MessagingDestination != ''
        GROUP BY source, queue`,
       params,
@@ -49,7 +57,7 @@ export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMa
     queryRows<Record<string, any>>(
       store,
       `SELECT MessagingDestination AS queue, any(MessagingSystem) AS system,
-         ServiceName AS target, count() AS count, countIf(StatusCode = 'Error') AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
+         ServiceName AS target, ${COUNT()} AS count, ${ERRORS()} AS errors, quantile(0.95)(Duration) / 1e6 AS p95Ms
        FROM ${db}.otel_traces WHERE ${window} AND SpanKind = 'Consumer' AND MessagingDestination != ''
          -- a batch's receive span is not a message of its own: count its records
          AND (MessagingMessageId != '' OR MessagingBatch = 0)
@@ -67,7 +75,7 @@ export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMa
     ),
     queryRows<Record<string, any>>(
       store,
-      `SELECT ServiceName AS service, max(FaasName) AS fn, count() AS spans, countIf(StatusCode = 'Error') AS errors
+      `SELECT ServiceName AS service, max(FaasName) AS fn, ${COUNT()} AS spans, ${ERRORS()} AS errors
        FROM ${db}.otel_traces WHERE ${window} GROUP BY ServiceName`,
       params,
     ),

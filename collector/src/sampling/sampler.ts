@@ -271,7 +271,15 @@ export class Sampler {
     if (!(await this.lease.stillHeld())) return this.standBy(cutoffMs);
     let copied = 0;
     // in slices of sorted ids: two collectors with the same kept traces make the same slices
-    for (const some of batches(kept.sort(), idBatch(this.store))) copied += await this.copy(some, facts, cutoffMs);
+    // a journey only the rate rule kept stands for 100 / percent journeys (SampleWeight)
+    const rated = new Set([...decided, ...lateDecisions].filter((d) => d.reason === 'rate').map((d) => d.traceId));
+    for (const some of batches(kept.sort(), idBatch(this.store)))
+      copied += await this.copy(
+        some,
+        some.filter((t) => rated.has(t)),
+        facts,
+        cutoffMs,
+      );
     const all = [...decided, ...lateDecisions];
     if (all.length > 0) {
       await this.store.client.insert({
@@ -309,7 +317,7 @@ export class Sampler {
    * Copies the staged spans of `traces` ingested up to the cutoff that `otel_traces` does not
    * hold yet, in one insert whose deduplication token is a hash of exactly those spans.
    */
-  private async copy(traces: string[], facts: Map<string, Facts>, cutoffMs: number): Promise<number> {
+  private async copy(traces: string[], rated: string[], facts: Map<string, Facts>, cutoffMs: number): Promise<number> {
     const db = `\`${this.store.database}\``;
     const staging = `${db}.\`${STAGING_TABLE}\``;
     // otel_traces is read in the traces' time window, an hour wider (its sorting key starts with time)
@@ -338,11 +346,11 @@ export class Sampler {
     // the settings go in the SQL (the embedded connection would keep them for later queries)
     const settings = { insert_deduplication_token: token, insert_deduplicate: 1, max_threads: 1 };
     await this.store.client.command({
-      query: `INSERT INTO ${db}.\`otel_traces\` (${cols}, IngestedAt) SETTINGS ${settingsSql(settings)}
-        SELECT ${cols}, IngestedAt FROM ${staging}
+      query: `INSERT INTO ${db}.\`otel_traces\` (${cols}, IngestedAt, SampleWeight) SETTINGS ${settingsSql(settings)}
+        SELECT ${cols}, IngestedAt, if(TraceId IN {rated:Array(String)}, {weight:Float32}, 1) FROM ${staging}
         WHERE ${filter}
         ORDER BY TraceId, SpanId LIMIT 1 BY TraceId, SpanId`,
-      query_params: window,
+      query_params: { ...window, rated, weight: rated.length > 0 ? 100 / this.rules.keep.percent : 1 },
     });
     return spans.length;
   }

@@ -95,6 +95,10 @@ export const SPAN_TABLE = [
   c('MessagingDestination', null, "LowCardinality(String) MATERIALIZED SpanAttributes['messaging.destination.name']"),
   c('MessagingSystem', null, "LowCardinality(String) MATERIALIZED SpanAttributes['messaging.system']"),
   c('MessagingBatch', null, "UInt8 MATERIALIZED SpanAttributes['messaging.batch.message_count'] != ''"),
+  // how many spans this one stands for: 1, or with --tail-sampling 100 / percent for a journey
+  // kept by the rate rule alone (set by the sampler's copy; migration 11 adds it to older stores),
+  // so counts over otel_traces (services, operations, the map) estimate every span's
+  c('SampleWeight', null, 'Float32 DEFAULT 1 CODEC(ZSTD(1))'),
 ] as const;
 
 /** `otel_logs`, in the table's column order. */

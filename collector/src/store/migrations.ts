@@ -58,14 +58,7 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     name: 'otel_traces: materialized MessagingDestination, MessagingSystem, MessagingBatch',
-    statements: (o) => {
-      const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
-      const tables = o.cluster ? ['otel_traces_local', 'otel_traces'] : ['otel_traces'];
-      return tables.map(
-        (t) =>
-          `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${MESSAGING_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
-      );
-    },
+    statements: (o) => addColumns(o, 'otel_traces', MESSAGING_COLUMNS),
   },
   {
     version: 6,
@@ -85,7 +78,7 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 9,
     name: 'fntrace_invocations: EnvironmentId and EnvironmentSequence (telemetry loss)',
-    statements: (o) => addInvocationColumns(o, INVOCATION_COLUMNS.slice(0, 2)),
+    statements: (o) => addColumns(o, 'fntrace_invocations', ddlOf(INVOCATION_COLUMNS.slice(0, 2))),
     run: (store, o, log) =>
       remakeInvocationsView(store, o, () =>
         log('fntrace_invocations: the environment and number of each invocation stored from now on'),
@@ -94,13 +87,28 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 10,
     name: 'fntrace_invocations: SdkDroppedSpans and SdkDroppedLogRecords (what SDKs reported dropped)',
-    statements: (o) => addInvocationColumns(o, INVOCATION_COLUMNS.slice(2)),
+    statements: (o) => addColumns(o, 'fntrace_invocations', ddlOf(INVOCATION_COLUMNS.slice(2))),
     run: (store, o, log) =>
       remakeInvocationsView(store, o, () =>
         log('fntrace_invocations: the items SDKs report dropped stored from now on'),
       ),
   },
+  {
+    version: 11,
+    name: 'otel_traces: SampleWeight (spans a tail-sampled span stands for)',
+    statements: (o) => addColumns(o, 'otel_traces', columnDdl(SPAN_TABLE, ['SampleWeight'])),
+  },
 ];
+
+/** `ALTER TABLE … ADD COLUMN` for `table` (and its local tables on a cluster); `columns` as DDL. */
+function addColumns(o: SchemaOptions, table: string, columns: readonly string[]): string[] {
+  const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
+  const tables = o.cluster ? [`${table}_local`, table] : [table];
+  return tables.map(
+    (t) =>
+      `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`,
+  );
+}
 
 /** The columns migrations 9 and 10 add to `fntrace_invocations`, as tables.ts declares them. */
 const INVOCATION_COLUMNS = [
@@ -109,15 +117,7 @@ const INVOCATION_COLUMNS = [
   ['SdkDroppedSpans', 'UInt64 CODEC(ZSTD(1))'],
   ['SdkDroppedLogRecords', 'UInt64 CODEC(ZSTD(1))'],
 ] as const;
-
-function addInvocationColumns(o: SchemaOptions, columns: readonly (readonly [string, string])[]): string[] {
-  const on = o.cluster ? ` ON CLUSTER \`${o.cluster}\`` : '';
-  const tables = o.cluster ? ['fntrace_invocations_local', 'fntrace_invocations'] : ['fntrace_invocations'];
-  return tables.map(
-    (t) =>
-      `ALTER TABLE \`${o.database}\`.\`${t}\`${on} ${columns.map(([n, type]) => `ADD COLUMN IF NOT EXISTS ${n} ${type}`).join(', ')}`,
-  );
-}
+const ddlOf = (columns: readonly (readonly [string, string])[]) => columns.map(([n, type]) => `${n} ${type}`);
 
 /**
  * Migrations 9 and 10: the invocations view made again with every column of

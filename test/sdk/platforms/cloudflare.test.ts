@@ -78,7 +78,7 @@ describe('a wrapped fetch handler in workerd', () => {
     // the gate has answered no export yet: the response did not wait for one
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('ok');
-    const line = w.lines.find((l) => l.msg === 'handling')!;
+    const line = await w.line((l) => l.msg === 'handling');
     expect(rx.spans().some((s) => s.traceId === line.trace_id)).toBe(false);
 
     gate.release();
@@ -115,7 +115,7 @@ describe('a wrapped fetch handler in workerd', () => {
     const res = await w.request('/child', { headers: { traceparent, 'x-request-id': 'req-7' } });
     expect(res.status).toBe(200);
 
-    const handling = w.lines.find((l) => l.msg === 'handling')!;
+    const handling = await w.line((l) => l.msg === 'handling');
     expect(Object.keys(handling).slice(0, 3)).toEqual(['level', 'time', 'service']);
     expect(handling).toMatchObject({
       level: 'info',
@@ -136,7 +136,7 @@ describe('a wrapped fetch handler in workerd', () => {
     // a line written inside a child span names that span
     const child = rx.spans().find((s) => s.name === 'load-order' && s.traceId === PARENT_TRACE)!;
     expect(child.parentSpanId).toBe(invocation.spanId);
-    expect(w.lines.find((l) => l.msg === 'inside child')!.span_id).toBe(child.spanId);
+    expect((await w.line((l) => l.msg === 'inside child')).span_id).toBe(child.spanId);
 
     await until('the log records', () => rx.logs().some((l) => l.attrs.invocation_id === handling.invocation_id));
     const exported = rx.logs().filter((l) => l.attrs.invocation_id === handling.invocation_id);
@@ -152,7 +152,7 @@ describe('a wrapped fetch handler in workerd', () => {
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       expect((await first.request('/')).status).toBe(200);
-      ids.push(first.lines.filter((l) => l.msg === 'handling')[i]!.invocation_id);
+      ids.push((await first.line((l) => l.msg === 'handling', i)).invocation_id);
     }
     await first.scheduled('0 * * * *');
     await until('the first isolate’s spans', () => ids.every((id) => rx.spans().some(byInvocation(id))));
@@ -166,7 +166,7 @@ describe('a wrapped fetch handler in workerd', () => {
     // a new isolate starts cold again, with its own faas.instance
     const second = await startWorker(worker.code, { bindings: env(rx.url) });
     await second.request('/');
-    const id = second.lines.find((l) => l.msg === 'handling')!.invocation_id;
+    const id = (await second.line((l) => l.msg === 'handling')).invocation_id;
     await until('the second isolate’s span', () => rx.spans().some(byInvocation(id)));
     const c = rx.spans().find((s) => byInvocation(id)(s) && s.attrs['faas.trigger'])!;
     expect(c.attrs['faas.coldstart']).toBe(true);
@@ -188,8 +188,10 @@ describe('a wrapped fetch handler in workerd', () => {
     expect((await w.request('/unavailable')).status).toBe(503);
     const thrown = await w.request('/throw');
     expect(thrown.status).toBe(500);
-    const [down, boom] = ['/unavailable', '/throw'].map(
-      (path) => w.lines.find((l) => l.msg === 'handling' && l.path === path)!.span_id,
+    const [down, boom] = await Promise.all(
+      ['/unavailable', '/throw'].map(
+        async (path) => (await w.line((l) => l.msg === 'handling' && l.path === path)).span_id,
+      ),
     );
     await until('both spans', () => [down, boom].every((id) => rx.spans().some((s) => s.spanId === id)));
     const unavailable = rx.spans().find((s) => s.spanId === down)!;
@@ -213,7 +215,7 @@ describe('a wrapped fetch handler in workerd', () => {
     });
     const res = await w.request('/call', { headers: { traceparent, 'x-correlation-id': 'corr-call' } });
     expect(await res.json()).toEqual({ correlationId: 'corr-call', downstream: 'pong' });
-    const invocationSpanId = w.lines.find((l) => l.msg === 'handling')!.span_id;
+    const invocationSpanId = (await w.line((l) => l.msg === 'handling')).span_id;
     await until('the client spans', () => rx.spans().filter((s) => s.kind === OTLP_KIND(SpanKind.CLIENT)).length >= 2);
     const clients = rx.spans().filter((s) => s.kind === OTLP_KIND(SpanKind.CLIENT) && s.traceId === PARENT_TRACE);
 
@@ -241,12 +243,12 @@ describe('a wrapped fetch handler in workerd', () => {
     const w = await startWorker(worker.code, { bindings: env(rx.url, { DOWNSTREAM: downstream.url }) });
     expect((await w.request('/background', { headers: { traceparent } })).status).toBe(202);
     await until('the background span', () => rx.spans().some((s) => s.name === 'background-work'));
-    const invocation = w.lines.find((l) => l.msg === 'handling')!;
+    const invocation = await w.line((l) => l.msg === 'handling');
     const background = rx.spans().find((s) => s.name === 'background-work')!;
     expect(background.traceId).toBe(PARENT_TRACE);
     expect(background.parentSpanId).toBe(invocation.span_id);
     await until('its log record', () => rx.logs().some((l) => l.body === 'background done'));
-    expect(w.lines.find((l) => l.msg === 'background done')).toMatchObject({
+    expect(await w.line((l) => l.msg === 'background done')).toMatchObject({
       trace_id: PARENT_TRACE,
       invocation_id: invocation.invocation_id,
     });
@@ -296,7 +298,7 @@ describe('Queues and cron triggers in workerd', () => {
     }
 
     // the batch is one invocation: a CONSUMER span linking to every producer
-    const batchLine = w.lines.find((l) => l.msg === 'batch received')!;
+    const batchLine = await w.line((l) => l.msg === 'batch received');
     const batch = invocationSpans().find((s) => s.spanId === batchLine.span_id)!;
     expect(batch).toMatchObject({ name: 'orders process', kind: OTLP_KIND(SpanKind.CONSUMER) });
     expect(batch.attrs).toMatchObject({
@@ -313,7 +315,7 @@ describe('Queues and cron triggers in workerd', () => {
   it('traces a cron trigger as a timer invocation', async () => {
     const w = await startWorker(worker.code, { bindings: env(rx.url) });
     expect((await w.scheduled('*/5 * * * *')).status).toBe(200);
-    const line = w.lines.find((l) => l.msg === 'tick')!;
+    const line = await w.line((l) => l.msg === 'tick');
     expect(line).toMatchObject({ cron: '*/5 * * * *', cold_start: true });
     await until('the scheduled span', () => rx.spans().some((s) => s.spanId === line.span_id));
     const span = rx.spans().find((s) => s.spanId === line.span_id)!;

@@ -74,6 +74,11 @@ export interface RunningWorker {
   lines: Record<string, any>[];
   /** Its stderr lines that parse as JSON (fntrace diagnostics). */
   errors: Record<string, any>[];
+  /**
+   * The `nth` log line (0: the first) that `match` accepts, once it has come: workerd's stdout
+   * reaches Node after the response may have, so a line is waited for, never assumed there.
+   */
+  line(match: (l: Record<string, any>) => boolean, nth?: number): Promise<Record<string, any>>;
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Fire the Worker's scheduled handler, as Miniflare's trigger endpoint does. */
   scheduled(cron: string): Promise<Response>;
@@ -129,6 +134,10 @@ export async function startWorker(
     mf,
     lines,
     errors,
+    async line(match, nth = 0) {
+      await until(`log line ${nth + 1} matching ${match}`, () => lines.filter(match).length > nth);
+      return lines.filter(match)[nth]!;
+    },
     request: (path, init) =>
       mf.dispatchFetch(`http://worker.test${path}`, init as never) as unknown as Promise<Response>,
     scheduled: (cron) =>

@@ -6,7 +6,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { inRate } from '../../collector/src/sampling/sampler.js';
+import { idSlices, inRate } from '../../collector/src/sampling/sampler.js';
 import { exited, killWhenDone, tempDir, useTempDir } from '../helpers/cleanup.js';
 import { type ClickHouseHttp, startClickHouseHttp } from '../helpers/clickhouse-http.js';
 import { api } from './fixtures.js';
@@ -397,6 +397,15 @@ describe('two collector processes sampling into one store', () => {
     procs[survivor]!.kill('SIGTERM');
     await exited(procs[survivor]!);
   }, 240_000);
+});
+
+it('reads a busy hold in ranges of trace ids that hold every id once, whatever their number', () => {
+  const ids = Array.from({ length: 2000 }, () => randomUUID().replaceAll('-', ''));
+  for (const n of [1, 2, 4, 8, 16]) {
+    const ranges = idSlices(n);
+    expect(ranges).toHaveLength(n);
+    for (const id of ids) expect(ranges.filter(([lo, hi]) => id >= lo && id < hi)).toHaveLength(1);
+  }
 });
 
 it('refuses a rules file with a mistake, naming the file, line and field', async () => {

@@ -50,6 +50,8 @@ export class SamplerLease {
   private readonly claim = BigInt(`0x${randomBytes(8).toString('hex')}`).toString();
   private heldTerm: number | undefined;
   private renewedMs = 0;
+  /** When `hold()` last found the lease this collector's (performance.now()). */
+  private heldSince = 0;
 
   constructor(
     private readonly store: Store,
@@ -67,18 +69,19 @@ export class SamplerLease {
 
   /** The latest term, its holder (undefined while its claims settle), its last renewal and the store's clock. */
   private async current(): Promise<{ term: number; holder?: string; lastMs: number; nowMs: number }> {
-    const [head] = await this.rows<{ term: string; now: string }>(
-      `SELECT toString(max(Term)) AS term, toString(toUnixTimestamp64Milli(now64(3))) AS now FROM ${this.table}`,
+    // one query: the latest term's claimants (none on an empty table), each with the store's clock
+    const rows = await this.rows<TermRow & { term: string; now: string }>(
+      `SELECT toString(Term) AS term, Holder, toString(min(Claim)) AS claim,
+         toString(toUnixTimestamp64Milli(min(At))) AS first, toString(toUnixTimestamp64Milli(max(At))) AS last,
+         toString(toUnixTimestamp64Milli(now64(3))) AS now
+       FROM ${this.table} WHERE Term = (SELECT max(Term) FROM ${this.table}) GROUP BY Term, Holder`,
     );
-    const term = Number(head?.term ?? 0);
-    const nowMs = Number(head?.now ?? Date.now());
-    if (term === 0) return { term, lastMs: 0, nowMs };
-    const rows = await this.rows<TermRow>(
-      `SELECT Holder, toString(min(Claim)) AS claim, toString(toUnixTimestamp64Milli(min(At))) AS first,
-         toString(toUnixTimestamp64Milli(max(At))) AS last
-       FROM ${this.table} WHERE Term = {term:UInt64} GROUP BY Holder`,
-      { term },
-    );
+    if (rows.length === 0) {
+      const [clock] = await this.rows<{ now: string }>('SELECT toString(toUnixTimestamp64Milli(now64(3))) AS now');
+      return { term: 0, lastMs: 0, nowMs: Number(clock!.now) };
+    }
+    const term = Number(rows[0]!.term);
+    const nowMs = Number(rows[0]!.now);
     const opened = Math.min(...rows.map((r) => Number(r.first)));
     const lastClaimAt = opened + this.o.settleMs;
     // still settling: a competing claim may not be visible yet
@@ -106,6 +109,7 @@ export class SamplerLease {
     const cur = await this.current();
     if (cur.holder === this.id) {
       this.heldTerm = cur.term;
+      this.heldSince = performance.now();
       if (cur.nowMs - this.renewedMs > this.o.leaseMs / 4) {
         await this.write(cur.term);
         this.renewedMs = cur.nowMs;
@@ -120,13 +124,19 @@ export class SamplerLease {
     const after = await this.current();
     if (after.term !== term || after.holder !== this.id) return false;
     this.heldTerm = term;
+    this.heldSince = performance.now();
     this.renewedMs = after.nowMs;
     return true;
   }
 
-  /** Whether the term this collector last held is still the latest and its own (checked before copying). */
+  /**
+   * Whether the term this collector last held is still the latest and its own (checked before
+   * copying). No one takes a term over until `leaseMs` after its last renewal, and `hold()` leaves
+   * that at most a quarter lease old: within half a lease of it the answer is yes without asking.
+   */
   async stillHeld(): Promise<boolean> {
     if (this.heldTerm === undefined) return false;
+    if (performance.now() - this.heldSince < this.o.leaseMs / 2) return true;
     const cur = await this.current();
     if (cur.term !== this.heldTerm || cur.holder !== this.id) return false;
     if (cur.nowMs - this.renewedMs > this.o.leaseMs / 4) {

@@ -68,8 +68,16 @@ const MAX_CANDIDATES = 20_000;
 const SCAN_MARGIN_MS = 60_000;
 /** A tick reads the whole hold at least this often. */
 const FULL_SCAN_EVERY_MS = 300_000;
-/** Trace id ranges a full read goes through one at a time: by first hex digit ('g' is after 'f'). */
-const ID_SLICES = [...'0123456789abcdef'].map((d, i, all) => [d, all[i + 1] ?? 'g'] as const);
+/** Decisions one query of a tick sets aside at most (a slice of trace ids holds about this many). */
+const DECISIONS_PER_SLICE = 250_000;
+
+/** `n` (1, 2, 4, 8 or 16) ranges of trace ids by first hex digit, together all of them ('g' is after 'f'). */
+export function idSlices(n: number): (readonly [string, string])[] {
+  if (n <= 1) return [['', '~']];
+  const digits = '0123456789abcdefg';
+  const width = 16 / n;
+  return Array.from({ length: n }, (_, i) => [digits[i * width]!, digits[(i + 1) * width]!] as const);
+}
 
 /** Deterministic share of journeys: a hash of the journey id (its smallest trace id) below `percent`. */
 export function inRate(journeyId: string, percent: number): boolean {
@@ -164,12 +172,20 @@ export class Sampler {
     const full = this.scanFrom === undefined || nowMs - this.lastFullScanMs > FULL_SCAN_EVERY_MS;
     const fromMs = full ? holdFrom : Math.max(holdFrom, this.scanFrom!);
     if (full) this.lastFullScanMs = nowMs;
-    // A full read goes through the hold in sixteen slices of trace ids (both tables are ordered
+    // A full read of a busy hold goes through it in slices of trace ids (both tables are ordered
     // by trace id), so no query builds the set of a whole hold's decisions at once: at 1,000
-    // traces/s and a 1 h hold that would be 3.6 M ids; a slice holds a sixteenth.
+    // traces/s and a 1 h hold that would be 3.6 M ids; up to 16 slices of at most ~250,000.
+    let slices = 1;
+    if (full) {
+      const [made] = await this.q<{ n: string }>(
+        `SELECT toString(count()) AS n FROM ${decisions} WHERE DecidedAt >= fromUnixTimestamp64Milli({from:Int64})`,
+        { from: fromMs },
+      );
+      while (slices < 16 && Number(made?.n ?? 0) / slices > DECISIONS_PER_SLICE) slices *= 2;
+    }
     const candidates: string[] = [];
     const late: string[] = [];
-    for (const [lo, hi] of full ? ID_SLICES : [['', '~'] as const]) {
+    for (const [lo, hi] of idSlices(slices)) {
       if (candidates.length >= MAX_CANDIDATES || late.length >= MAX_CANDIDATES) break;
       const window = { from: fromMs, cutoff: cutoffMs, lo, hi };
       const slice = 'TraceId >= {lo:String} AND TraceId < {hi:String}';

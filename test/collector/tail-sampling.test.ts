@@ -203,6 +203,15 @@ describe('journey-aware tail sampling', () => {
     ).toEqual(['consume-1', 'publish']);
     const keptOne = await api(sampled.url, `/api/traces/${kept[0]!.traces[2]}/sampling`);
     expect(keptOne).toMatchObject({ state: 'kept', reason: 'rate' });
+    // by the short id the dashboard shows, as every trace route takes it
+    const id = kept[0]!.traces[2]!;
+    const short = await fetch(`${sampled.url}/api/traces/${id.slice(0, 12)}/sampling`);
+    expect(short.status).toBe(200);
+    expect(await short.json()).toMatchObject({ traceId: id, state: 'kept', reason: 'rate' });
+    const none = await fetch(
+      `${sampled.url}/api/traces/${id.startsWith('0') ? 'ffff' : '0000'}${'0'.repeat(12)}/sampling`,
+    );
+    expect(none.status).toBe(404);
   });
 
   it('computes invocations, cost, trace summaries and metrics from every span, as storing all does', async () => {

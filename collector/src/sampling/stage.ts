@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { PATTERNS } from '../config/schema-errors.js';
 import { apiErrorHandler, errorAnswer, unauthorizedAnswer } from '../http/api-errors.js';
 import type { Metrics } from '../http/metrics.js';
+import { traceIdParams } from '../query/parameters.js';
+import { resolveTraceId } from '../query/trace-ids.js';
 import type { Store } from '../store/clickhouse.js';
 import { DECISIONS_TABLE, STAGING_TABLE } from '../store/tables.js';
 import type { SamplingRules } from './rules.js';
@@ -66,20 +67,19 @@ export const samplingStage = fp(
         {
           schema: {
             summary: 'Whether tail sampling kept this trace, and by which rule',
-            params: {
-              type: 'object',
-              required: ['traceId'],
-              properties: { traceId: { type: 'string', pattern: PATTERNS.traceId.pattern } },
-            },
+            params: traceIdParams,
             response: {
               200: samplingAnswer,
-              400: errorAnswer('the trace id is not 32 hexadecimal digits'),
+              400: errorAnswer(
+                'not a trace id or a prefix of 4 to 31 hexadecimal digits, or a prefix several traces begin',
+              ),
               401: unauthorizedAnswer,
+              404: errorAnswer('a prefix no stored trace id begins with'),
               500: errorAnswer('the query failed in storage; the collector log has the cause'),
             },
           },
         },
-        async (req) => samplingOf(store, req.params.traceId.toLowerCase()),
+        async (req) => samplingOf(store, await resolveTraceId(store, req.params.traceId)),
       );
     });
     app.addHook('onReady', async () => {

@@ -7,6 +7,7 @@ import { spanBatch } from './collector/otlp-json-body.js';
 import { freePort } from './collector/process.js';
 import { POISON, spanLine, writeSegment } from './collector/spool-rows.js';
 import { tempDir, useTempDir } from './helpers/cleanup.js';
+import { descendants, processesOfGroup } from './helpers/processes.js';
 
 // The command lines of the README and docs/, run as a user runs them in a clone: from the repository root,
 // through npx and npm, with a shell's environment (no npm_* variables, no node_modules/.bin on
@@ -190,46 +191,6 @@ async function until(started: Started, text: string | RegExp): Promise<void> {
   }
 }
 
-/** Processes below `pid`, nearest first, from /proc: the command a user started sits under npm and sh. */
-function descendants(pid: number): { pid: number; cmd: string }[] {
-  const all = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').trim();
-        return [{ pid: Number(d), ppid, cmd }];
-      } catch {
-        return []; // ended meanwhile
-      }
-    });
-  const found: { pid: number; cmd: string }[] = [];
-  for (let level = [pid]; level.length > 0; ) {
-    const next = all.filter((p) => level.includes(p.ppid));
-    found.push(...next);
-    level = next.map((p) => p.pid);
-  }
-  return found;
-}
-
-/** The commands still running in process group `pgid` (`start` makes one per line), from /proc. */
-function inGroup(pgid: number): string[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return Number(pgrp) === pgid && state !== 'Z'
-          ? [readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ')]
-          : [];
-      } catch {
-        return []; // ended meanwhile
-      }
-    });
-}
-
 /**
  * Sends SIGTERM to the process of the group whose command line matches `command` (not to npm or
  * the shell above it, which pass its exit status on) and resolves with the status npm exits with.
@@ -410,7 +371,7 @@ describe('npm scripts', () => {
     // until Ctrl-C (here SIGTERM to the demo's process): it stops its functions, then the collector
     expect(await stop(demo, /^node examples\/demo\/demo\.mjs$/)).toBe(0);
     expect(demo.stdout()).toContain('stopped');
-    expect(inGroup(demo.child.pid!)).toEqual([]); // workerd, Lambda environments and Cloud Run instances too
+    expect(processesOfGroup(demo.child.pid!).map((p) => p.cmd)).toEqual([]); // workerd, Lambda environments and Cloud Run instances too
     expect(existsSync(fntraceDir)).toBe(hadDefaultData);
   }, 180_000);
 

@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logLine, send } from '../collector/fixtures.js';
 import { useCollector } from '../collector/helpers.js';
 import { launch, shot } from './browser.js';
 
@@ -9,37 +10,9 @@ const c = useCollector();
 let browser: BrowserContext;
 let page: Page;
 
-function line(body: string, attributes: Record<string, string>) {
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders-api' } }] },
-        scopeLogs: [
-          {
-            logRecords: [
-              {
-                timeUnixNano: String(BigInt(Date.now() - 5_000) * 1_000_000n),
-                severityNumber: 9,
-                severityText: 'INFO',
-                body: { stringValue: body },
-                attributes: Object.entries(attributes).map(([key, v]) => ({ key, value: { stringValue: v } })),
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
 beforeAll(async () => {
   for (const item of ['book', 'lamp']) {
-    const res = await fetch(`${c.url}/v1/logs`, {
-      method: 'POST',
-      body: JSON.stringify(line('order accepted', { item, orderId: `o-${item}` })),
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(res.status).toBe(200);
+    await send(c.url, logLine('orders-api', 'order accepted', { item, orderId: `o-${item}` }), 'logs');
   }
   await c.drained();
   browser = await launch();

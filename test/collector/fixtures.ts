@@ -50,8 +50,9 @@ export function load(shape: string, now = Date.now()): Fixture & { shiftNs: bigi
   return { ...raw, batches: raw.batches.map((b) => shift(b, shiftNs)), shiftNs };
 }
 
-export async function send(url: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}/v1/traces`, {
+/** Sends an OTLP/JSON body to `/v1/<signal>`; throws unless every item of it was accepted. */
+export async function send(url: string, body: unknown, signal: 'traces' | 'logs' = 'traces'): Promise<void> {
+  const res = await fetch(`${url}/v1/${signal}`, {
     method: 'POST',
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
@@ -59,6 +60,30 @@ export async function send(url: string, body: unknown): Promise<void> {
   if (res.status !== 200) throw new Error(`fixture batch refused: ${res.status} ${await res.text()}`);
   const answer = await res.json();
   if (answer.partialSuccess) throw new Error(`fixture batch partly refused: ${JSON.stringify(answer)}`);
+}
+
+/** One INFO log record of `service`, five seconds old, as OTLP/JSON, with string `attributes`. */
+export function logLine(service: string, body: string, attributes: Record<string, string>) {
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [
+          {
+            logRecords: [
+              {
+                timeUnixNano: String(BigInt(Date.now() - 5_000) * 1_000_000n),
+                severityNumber: 9,
+                severityText: 'INFO',
+                body: { stringValue: body },
+                attributes: Object.entries(attributes).map(([key, v]) => ({ key, value: { stringValue: v } })),
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
 }
 
 export async function api(url: string, path: string): Promise<any> {

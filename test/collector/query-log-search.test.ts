@@ -1,46 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api } from './fixtures.js';
+import { api, logLine, send } from './fixtures.js';
 import { useCollector } from './helpers.js';
 
 // The log search's text filter over the message and over the fields beside it.
 const c = useCollector();
 
-function line(body: string, attributes: Record<string, string>) {
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
-        scopeLogs: [
-          {
-            logRecords: [
-              {
-                timeUnixNano: String(BigInt(Date.now() - 5_000) * 1_000_000n),
-                severityNumber: 9,
-                severityText: 'INFO',
-                body: { stringValue: body },
-                attributes: Object.entries(attributes).map(([key, v]) => ({ key, value: { stringValue: v } })),
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-}
-
-async function send(body: unknown) {
-  const res = await fetch(`${c.url}/v1/logs`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
-  });
-  expect(res.status).toBe(200);
-}
-
 beforeAll(async () => {
-  await send(line('order accepted', { item: 'Book', orderId: 'o-1' }));
-  await send(line('order accepted', { item: 'lamp', orderId: 'o-2' }));
-  await send(line("a book's order", { item: "it's" }));
+  await send(c.url, logLine('shop', 'order accepted', { item: 'Book', orderId: 'o-1' }), 'logs');
+  await send(c.url, logLine('shop', 'order accepted', { item: 'lamp', orderId: 'o-2' }), 'logs');
+  await send(c.url, logLine('shop', "a book's order", { item: "it's" }), 'logs');
   await c.drained();
 });
 

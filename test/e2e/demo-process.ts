@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { processesOfGroup } from '../helpers/processes.js';
 
 /**
  * `npm start`'s demo (examples/demo/demo.mjs) in a process group of its own, so that every
@@ -78,21 +79,4 @@ export function startDemo(dir: string, args: string[]): DemoRun {
       await exit;
     },
   };
-}
-
-/** The processes whose process group is `pgid`, from /proc. */
-function processesOfGroup(pgid: number): { pid: number; cmd: string }[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        // after "pid (comm)": state, ppid, pgrp, …
-        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (Number(pgrp) !== pgid || state === 'Z') return [];
-        return [{ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').trim() }];
-      } catch {
-        return []; // ended meanwhile
-      }
-    });
 }

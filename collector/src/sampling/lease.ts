@@ -36,11 +36,6 @@ interface TermRow {
   last: string;
 }
 
-export interface LeaseState {
-  term: number;
-  holder: string | undefined;
-}
-
 /** How long after `settleMs` a claimant waits before it reads the winner: inserts become visible once whole. */
 const VISIBLE_MARGIN_MS = 250;
 
@@ -55,7 +50,7 @@ export class SamplerLease {
 
   constructor(
     private readonly store: Store,
-    readonly o: LeaseOptions,
+    private readonly o: LeaseOptions,
   ) {}
 
   private get table() {
@@ -100,6 +95,13 @@ export class SamplerLease {
     });
   }
 
+  /** A renewal row when the last one is a quarter lease old. */
+  private async renewIfDue(term: number, nowMs: number): Promise<void> {
+    if (nowMs - this.renewedMs <= this.o.leaseMs / 4) return;
+    await this.write(term);
+    this.renewedMs = nowMs;
+  }
+
   /**
    * Whether this collector holds the lease now: renews it when held, claims the next term when
    * it has lapsed (waiting for competing claims to settle), and answers false while another
@@ -110,10 +112,7 @@ export class SamplerLease {
     if (cur.holder === this.id) {
       this.heldTerm = cur.term;
       this.heldSince = performance.now();
-      if (cur.nowMs - this.renewedMs > this.o.leaseMs / 4) {
-        await this.write(cur.term);
-        this.renewedMs = cur.nowMs;
-      }
+      await this.renewIfDue(cur.term, cur.nowMs);
       return true;
     }
     this.heldTerm = undefined;
@@ -139,16 +138,7 @@ export class SamplerLease {
     if (performance.now() - this.heldSince < this.o.leaseMs / 2) return true;
     const cur = await this.current();
     if (cur.term !== this.heldTerm || cur.holder !== this.id) return false;
-    if (cur.nowMs - this.renewedMs > this.o.leaseMs / 4) {
-      await this.write(cur.term);
-      this.renewedMs = cur.nowMs;
-    }
+    await this.renewIfDue(cur.term, cur.nowMs);
     return true;
-  }
-
-  /** The latest term and its holder, for `/readyz` detail and tests. */
-  async state(): Promise<LeaseState> {
-    const cur = await this.current();
-    return { term: cur.term, holder: cur.holder };
   }
 }

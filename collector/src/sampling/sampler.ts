@@ -188,12 +188,12 @@ export class Sampler {
     for (const [lo, hi] of idSlices(slices)) {
       if (candidates.length >= MAX_CANDIDATES || late.length >= MAX_CANDIDATES) break;
       const window = { from: fromMs, cutoff: cutoffMs, lo, hi };
-      const slice = 'TraceId >= {lo:String} AND TraceId < {hi:String}';
+      const slice = (t = '') => `${t}TraceId >= {lo:String} AND ${t}TraceId < {hi:String}`;
       for (const r of await this.q<{ TraceId: string }>(
         `SELECT TraceId FROM ${staging}
-         WHERE ${slice} AND IngestedAt >= fromUnixTimestamp64Milli({from:Int64})
+         WHERE ${slice()} AND IngestedAt >= fromUnixTimestamp64Milli({from:Int64})
            AND TraceId NOT IN (SELECT TraceId FROM ${decisions}
-                               WHERE ${slice} AND DecidedAt >= fromUnixTimestamp64Milli({from:Int64}))
+                               WHERE ${slice()} AND DecidedAt >= fromUnixTimestamp64Milli({from:Int64}))
          GROUP BY TraceId HAVING max(IngestedAt) <= fromUnixTimestamp64Milli({cutoff:Int64})
          ORDER BY TraceId LIMIT {limit:UInt32}`,
         { ...window, limit: MAX_CANDIDATES - candidates.length },
@@ -203,10 +203,10 @@ export class Sampler {
       for (const r of await this.q<{ TraceId: string }>(
         `SELECT s.TraceId AS TraceId FROM ${staging} AS s
          INNER JOIN (SELECT TraceId, max(DecidedAt) AS at FROM ${decisions}
-                     WHERE ${slice} AND Kept = 1 AND DecidedAt >= fromUnixTimestamp64Milli({from:Int64})
+                     WHERE ${slice()} AND Kept = 1 AND DecidedAt >= fromUnixTimestamp64Milli({from:Int64})
                      GROUP BY TraceId) AS d
            ON s.TraceId = d.TraceId
-         WHERE s.TraceId >= {lo:String} AND s.TraceId < {hi:String} AND s.IngestedAt >= fromUnixTimestamp64Milli({from:Int64}) AND s.IngestedAt > d.at
+         WHERE ${slice('s.')} AND s.IngestedAt >= fromUnixTimestamp64Milli({from:Int64}) AND s.IngestedAt > d.at
          GROUP BY s.TraceId HAVING max(s.IngestedAt) <= fromUnixTimestamp64Milli({cutoff:Int64})
          ORDER BY TraceId LIMIT {limit:UInt32}`,
         { ...window, limit: MAX_CANDIDATES - late.length },
@@ -286,9 +286,9 @@ export class Sampler {
     // a holder paused past its lease may have been replaced meanwhile: then its successor copies
     if (!(await this.lease.stillHeld())) return this.standBy(cutoffMs);
     let copied = 0;
-    // in slices of sorted ids: two collectors with the same kept traces make the same slices
     // a journey only the rate rule kept stands for 100 / percent journeys (SampleWeight)
     const rated = new Set([...decided, ...lateDecisions].filter((d) => d.reason === 'rate').map((d) => d.traceId));
+    // in slices of sorted ids: two collectors with the same kept traces make the same slices
     for (const some of batches(kept.sort(), idBatch(this.store)))
       copied += await this.copy(
         some,

@@ -94,9 +94,14 @@ export function skewMoves(views: readonly TraceView[]): SkewMoves {
  */
 export function journeyTracesToDraw(journey: Journey, traceId: string, max: number): string[] {
   const next = new Map<string, string[]>();
+  const join = (a: string, b: string) => {
+    const list = next.get(a);
+    if (list) list.push(b);
+    else next.set(a, [b]);
+  };
   for (const e of journey.edges) {
-    next.set(e.fromTraceId, [...(next.get(e.fromTraceId) ?? []), e.toTraceId]);
-    next.set(e.toTraceId, [...(next.get(e.toTraceId) ?? []), e.fromTraceId]);
+    join(e.fromTraceId, e.toTraceId);
+    join(e.toTraceId, e.fromTraceId);
   }
   const distance = new Map<string, number>([[traceId, 0]]);
   for (let frontier = [traceId]; frontier.length > 0; ) {

@@ -123,6 +123,36 @@ describe('journeys', () => {
     ]);
   });
 
+  it('gives a hop whose consumer began before the publish call returned a dwell of 0, not less', async () => {
+    // a push subscription delivered the message 10 ms before the producer span ended
+    const ms = (n: number) => String((BigInt(Date.now()) - 60_000n + BigInt(n)) * 1_000_000n);
+    const span = (traceId: string, spanId: string, kind: number, from: number, to: number) => ({
+      traceId,
+      spanId,
+      name: kind === 4 ? 'order-events send' : 'order-events process',
+      kind,
+      startTimeUnixNano: ms(from),
+      endTimeUnixNano: ms(to),
+      attributes: [
+        { key: 'messaging.message.id', value: { stringValue: 'push-1' } },
+        { key: 'messaging.destination.name', value: { stringValue: 'order-events' } },
+      ],
+    });
+    const service = (name: string, spans: unknown[]) => ({
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: name } }] },
+      scopeSpans: [{ spans }],
+    });
+    await send(c.url, {
+      resourceSpans: [
+        service('order-worker', [span('9a'.repeat(16), '9a00000000000001', 4, 0, 50)]),
+        service('fulfilment', [span('9b'.repeat(16), '9b00000000000001', 5, 40, 60)]),
+      ],
+    });
+    await c.drained();
+    const j = await api(c.url, `/api/traces/${'9a'.repeat(16)}/journey`);
+    expect(j.edges).toEqual([expect.objectContaining({ kind: 'message', messageId: 'push-1', dwellMs: 0 })]);
+  });
+
   it('stops at maxTraces and says so', async () => {
     const j = await api(c.url, `/api/traces/${FAN_IN.consumer}/journey?maxTraces=2`);
     expect(j.traces).toHaveLength(2);

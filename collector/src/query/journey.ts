@@ -4,6 +4,13 @@ import type { Journey, JourneyEdge } from './trace-answers.js';
 import { traceSummaries } from './trace-view.js';
 
 /**
+ * How long a message waited, in ns, for producer span `p` and consumer span `c`: the consumer's
+ * start minus the producer's end, and 0 when the consumer began first (a push subscription can
+ * deliver before the publish call has returned).
+ */
+export const DWELL_NS = 'greatest(toUnixTimestamp64Nano(c.Timestamp) - toUnixTimestamp64Nano(p.EndTimestamp), 0)';
+
+/**
  * `GET /api/traces/:traceId/journey`: the traces one request touched, found breadth-first
  * from the given trace across
  * - span links (`fntrace_trace_edges`: batch consumers link to their producers),
@@ -11,8 +18,8 @@ import { traceSummaries } from './trace-view.js';
  *   travelled (`fntrace_messages`),
  * - a shared correlation id (`fntrace_invocations`),
  * bounded to `maxTraces`. Each asynchronous hop (a producer span and the consumer span of
- * the same message) becomes an edge with its queue dwell time: consumer start minus
- * producer end. Fan-in (one batch, many producers) and fan-out come out the same way.
+ * the same message) becomes an edge with its queue dwell time
+ * ({@link DWELL_NS}). Fan-in (one batch, many producers) and fan-out come out the same way.
  */
 export async function journey(store: Store, traceId: string, maxTraces = 50): Promise<Journey | undefined> {
   const db = `\`${store.database}\``;
@@ -42,7 +49,7 @@ export async function journey(store: Store, traceId: string, maxTraces = 50): Pr
         store,
         `SELECT p.MessageId AS MessageId, p.TraceId AS pTrace, p.SpanId AS pSpan, c.TraceId AS cTrace, c.SpanId AS cSpan,
            if(p.Destination != '', p.Destination, c.Destination) AS dest,
-           toString(toUnixTimestamp64Nano(c.Timestamp) - toUnixTimestamp64Nano(p.EndTimestamp)) AS dwellNs
+           toString(${DWELL_NS}) AS dwellNs
          FROM ${db}.fntrace_messages AS p INNER JOIN ${db}.fntrace_messages AS c ON p.MessageId = c.MessageId
          WHERE p.SpanKind = 'Producer' AND c.SpanKind = 'Consumer'
            AND p.MessageId IN (SELECT MessageId FROM ${db}.fntrace_messages WHERE TraceId IN {ids:Array(String)})

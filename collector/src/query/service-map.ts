@@ -1,4 +1,5 @@
 import type { Store } from '../store/clickhouse.js';
+import { DWELL_NS } from './journey.js';
 import type { MapEdge, MapNode, ServiceMap } from './overview-answers.js';
 import type { RangeQuery } from './parameters.js';
 import { queryRows } from './spans.js';
@@ -67,7 +68,7 @@ export async function serviceMap(store: Store, q: RangeQuery): Promise<ServiceMa
     queryRows<Record<string, any>>(
       store,
       `SELECT if(p.Destination != '', p.Destination, c.Destination) AS queue, c.ServiceName AS target,
-         quantiles(0.5, 0.95)((toUnixTimestamp64Nano(c.Timestamp) - toUnixTimestamp64Nano(p.EndTimestamp)) / 1e6) AS q
+         quantiles(0.5, 0.95)(${DWELL_NS} / 1e6) AS q
        FROM (SELECT * FROM ${db}.fntrace_messages WHERE ${window} AND SpanKind = 'Producer') AS p
        INNER JOIN (SELECT * FROM ${db}.fntrace_messages WHERE ${window} AND SpanKind = 'Consumer') AS c ON p.MessageId = c.MessageId
        GROUP BY queue, target`,

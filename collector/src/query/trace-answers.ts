@@ -186,7 +186,10 @@ export const journeyEdge = {
     toSpanId: string,
     messageId: string,
     destination: string,
-    dwellMs: { type: 'number', description: 'message hops: consumer start minus producer end' },
+    dwellMs: {
+      type: 'number',
+      description: 'message hops: consumer start minus producer end (0 when the consumer began first)',
+    },
     linkType: string,
   },
 } as const;
